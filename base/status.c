@@ -1,0 +1,17 @@
+#include "base/status.h"
+
+const char *strata_status_str(strata_status status) {
+  switch (status) {
+    case STRATA_OK:
+      return "ok";
+    case STRATA_ERR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case STRATA_ERR_OUT_OF_MEMORY:
+      return "out of memory";
+    case STRATA_ERR_LIMIT:
+      return "limit reached";
+    case STRATA_ERR_NOT_OWNED:
+      return "not owned";
+  }
+  return "unknown status";
+}

@@ -1,0 +1,35 @@
+/* Status values: how a strata function that can fail says why.
+ *
+ * Errors are values. A function that can fail returns a strata_status (or
+ * NULL, documented at the function); it never aborts and never writes to
+ * errno. Only the malloc frontend turns these into errno and messages. */
+#ifndef STRATA_BASE_STATUS_H_
+#define STRATA_BASE_STATUS_H_
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum strata_status {
+  STRATA_OK = 0,
+  /* An argument is outside the function's contract: a zero size, an
+   * alignment that is not a power of two, a range not on page boundaries. */
+  STRATA_ERR_INVALID_ARGUMENT,
+  /* The OS or the backend refused memory, or a fixed buffer is exhausted.
+   * Nothing was changed; the call may succeed later. */
+  STRATA_ERR_OUT_OF_MEMORY,
+  /* A fixed-capacity table is full (the limit is documented where it is). */
+  STRATA_ERR_LIMIT,
+  /* The address or range does not belong to the object it was given to. */
+  STRATA_ERR_NOT_OWNED,
+} strata_status;
+
+/* A short, stable, human-readable name such as "out of memory". Never NULL,
+ * also for values outside the enum. */
+const char *strata_status_str(strata_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_BASE_STATUS_H_ */

@@ -1,0 +1,67 @@
+/* benchkit: what every strata benchmark needs, so each prints its figures
+ * the same way.
+ *
+ * A benchmark measures two things per operation:
+ *   - time: wall nanoseconds over many repetitions (noisy on shared
+ *     machines: compare within one run, not across runs);
+ *   - instructions: counted by valgrind's callgrind, which is repeatable for
+ *     the same binary and input whatever the machine is doing.
+ *
+ * For instruction counts a benchmark re-executes itself under callgrind with
+ * collection switched on only inside one named, non-inlined function, and
+ * reads the total back. The child side of that is strata_bench_child(). */
+#ifndef STRATA_TOOLS_BENCHKIT_BENCHKIT_H_
+#define STRATA_TOOLS_BENCHKIT_BENCHKIT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Monotonic clock in nanoseconds. */
+uint64_t strata_bench_now_ns(void);
+
+/* xorshift64*: fast, deterministic, good enough to pick sizes and slots. */
+typedef struct strata_bench_rng {
+  uint64_t state;
+} strata_bench_rng;
+
+static inline uint64_t strata_bench_rng_next(strata_bench_rng *rng) {
+  uint64_t x = rng->state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  rng->state = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Uniform in [0, bound), bound > 0. */
+static inline uint64_t strata_bench_rng_below(strata_bench_rng *rng, uint64_t bound) {
+  return strata_bench_rng_next(rng) % bound;
+}
+
+/* Prints one result line: "<layer>  <what>  <value> <unit>". */
+void strata_bench_report(const char *layer, const char *what, double value,
+                         const char *unit);
+
+/* Keeps the compiler from proving a value unused or constant. */
+#define STRATA_BENCH_KEEP(x) __asm__ volatile("" : "+r"(x))
+
+/* When argv asks for it (argv[1] == "--callgrind-child"), returns the name of
+ * the function the parent wants counted (argv[2]); the benchmark then calls
+ * just that function and exits. Otherwise returns NULL. */
+const char *strata_bench_child(int argc, char **argv);
+
+/* Runs this executable again under callgrind as a child, counting only the
+ * instructions executed inside `function` (and what it calls), and returns
+ * them divided by `operations`. Returns a negative value when valgrind is not
+ * installed or the run fails; the reason is printed on stderr. */
+double strata_bench_instructions_per_op(const char *function, uint64_t operations);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_TOOLS_BENCHKIT_BENCHKIT_H_ */
