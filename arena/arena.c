@@ -1,0 +1,80 @@
+#include "arena/arena.h"
+
+#include <string.h>
+
+/* Fibonacci hashing: granule numbers of neighbouring arenas are consecutive,
+ * and multiplying by 2^64 / phi spreads them over the whole table. */
+static size_t slot_of(uint64_t granule) {
+  return (size_t)((granule * 0x9E3779B97F4A7C15ULL) >> (64 - STRATA_ARENA_INDEX_BITS));
+}
+
+static uint64_t load_slot(const uint64_t *slot) {
+  return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+static void index_insert(strata_arena_set *set, uint64_t granule) {
+  size_t i = slot_of(granule);
+  while (set->index[i] != 0) i = (i + 1) & (STRATA_ARENA_INDEX_SLOTS - 1);
+  __atomic_store_n(&set->index[i], granule + 1, __ATOMIC_RELEASE);
+}
+
+bool strata_arena_contains(const strata_arena_set *set, const void *addr) {
+  uint64_t granule = (uint64_t)(uintptr_t)addr >> set->arena_shift;
+  for (size_t i = slot_of(granule);; i = (i + 1) & (STRATA_ARENA_INDEX_SLOTS - 1)) {
+    uint64_t entry = load_slot(&set->index[i]);
+    if (entry == 0) return false;
+    if (entry == granule + 1) return true;
+  }
+}
+
+strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backend,
+                                    size_t arena_size) {
+  if (arena_size == 0) arena_size = STRATA_ARENA_DEFAULT_SIZE;
+  if ((arena_size & (arena_size - 1)) != 0 || arena_size < backend->page_size) {
+    return STRATA_ERR_INVALID_ARGUMENT;
+  }
+  memset(set, 0, sizeof *set);
+  set->backend = backend;
+  set->arena_size = arena_size;
+  set->arena_shift = (unsigned)__builtin_ctzll(arena_size);
+  return STRATA_OK;
+}
+
+strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out) {
+  if (min_size == 0) return STRATA_ERR_INVALID_ARGUMENT;
+  if (min_size > SIZE_MAX - (set->arena_size - 1)) return STRATA_ERR_OUT_OF_MEMORY;
+  size_t size = (min_size + set->arena_size - 1) & ~(set->arena_size - 1);
+  size_t granules = size >> set->arena_shift;
+  if (set->arena_count == STRATA_ARENA_MAX_ARENAS ||
+      granules > STRATA_ARENA_MAX_GRANULES - set->granule_count) {
+    return STRATA_ERR_LIMIT;
+  }
+  void *base = NULL;
+  strata_status status = strata_backend_reserve(set->backend, size, set->arena_size, &base);
+  if (status != STRATA_OK) return status;
+
+  strata_arena arena = {(uintptr_t)base, size};
+  uint64_t first = (uint64_t)arena.base >> set->arena_shift;
+  for (size_t g = 0; g < granules; g++) index_insert(set, first + g);
+  set->arenas[set->arena_count++] = arena;
+  set->granule_count += granules;
+  set->reserved_bytes += size;
+  *out = arena;
+  return STRATA_OK;
+}
+
+strata_status strata_arena_release_all(strata_arena_set *set) {
+  strata_status first_error = STRATA_OK;
+  for (size_t i = 0; i < set->arena_count; i++) {
+    strata_status status = strata_backend_release(set->backend, (void *)set->arenas[i].base,
+                                                  set->arenas[i].size);
+    if (status != STRATA_OK && first_error == STRATA_OK) first_error = status;
+  }
+  for (size_t i = 0; i < STRATA_ARENA_INDEX_SLOTS; i++) {
+    __atomic_store_n(&set->index[i], 0, __ATOMIC_RELEASE);
+  }
+  set->arena_count = 0;
+  set->granule_count = 0;
+  set->reserved_bytes = 0;
+  return first_error;
+}

@@ -1,0 +1,52 @@
+#include "arena/backend.h"
+
+#include <stdint.h>
+
+/* Argument checks live here, once, so that no backend has to repeat them and
+ * every backend rejects the same things the same way. */
+
+static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+static bool on_grid(const strata_backend *b, uintptr_t x) {
+  return (x & (b->page_size - 1)) == 0;
+}
+
+static bool valid_range(const strata_backend *b, const void *addr, size_t size) {
+  uintptr_t start = (uintptr_t)addr;
+  return addr != NULL && size != 0 && on_grid(b, start) && on_grid(b, size) &&
+         start + size > start; /* no wrap-around */
+}
+
+size_t strata_backend_round_up(const strata_backend *b, size_t size) {
+  size_t mask = b->page_size - 1;
+  if (size > SIZE_MAX - mask) return 0;
+  return (size + mask) & ~mask;
+}
+
+strata_status strata_backend_reserve(strata_backend *b, size_t size, size_t alignment,
+                                     void **out) {
+  *out = NULL;
+  if (size == 0 || !on_grid(b, size) || !is_power_of_two(alignment)) {
+    return STRATA_ERR_INVALID_ARGUMENT;
+  }
+  if (alignment < b->page_size) alignment = b->page_size;
+  /* A reservation must leave room to align it; anything this large cannot be
+   * had on any machine, so it is an out-of-memory answer, not a bad call. */
+  if (size > SIZE_MAX / 2 || alignment > SIZE_MAX / 2) return STRATA_ERR_OUT_OF_MEMORY;
+  return b->ops->reserve(b, size, alignment, out);
+}
+
+strata_status strata_backend_commit(strata_backend *b, void *addr, size_t size) {
+  if (!valid_range(b, addr, size)) return STRATA_ERR_INVALID_ARGUMENT;
+  return b->ops->commit(b, addr, size);
+}
+
+strata_status strata_backend_decommit(strata_backend *b, void *addr, size_t size) {
+  if (!valid_range(b, addr, size)) return STRATA_ERR_INVALID_ARGUMENT;
+  return b->ops->decommit(b, addr, size);
+}
+
+strata_status strata_backend_release(strata_backend *b, void *addr, size_t size) {
+  if (!valid_range(b, addr, size)) return STRATA_ERR_INVALID_ARGUMENT;
+  return b->ops->release(b, addr, size);
+}

@@ -1,0 +1,74 @@
+/* The fault backend: a counting wrapper that refuses memory on cue. */
+#include <stdint.h>
+#include <string.h>
+
+#include "arena/backends.h"
+
+/* Decides whether an acquiring call (reserve or commit) of `bytes` is
+ * refused, and counts it either way. */
+static bool refuse_acquire(strata_fault_backend *f, strata_backend_op op, size_t bytes) {
+  f->calls[op]++;
+  f->acquire_calls++;
+  bool refuse = f->acquire_calls == f->refuse_at;
+  if (f->budget != SIZE_MAX && (f->committed >= f->budget || bytes > f->budget - f->committed)) {
+    refuse = true;
+  }
+  if (refuse) f->refusals[op]++;
+  return refuse;
+}
+
+static strata_status fault_reserve(strata_backend *self, size_t size, size_t alignment,
+                                   void **out) {
+  strata_fault_backend *f = (strata_fault_backend *)self;
+  /* Address space is not memory: a reserve is refused by the budget only
+   * once the budget is entirely spent. */
+  if (refuse_acquire(f, STRATA_BACKEND_RESERVE, 0)) return STRATA_ERR_OUT_OF_MEMORY;
+  return strata_backend_reserve(f->inner, size, alignment, out);
+}
+
+static strata_status fault_commit(strata_backend *self, void *addr, size_t size) {
+  strata_fault_backend *f = (strata_fault_backend *)self;
+  if (refuse_acquire(f, STRATA_BACKEND_COMMIT, size)) return STRATA_ERR_OUT_OF_MEMORY;
+  strata_status status = strata_backend_commit(f->inner, addr, size);
+  if (status == STRATA_OK) f->committed += size;
+  return status;
+}
+
+static strata_status fault_decommit(strata_backend *self, void *addr, size_t size) {
+  strata_fault_backend *f = (strata_fault_backend *)self;
+  f->calls[STRATA_BACKEND_DECOMMIT]++;
+  strata_status status = strata_backend_decommit(f->inner, addr, size);
+  if (status == STRATA_OK) f->committed -= size < f->committed ? size : f->committed;
+  return status;
+}
+
+static strata_status fault_release(strata_backend *self, void *addr, size_t size) {
+  strata_fault_backend *f = (strata_fault_backend *)self;
+  f->calls[STRATA_BACKEND_RELEASE]++;
+  return strata_backend_release(f->inner, addr, size);
+}
+
+static const strata_backend_ops fault_ops = {
+    .reserve = fault_reserve,
+    .commit = fault_commit,
+    .decommit = fault_decommit,
+    .release = fault_release,
+};
+
+void strata_fault_backend_init(strata_fault_backend *f, strata_backend *inner) {
+  memset(f, 0, sizeof *f);
+  f->base.ops = &fault_ops;
+  f->base.name = "fault";
+  f->base.page_size = inner->page_size;
+  f->base.decommit_zeroes = inner->decommit_zeroes;
+  f->inner = inner;
+  f->budget = SIZE_MAX;
+}
+
+void strata_fault_backend_refuse_nth(strata_fault_backend *f, uint64_t k) {
+  f->refuse_at = k == 0 ? 0 : f->acquire_calls + k;
+}
+
+void strata_fault_backend_set_budget(strata_fault_backend *f, size_t bytes) {
+  f->budget = bytes;
+}

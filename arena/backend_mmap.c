@@ -1,0 +1,68 @@
+/* The mmap backend, and the helpers the huge-page backend shares with it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arena/backend_os.h"
+#include "arena/backends.h"
+
+/* mmap cannot ask for alignment, so reserve alignment - page extra bytes and
+ * unmap the unaligned head and the unused tail. The extra is address space
+ * only (PROT_NONE, MAP_NORESERVE): it never costs memory. */
+strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignment,
+                                void **out) {
+  size_t extra = alignment > self->page_size ? alignment - self->page_size : 0;
+  if (size > SIZE_MAX - extra) return STRATA_ERR_OUT_OF_MEMORY;
+  size_t span = size + extra;
+  void *p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (p == MAP_FAILED) return STRATA_ERR_OUT_OF_MEMORY;
+  uintptr_t start = (uintptr_t)p;
+  uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t)(alignment - 1);
+  size_t head = aligned - start;
+  size_t tail = span - head - size;
+  if (head != 0) munmap(p, head);
+  if (tail != 0) munmap((void *)(aligned + size), tail);
+  *out = (void *)aligned;
+  return STRATA_OK;
+}
+
+strata_status strata_os_commit(strata_backend *self, void *addr, size_t size) {
+  (void)self;
+  if (mprotect(addr, size, PROT_READ | PROT_WRITE) != 0) {
+    return errno == ENOMEM ? STRATA_ERR_OUT_OF_MEMORY : STRATA_ERR_NOT_OWNED;
+  }
+  return STRATA_OK;
+}
+
+strata_status strata_os_decommit(strata_backend *self, void *addr, size_t size) {
+  (void)self;
+  /* MADV_DONTNEED on private anonymous memory frees the pages now and makes
+   * the next touch read zeros. MADV_FREE would be cheaper but leaves RSS
+   * high until the kernel is under pressure, which makes the page heap's
+   * released-bytes figure a lie; strata prefers the honest figure. */
+  if (madvise(addr, size, MADV_DONTNEED) != 0) return STRATA_ERR_NOT_OWNED;
+  return STRATA_OK;
+}
+
+strata_status strata_os_release(strata_backend *self, void *addr, size_t size) {
+  (void)self;
+  if (munmap(addr, size) != 0) return STRATA_ERR_NOT_OWNED;
+  return STRATA_OK;
+}
+
+static const strata_backend_ops mmap_ops = {
+    .reserve = strata_os_reserve,
+    .commit = strata_os_commit,
+    .decommit = strata_os_decommit,
+    .release = strata_os_release,
+};
+
+void strata_mmap_backend_init(strata_mmap_backend *b) {
+  b->base.ops = &mmap_ops;
+  b->base.name = "mmap";
+  b->base.page_size = (size_t)sysconf(_SC_PAGESIZE);
+  b->base.decommit_zeroes = true;
+}
