@@ -63,6 +63,27 @@ strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_a
   return STRATA_OK;
 }
 
+/* Clearing a slot breaks the probe chains of keys inserted after it, but the
+ * last grow's granules are the newest keys: no later key probed past them,
+ * so removing them newest first leaves every other chain intact. */
+static void index_remove_newest(strata_arena_set *set, uint64_t granule) {
+  size_t i = slot_of(granule);
+  while (load_slot(&set->index[i]) != granule + 1) i = (i + 1) & (STRATA_ARENA_INDEX_SLOTS - 1);
+  __atomic_store_n(&set->index[i], 0, __ATOMIC_RELEASE);
+}
+
+strata_status strata_arena_undo_grow(strata_arena_set *set) {
+  if (set->arena_count == 0) return STRATA_ERR_INVALID_ARGUMENT;
+  strata_arena arena = set->arenas[set->arena_count - 1];
+  size_t granules = arena.size >> set->arena_shift;
+  uint64_t first = (uint64_t)arena.base >> set->arena_shift;
+  for (size_t g = granules; g-- > 0;) index_remove_newest(set, first + g);
+  set->arena_count--;
+  set->granule_count -= granules;
+  set->reserved_bytes -= arena.size;
+  return strata_backend_release(set->backend, (void *)arena.base, arena.size);
+}
+
 strata_status strata_arena_release_all(strata_arena_set *set) {
   strata_status first_error = STRATA_OK;
   for (size_t i = 0; i < set->arena_count; i++) {

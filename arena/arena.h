@@ -68,6 +68,11 @@ strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backe
  * STRATA_ERR_LIMIT when the set is full. On error the set is unchanged. */
 strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out);
 
+/* Releases the arena of the most recent successful grow (for a caller that
+ * cannot use it after all, e.g. when its own bookkeeping failed) and forgets
+ * it. STRATA_ERR_INVALID_ARGUMENT when the set is empty. */
+strata_status strata_arena_undo_grow(strata_arena_set *set);
+
 /* True when addr lies inside an arena of this set. Any value is safe. */
 bool strata_arena_contains(const strata_arena_set *set, const void *addr);
 

@@ -121,6 +121,32 @@ TEST(ArenaSet, RefusalLeavesTheSetUnchangedAndUsable) {
   EXPECT_EQ(fault.calls[STRATA_BACKEND_RELEASE], 2u);
 }
 
+TEST(ArenaSet, UndoGrowForgetsOnlyTheNewestArena) {
+  strata_mmap_backend mb;
+  strata_mmap_backend_init(&mb);
+  auto set = std::make_unique<strata_arena_set>();
+  ASSERT_EQ(strata_arena_set_init(set.get(), &mb.base, kMiB), STRATA_OK);
+  EXPECT_EQ(strata_arena_undo_grow(set.get()), STRATA_ERR_INVALID_ARGUMENT);
+  std::vector<strata_arena> kept(50);
+  for (auto &arena : kept) ASSERT_EQ(strata_arena_grow(set.get(), kMiB, &arena), STRATA_OK);
+  strata_arena newest;
+  ASSERT_EQ(strata_arena_grow(set.get(), 5 * kMiB, &newest), STRATA_OK);
+  ASSERT_EQ(strata_arena_undo_grow(set.get()), STRATA_OK);
+  EXPECT_EQ(set->arena_count, kept.size());
+  EXPECT_EQ(set->reserved_bytes, kept.size() * kMiB);
+  for (uintptr_t a = newest.base; a < newest.base + newest.size; a += kMiB) {
+    bool reused = false;  // the address space may have been handed out again
+    for (const auto &arena : kept) reused |= a >= arena.base && a < arena.base + arena.size;
+    if (!reused) {
+      EXPECT_FALSE(strata_arena_contains(set.get(), reinterpret_cast<void *>(a)));
+    }
+  }
+  for (const auto &arena : kept) {
+    EXPECT_TRUE(strata_arena_contains(set.get(), reinterpret_cast<void *>(arena.base)));
+  }
+  EXPECT_EQ(strata_arena_release_all(set.get()), STRATA_OK);
+}
+
 TEST(ArenaSet, RejectsBadArguments) {
   strata_mmap_backend mb;
   strata_mmap_backend_init(&mb);

@@ -12,6 +12,12 @@ const char *strata_status_str(strata_status status) {
       return "limit reached";
     case STRATA_ERR_NOT_OWNED:
       return "not owned";
+    case STRATA_ERR_INTERIOR_POINTER:
+      return "interior pointer";
+    case STRATA_ERR_DOUBLE_FREE:
+      return "double free";
+    case STRATA_ERR_CORRUPT:
+      return "heap corrupt";
   }
   return "unknown status";
 }

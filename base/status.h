@@ -20,9 +20,19 @@ typedef enum strata_status {
   STRATA_ERR_OUT_OF_MEMORY,
   /* A fixed-capacity table is full (the limit is documented where it is). */
   STRATA_ERR_LIMIT,
-  /* The address or range does not belong to the object it was given to. */
+  /* The address or range does not belong to the object it was given to:
+   * for free(), a pointer the heap never gave out. */
   STRATA_ERR_NOT_OWNED,
+  /* The pointer lies inside an object but not at its start. */
+  STRATA_ERR_INTERIOR_POINTER,
+  /* The object is not currently allocated: it was already freed. */
+  STRATA_ERR_DOUBLE_FREE,
+  /* An internal invariant does not hold: the heap is corrupt. Returned only
+   * by the heap-check functions. */
+  STRATA_ERR_CORRUPT,
 } strata_status;
+
+#define STRATA_STATUS_LAST STRATA_ERR_CORRUPT
 
 /* A short, stable, human-readable name such as "out of memory". Never NULL,
  * also for values outside the enum. */

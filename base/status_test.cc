@@ -7,12 +7,12 @@
 
 TEST(Status, EveryValueHasItsOwnName) {
   std::set<std::string> names;
-  for (int s = STRATA_OK; s <= STRATA_ERR_NOT_OWNED; ++s) {
+  for (int s = STRATA_OK; s <= STRATA_STATUS_LAST; ++s) {
     std::string name = strata_status_str(static_cast<strata_status>(s));
     EXPECT_NE(name, "unknown status") << "status " << s;
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), static_cast<size_t>(STRATA_ERR_NOT_OWNED + 1));
+  EXPECT_EQ(names.size(), static_cast<size_t>(STRATA_STATUS_LAST + 1));
 }
 
 TEST(Status, OutOfRangeValueIsNamedUnknown) {

@@ -1,0 +1,30 @@
+#include <string.h>
+
+#include "metadata/metadata.h"
+
+void strata_fixalloc_init(strata_fixalloc *f, strata_persistent *source, size_t object_size) {
+  memset(f, 0, sizeof *f);
+  f->source = source;
+  if (object_size < sizeof(void *)) object_size = sizeof(void *);
+  f->object_size = (object_size + 15) & ~(size_t)15;
+}
+
+void *strata_fixalloc_alloc(strata_fixalloc *f) {
+  void *object = f->free_list;
+  if (object != NULL) {
+    memcpy(&f->free_list, object, sizeof(void *));
+    memset(object, 0, f->object_size);
+  } else {
+    object = strata_persistent_alloc(f->source, f->object_size, 16);
+    if (object == NULL) return NULL;
+    f->total++;
+  }
+  f->in_use++;
+  return object;
+}
+
+void strata_fixalloc_free(strata_fixalloc *f, void *object) {
+  memcpy(object, &f->free_list, sizeof(void *));
+  f->free_list = object;
+  f->in_use--;
+}

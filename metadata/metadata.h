@@ -1,0 +1,80 @@
+/* metadata: memory for the allocator's own bookkeeping, never malloc'ed.
+ *
+ * An allocator cannot call malloc for its own structures (it may be malloc).
+ * Like the Go runtime, strata takes metadata straight from the backend:
+ *
+ *   strata_persistent  a bump allocator over backend chunks. What it hands
+ *                      out is never freed one by one; it all goes back to the
+ *                      backend at once with strata_persistent_release_all.
+ *                      Page-map nodes live here.
+ *   strata_fixalloc    fixed-size objects (span descriptors) carved from a
+ *                      strata_persistent, with a free list for recycling.
+ *
+ * Metadata chunks are not part of any arena, so the heap's page map never
+ * mistakes a metadata address for an object.
+ *
+ * Neither is thread-safe: the owner (the page heap, under its lock)
+ * serialises calls. */
+#ifndef STRATA_METADATA_METADATA_H_
+#define STRATA_METADATA_METADATA_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena/backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Chunks are at least this large, or one backend page if that is larger. */
+#define STRATA_PERSISTENT_MIN_CHUNK ((size_t)64 << 10)
+
+typedef struct strata_persistent_chunk strata_persistent_chunk;
+
+typedef struct strata_persistent {
+  strata_backend *backend;
+  strata_persistent_chunk *chunks; /* newest first; each chunk's header */
+  uintptr_t next;                  /* bump pointer in the newest chunk */
+  uintptr_t end;
+  size_t mapped_bytes;             /* reserved and committed, all chunks */
+  size_t used_bytes;               /* handed out */
+} strata_persistent;
+
+void strata_persistent_init(strata_persistent *p, strata_backend *backend);
+
+/* `size` bytes aligned to `alignment` (a power of two up to the backend's
+ * page size), zeroed. NULL when the backend refuses memory or the arguments
+ * are bad (size 0, alignment not a power of two or too large). */
+void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignment);
+
+/* Gives every chunk back to the backend. Everything handed out is invalid
+ * afterwards; the allocator can be used again. Returns the first backend
+ * error, if any. */
+strata_status strata_persistent_release_all(strata_persistent *p);
+
+typedef struct strata_fixalloc {
+  strata_persistent *source;
+  size_t object_size;   /* at least a pointer, a multiple of 16 */
+  void *free_list;      /* recycled objects, linked through their first word */
+  size_t in_use;        /* objects handed out and not freed */
+  size_t total;         /* objects ever carved from the source */
+} strata_fixalloc;
+
+/* object_size > 0. Objects are 16-byte aligned. */
+void strata_fixalloc_init(strata_fixalloc *f, strata_persistent *source, size_t object_size);
+
+/* A zeroed object, or NULL when the source cannot grow. */
+void *strata_fixalloc_alloc(strata_fixalloc *f);
+
+/* Recycles an object of this allocator. Its first pointer-sized word is
+ * overwritten by the free-list link; the rest keeps its contents until the
+ * object is handed out again (the page heap relies on this: a recycled span
+ * descriptor still reads as dead to a stale page-map entry). */
+void strata_fixalloc_free(strata_fixalloc *f, void *object);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_METADATA_METADATA_H_ */

@@ -1,0 +1,140 @@
+#include "metadata/metadata.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <vector>
+
+#include "arena/backends.h"
+
+namespace {
+
+class Metadata : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    strata_mmap_backend_init(&mmap_);
+    strata_fault_backend_init(&fault_, &mmap_.base);
+    strata_persistent_init(&persistent_, &fault_.base);
+  }
+  void TearDown() override {
+    EXPECT_EQ(strata_persistent_release_all(&persistent_), STRATA_OK);
+    EXPECT_EQ(fault_.calls[STRATA_BACKEND_RESERVE], fault_.calls[STRATA_BACKEND_RELEASE] +
+                                                        fault_.refusals[STRATA_BACKEND_RESERVE]);
+  }
+  strata_mmap_backend mmap_;
+  strata_fault_backend fault_;
+  strata_persistent persistent_;
+};
+
+TEST_F(Metadata, PersistentHandsOutAlignedZeroedDisjointMemory) {
+  std::vector<std::pair<uintptr_t, size_t>> blocks;
+  for (size_t i = 1; i < 2000; ++i) {
+    size_t size = (i * 37) % 700 + 1;
+    size_t alignment = size_t{1} << (i % 8);
+    auto *p = static_cast<unsigned char *>(strata_persistent_alloc(&persistent_, size, alignment));
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % alignment, 0u);
+    for (size_t j = 0; j < size; ++j) ASSERT_EQ(p[j], 0);
+    std::memset(p, 0xEE, size);
+    blocks.emplace_back(reinterpret_cast<uintptr_t>(p), size);
+  }
+  std::sort(blocks.begin(), blocks.end());
+  for (size_t i = 1; i < blocks.size(); ++i) {
+    ASSERT_LE(blocks[i - 1].first + blocks[i - 1].second, blocks[i].first);
+  }
+  EXPECT_GT(persistent_.mapped_bytes, STRATA_PERSISTENT_MIN_CHUNK);  // needed several chunks
+  EXPECT_LE(persistent_.used_bytes, persistent_.mapped_bytes);
+}
+
+TEST_F(Metadata, PersistentServesRequestsLargerThanAChunk) {
+  size_t big = 3 * STRATA_PERSISTENT_MIN_CHUNK + 123;
+  auto *p = static_cast<unsigned char *>(strata_persistent_alloc(&persistent_, big, 16));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 1, big);
+  EXPECT_GE(persistent_.mapped_bytes, big);
+}
+
+TEST_F(Metadata, PersistentRejectsBadArguments) {
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, 0, 16), nullptr);
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, 16, 3), nullptr);
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, 16, 0), nullptr);
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, 16, mmap_.base.page_size * 2), nullptr);
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, SIZE_MAX - 8, 16), nullptr);
+}
+
+TEST_F(Metadata, PersistentSurvivesRefusalAndRecovers) {
+  ASSERT_NE(strata_persistent_alloc(&persistent_, 64, 16), nullptr);
+  size_t mapped = persistent_.mapped_bytes;
+  strata_fault_backend_refuse_nth(&fault_, 1);  // the next reserve
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, STRATA_PERSISTENT_MIN_CHUNK, 16), nullptr);
+  EXPECT_EQ(persistent_.mapped_bytes, mapped);
+  strata_fault_backend_refuse_nth(&fault_, 2);  // the commit after the reserve
+  EXPECT_EQ(strata_persistent_alloc(&persistent_, STRATA_PERSISTENT_MIN_CHUNK, 16), nullptr);
+  EXPECT_EQ(persistent_.mapped_bytes, mapped);
+  // The refused commit's reservation went back.
+  EXPECT_EQ(fault_.calls[STRATA_BACKEND_RELEASE], 1u);
+  // Small requests still fit in the existing chunk, and growth works again.
+  EXPECT_NE(strata_persistent_alloc(&persistent_, 64, 16), nullptr);
+  EXPECT_NE(strata_persistent_alloc(&persistent_, STRATA_PERSISTENT_MIN_CHUNK, 16), nullptr);
+}
+
+TEST_F(Metadata, FixallocRecyclesObjects) {
+  strata_fixalloc f;
+  strata_fixalloc_init(&f, &persistent_, 200);
+  EXPECT_EQ(f.object_size, 208u);
+  std::vector<void *> objects;
+  std::set<void *> distinct;
+  for (int i = 0; i < 1000; ++i) {
+    void *o = strata_fixalloc_alloc(&f);
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(o) % 16, 0u);
+    std::memset(o, 0x5A, f.object_size);
+    objects.push_back(o);
+    distinct.insert(o);
+  }
+  EXPECT_EQ(distinct.size(), 1000u);
+  EXPECT_EQ(f.in_use, 1000u);
+  for (int i = 0; i < 500; ++i) strata_fixalloc_free(&f, objects[i]);
+  EXPECT_EQ(f.in_use, 500u);
+  for (int i = 0; i < 500; ++i) {
+    auto *o = static_cast<unsigned char *>(strata_fixalloc_alloc(&f));
+    ASSERT_TRUE(distinct.count(o)) << "a recycled object comes from the free list";
+    for (size_t j = 0; j < f.object_size; ++j) ASSERT_EQ(o[j], 0) << "recycled objects are zeroed";
+  }
+  EXPECT_EQ(f.total, 1000u);
+  EXPECT_EQ(f.in_use, 1000u);
+}
+
+TEST_F(Metadata, FixallocReportsExhaustion) {
+  strata_fixalloc f;
+  strata_fixalloc_init(&f, &persistent_, 4096);
+  strata_fault_backend_set_budget(&fault_, 0);
+  EXPECT_EQ(strata_fixalloc_alloc(&f), nullptr);
+  EXPECT_EQ(f.in_use, 0u);
+  strata_fault_backend_set_budget(&fault_, SIZE_MAX);
+  EXPECT_NE(strata_fixalloc_alloc(&f), nullptr);
+}
+
+TEST(MetadataStatic, RunsOnAStaticBufferWithoutTheOs) {
+  alignas(4096) static unsigned char buffer[256 << 10];
+  strata_static_backend sb;
+  ASSERT_EQ(strata_static_backend_init(&sb, buffer, sizeof buffer, 4096), STRATA_OK);
+  std::memset(buffer, 0xFF, sizeof buffer);  // a static buffer need not be zero
+  strata_persistent p;
+  strata_persistent_init(&p, &sb.base);
+  int count = 0;
+  void *o;
+  while ((o = strata_persistent_alloc(&p, 1000, 8)) != nullptr) {
+    auto *bytes = static_cast<unsigned char *>(o);
+    ASSERT_EQ(bytes[0], 0);
+    ASSERT_EQ(bytes[999], 0);
+    ++count;
+  }
+  EXPECT_EQ(count, 4 * 65);  // four 64 KiB chunks of 65 objects each
+  EXPECT_EQ(strata_persistent_release_all(&p), STRATA_OK);
+  EXPECT_EQ(strata_static_backend_free_bytes(&sb), sizeof buffer);
+}
+
+}  // namespace

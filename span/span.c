@@ -1,0 +1,148 @@
+#include "span/span.h"
+
+#include <string.h>
+
+static uint32_t word_count(const strata_span *s) { return (s->object_count + 63) / 64; }
+
+/* The bits of word w that stand for real objects. */
+static uint64_t valid_mask(const strata_span *s, uint32_t w) {
+  uint32_t last = word_count(s) - 1;
+  uint32_t tail = s->object_count & 63;
+  if (w < last || tail == 0) return ~(uint64_t)0;
+  return ((uint64_t)1 << tail) - 1;
+}
+
+static void load_cache(strata_span *s, uint32_t w) {
+  s->cache_word = w;
+  s->cache = w < word_count(s) ? ~s->alloc_bits[w] & valid_mask(s, w) : 0;
+}
+
+static void init_common(strata_span *s, uintptr_t base, size_t pages) {
+  strata_span *next = s->next, *prev = s->prev;
+  memset(s, 0, sizeof *s);
+  s->next = next;
+  s->prev = prev;
+  s->base = base;
+  s->pages = pages;
+}
+
+void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class span_class) {
+  unsigned size_class = strata_span_class_size_class(span_class);
+  const strata_size_class_info *info = strata_size_class_get(size_class);
+  init_common(s, base, info->span_pages);
+  s->state = STRATA_SPAN_SMALL;
+  s->span_class = span_class;
+  s->object_size = info->object_size;
+  s->object_count = info->span_objects;
+  s->div_magic = info->span_objects > 1 ? info->div_magic : 0;
+  load_cache(s, 0);
+}
+
+void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages) {
+  init_common(s, base, pages);
+  s->state = STRATA_SPAN_LARGE;
+  s->object_size = pages << STRATA_PAGE_SHIFT;
+  s->object_count = 1;
+  s->div_magic = 0;
+  load_cache(s, 0);
+}
+
+/* Moves the cache forward to the next word with a free slot. False when
+ * there is none: the span is full from the cache word on. */
+static bool refill_cache(strata_span *s) {
+  uint32_t words = word_count(s);
+  for (uint32_t w = s->cache_word + 1; w < words; w++) {
+    load_cache(s, w);
+    if (s->cache != 0) return true;
+  }
+  s->cache_word = words;
+  s->cache = 0;
+  return false;
+}
+
+static void *take_lowest(strata_span *s) {
+  unsigned bit = (unsigned)__builtin_ctzll(s->cache);
+  s->cache &= s->cache - 1;
+  s->alloc_bits[s->cache_word] |= (uint64_t)1 << bit;
+  s->allocated++;
+  uint32_t index = s->cache_word * 64 + bit;
+  return (void *)(s->base + (uintptr_t)index * s->object_size);
+}
+
+void *strata_span_alloc(strata_span *s) {
+  if (s->cache == 0 && !refill_cache(s)) return NULL;
+  return take_lowest(s);
+}
+
+size_t strata_span_alloc_batch(strata_span *s, void **out, size_t max) {
+  size_t n = 0;
+  while (n < max) {
+    if (s->cache == 0 && !refill_cache(s)) break;
+    out[n++] = take_lowest(s);
+  }
+  return n;
+}
+
+/* Resolves p to a slot index, or says why it is not an object's start. */
+static strata_status slot_of(const strata_span *s, const void *p, uint32_t *index) {
+  uintptr_t addr = (uintptr_t)p;
+  if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) {
+    return STRATA_ERR_NOT_OWNED;
+  }
+  if (addr < s->base) return STRATA_ERR_NOT_OWNED;
+  uintptr_t offset = addr - s->base;
+  if (offset >= (uintptr_t)s->object_count * s->object_size) return STRATA_ERR_NOT_OWNED;
+  uint32_t i = (uint32_t)(((uint64_t)offset * s->div_magic) >> 32);
+  if ((uintptr_t)i * s->object_size != offset) return STRATA_ERR_INTERIOR_POINTER;
+  *index = i;
+  return STRATA_OK;
+}
+
+strata_status strata_span_free(strata_span *s, const void *p) {
+  uint32_t i = 0;
+  strata_status status = slot_of(s, p, &i);
+  if (status != STRATA_OK) return status;
+  uint32_t w = i / 64;
+  uint64_t bit = (uint64_t)1 << (i % 64);
+  if ((s->alloc_bits[w] & bit) == 0) return STRATA_ERR_DOUBLE_FREE;
+  s->alloc_bits[w] &= ~bit;
+  s->allocated--;
+  if (w < s->cache_word) {
+    load_cache(s, w);
+  } else if (w == s->cache_word) {
+    s->cache |= bit;
+  }
+  return STRATA_OK;
+}
+
+bool strata_span_owns_object(const strata_span *s, const void *p) {
+  uint32_t i = 0;
+  if (slot_of(s, p, &i) != STRATA_OK) return false;
+  return (s->alloc_bits[i / 64] >> (i % 64)) & 1;
+}
+
+strata_status strata_span_check(const strata_span *s) {
+  if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) return STRATA_OK;
+  uint32_t words = word_count(s);
+  if (s->object_count == 0 || s->object_count > STRATA_SPAN_MAX_OBJECTS) return STRATA_ERR_CORRUPT;
+  if ((uintptr_t)s->object_count * s->object_size > (s->pages << STRATA_PAGE_SHIFT)) {
+    return STRATA_ERR_CORRUPT;
+  }
+  uint32_t counted = 0;
+  for (uint32_t w = 0; w < STRATA_SPAN_BITMAP_WORDS; w++) {
+    uint64_t valid = w < words ? valid_mask(s, w) : 0;
+    if (s->alloc_bits[w] & ~valid) return STRATA_ERR_CORRUPT;
+    counted += (uint32_t)__builtin_popcountll(s->alloc_bits[w]);
+    if (w < s->cache_word && w < words && s->alloc_bits[w] != valid) return STRATA_ERR_CORRUPT;
+  }
+  if (counted != s->allocated) return STRATA_ERR_CORRUPT;
+  if (s->cache_word > words) return STRATA_ERR_CORRUPT;
+  if (s->cache_word < words) {
+    if (s->cache != (~s->alloc_bits[s->cache_word] & valid_mask(s, s->cache_word))) {
+      return STRATA_ERR_CORRUPT;
+    }
+  } else if (s->cache != 0) {
+    return STRATA_ERR_CORRUPT;
+  }
+  return STRATA_OK;
+}

@@ -1,0 +1,112 @@
+/* span: a run of pages cut into equal slots.
+ *
+ * A span describes one run of pages of the heap. In use, it is either cut
+ * into objects of one span class ("small") or holds a single object of whole
+ * pages ("large"). Which slots are taken is an allocation bitmap kept in the
+ * descriptor, out of band: objects carry no header, and a freed object's
+ * memory is never trusted by the allocator.
+ *
+ * Finding a free slot. Like the Go runtime's allocCache, the span keeps a
+ * 64-bit cache of the free slots in one bitmap word, the "cache word", and
+ * takes the lowest with count-trailing-zeros: one instruction per object.
+ * Every slot in the words before the cache word is allocated; when the cache
+ * runs dry the span moves to the next word. A free in an earlier word moves
+ * the cache back to that word, so the invariant holds and allocation always
+ * finds the lowest free slot at or after it. Allocation is O(1) amortised,
+ * free is O(1).
+ *
+ * Freeing validates: the pointer must be inside the span's objects
+ * (STRATA_ERR_NOT_OWNED), at the start of a slot
+ * (STRATA_ERR_INTERIOR_POINTER), and allocated (STRATA_ERR_DOUBLE_FREE). The
+ * slot index comes from the size class's division magic, not a divide.
+ *
+ * Descriptors are never malloc'ed: the page heap takes them from a
+ * strata_fixalloc (//metadata). A span is not thread-safe; its owner (a
+ * central list or a thread cache) serialises access. */
+#ifndef STRATA_SPAN_SPAN_H_
+#define STRATA_SPAN_SPAN_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/constants.h"
+#include "base/status.h"
+#include "sizeclass/sizeclass.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The smallest class (8 bytes) in a one-page span has the most objects. */
+#define STRATA_SPAN_MAX_OBJECTS (STRATA_PAGE_SIZE / 8)
+#define STRATA_SPAN_BITMAP_WORDS (STRATA_SPAN_MAX_OBJECTS / 64)
+
+typedef enum strata_span_state {
+  STRATA_SPAN_DEAD = 0, /* describes nothing (recycled, or never used) */
+  STRATA_SPAN_FREE,     /* a free run of pages, owned by the page heap */
+  STRATA_SPAN_SMALL,    /* in use: objects of one span class */
+  STRATA_SPAN_LARGE,    /* in use: one object of whole pages */
+} strata_span_state;
+
+typedef struct strata_span {
+  /* List links for whoever owns the span (page heap free lists, central
+   * lists). `next` comes first: a recycled descriptor's first word is the
+   * fixalloc link, and nothing else of it may be clobbered. */
+  struct strata_span *next;
+  struct strata_span *prev;
+  uintptr_t base;            /* first byte, page aligned */
+  size_t pages;              /* length in STRATA_PAGE_SIZE pages */
+  uint8_t state;             /* strata_span_state */
+  strata_span_class span_class;  /* 0 for large spans and free runs */
+  uint16_t list;             /* which list of its owner it is on */
+  uint32_t object_count;
+  size_t object_size;
+  uint32_t div_magic;        /* 0 for one-object spans */
+  uint32_t allocated;        /* objects in use */
+  uint32_t cache_word;       /* bitmap word `cache` covers; == word count when exhausted */
+  uint64_t cache;            /* free slots of cache_word not yet handed out */
+  uint64_t free_since_ns;    /* page heap: when this run became free */
+  uint64_t alloc_bits[STRATA_SPAN_BITMAP_WORDS]; /* 1 = allocated */
+} strata_span;
+
+/* Makes `s` a span of `span_class` (size class >= 1) at `base`, all slots
+ * free. Its page count comes from the size-class table. */
+void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class span_class);
+
+/* Makes `s` a span holding one object of `pages` whole pages at `base`. */
+void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages);
+
+/* One free slot, now allocated, or NULL when the span is full. */
+void *strata_span_alloc(strata_span *s);
+
+/* Up to `max` free slots into out[], in address order; returns how many. */
+size_t strata_span_alloc_batch(strata_span *s, void **out, size_t max);
+
+/* Frees the object at p, validating it first (see the top of this file).
+ * On error nothing changes. */
+strata_status strata_span_free(strata_span *s, const void *p);
+
+/* True when p is an allocated object's start in this span. */
+bool strata_span_owns_object(const strata_span *s, const void *p);
+
+static inline bool strata_span_is_full(const strata_span *s) {
+  return s->allocated == s->object_count;
+}
+
+static inline bool strata_span_is_empty(const strata_span *s) { return s->allocated == 0; }
+
+static inline uintptr_t strata_span_end(const strata_span *s) {
+  return s->base + (s->pages << STRATA_PAGE_SHIFT);
+}
+
+/* Checks the span's invariants: the count matches the bitmap, no bit beyond
+ * the last object, the cache holds exactly the free slots of its word and
+ * every earlier word is full. STRATA_OK or STRATA_ERR_CORRUPT. */
+strata_status strata_span_check(const strata_span *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_SPAN_SPAN_H_ */

@@ -1,0 +1,175 @@
+#include "span/span.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <vector>
+
+namespace {
+
+// Span memory for tests: a page-aligned block as large as any small span.
+struct SpanMemory {
+  SpanMemory() {
+    size_t bytes = 16 * STRATA_PAGE_SIZE;
+    data = static_cast<unsigned char *>(std::aligned_alloc(STRATA_PAGE_SIZE, bytes));
+  }
+  ~SpanMemory() { std::free(data); }
+  uintptr_t base() const { return reinterpret_cast<uintptr_t>(data); }
+  unsigned char *data;
+};
+
+strata_span MakeSmall(uintptr_t base, unsigned size_class) {
+  strata_span s = {};
+  strata_span_init_small(&s, base, strata_span_class_make(size_class, STRATA_KIND_SCAN));
+  return s;
+}
+
+TEST(Span, EveryClassHandsOutEverySlotOnceInAddressOrder) {
+  SpanMemory memory;
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
+    strata_span s = MakeSmall(memory.base(), c);
+    ASSERT_EQ(s.pages, strata_size_class_span_pages(c));
+    ASSERT_EQ(s.object_count, strata_size_class_span_objects(c));
+    uintptr_t expected = memory.base();
+    for (uint32_t i = 0; i < s.object_count; ++i) {
+      void *p = strata_span_alloc(&s);
+      ASSERT_EQ(reinterpret_cast<uintptr_t>(p), expected) << "class " << c << " slot " << i;
+      expected += s.object_size;
+    }
+    EXPECT_TRUE(strata_span_is_full(&s));
+    EXPECT_EQ(strata_span_alloc(&s), nullptr) << "class " << c;
+    EXPECT_LE(expected, strata_span_end(&s));
+    ASSERT_EQ(strata_span_check(&s), STRATA_OK) << "class " << c;
+  }
+}
+
+TEST(Span, FreedSlotsAreReusedLowestFirst) {
+  SpanMemory memory;
+  strata_span s = MakeSmall(memory.base(), 1);  // 8 B: 1024 slots, 16 words
+  std::vector<void *> all(s.object_count);
+  for (auto &p : all) p = strata_span_alloc(&s);
+  // Free slots in several words, out of order.
+  for (int i : {900, 5, 70, 64, 1023, 6}) ASSERT_EQ(strata_span_free(&s, all[i]), STRATA_OK);
+  EXPECT_EQ(s.allocated, s.object_count - 6);
+  ASSERT_EQ(strata_span_check(&s), STRATA_OK);
+  for (int i : {5, 6, 64, 70, 900, 1023}) EXPECT_EQ(strata_span_alloc(&s), all[i]);
+  EXPECT_EQ(strata_span_alloc(&s), nullptr);
+}
+
+TEST(Span, FreeRejectsForeignInteriorAndDoubleFrees) {
+  SpanMemory memory;
+  strata_span s = MakeSmall(memory.base(), strata_size_to_class(48));
+  auto *first = static_cast<unsigned char *>(strata_span_alloc(&s));
+  auto *second = static_cast<unsigned char *>(strata_span_alloc(&s));
+  ASSERT_EQ(second - first, 48);
+  int on_stack = 0;
+  EXPECT_EQ(strata_span_free(&s, &on_stack), STRATA_ERR_NOT_OWNED);
+  EXPECT_EQ(strata_span_free(&s, first - 16), STRATA_ERR_NOT_OWNED);
+  // The tail after the last object is not an object.
+  uintptr_t tail = s.base + uintptr_t{s.object_count} * s.object_size;
+  EXPECT_EQ(strata_span_free(&s, reinterpret_cast<void *>(tail)), STRATA_ERR_NOT_OWNED);
+  EXPECT_EQ(strata_span_free(&s, first + 8), STRATA_ERR_INTERIOR_POINTER);
+  EXPECT_EQ(strata_span_free(&s, second + 47), STRATA_ERR_INTERIOR_POINTER);
+  // A slot never handed out, then a real double free.
+  EXPECT_EQ(strata_span_free(&s, second + 48), STRATA_ERR_DOUBLE_FREE);
+  EXPECT_EQ(strata_span_free(&s, first), STRATA_OK);
+  EXPECT_EQ(strata_span_free(&s, first), STRATA_ERR_DOUBLE_FREE);
+  // Errors changed nothing.
+  EXPECT_EQ(s.allocated, 1u);
+  EXPECT_EQ(strata_span_check(&s), STRATA_OK);
+  EXPECT_TRUE(strata_span_owns_object(&s, second));
+  EXPECT_FALSE(strata_span_owns_object(&s, first));
+  EXPECT_FALSE(strata_span_owns_object(&s, second + 1));
+}
+
+TEST(Span, DeadOrFreeSpansOwnNothing) {
+  SpanMemory memory;
+  strata_span s = MakeSmall(memory.base(), 3);
+  void *p = strata_span_alloc(&s);
+  s.state = STRATA_SPAN_FREE;
+  EXPECT_EQ(strata_span_free(&s, p), STRATA_ERR_NOT_OWNED);
+  s.state = STRATA_SPAN_DEAD;
+  EXPECT_EQ(strata_span_free(&s, p), STRATA_ERR_NOT_OWNED);
+}
+
+TEST(Span, LargeSpanHoldsOneObject) {
+  SpanMemory memory;
+  strata_span s = {};
+  strata_span_init_large(&s, memory.base(), 5);
+  EXPECT_EQ(s.object_size, 5 * STRATA_PAGE_SIZE);
+  void *p = strata_span_alloc(&s);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p), memory.base());
+  EXPECT_EQ(strata_span_alloc(&s), nullptr);
+  EXPECT_EQ(strata_span_free(&s, memory.data + STRATA_PAGE_SIZE), STRATA_ERR_INTERIOR_POINTER);
+  EXPECT_EQ(strata_span_free(&s, memory.data + 5 * STRATA_PAGE_SIZE), STRATA_ERR_NOT_OWNED);
+  EXPECT_EQ(strata_span_free(&s, p), STRATA_OK);
+  EXPECT_EQ(strata_span_free(&s, p), STRATA_ERR_DOUBLE_FREE);
+  EXPECT_EQ(strata_span_check(&s), STRATA_OK);
+}
+
+TEST(Span, BatchAllocationTakesUpToN) {
+  SpanMemory memory;
+  strata_span s = MakeSmall(memory.base(), strata_size_to_class(1024));  // 8 objects
+  void *out[16];
+  EXPECT_EQ(strata_span_alloc_batch(&s, out, 3), 3u);
+  EXPECT_EQ(strata_span_alloc_batch(&s, out + 3, 16), 5u);
+  EXPECT_EQ(strata_span_alloc_batch(&s, out, 16), 0u);
+  for (int i = 1; i < 8; ++i) EXPECT_EQ(static_cast<char *>(out[i]) - static_cast<char *>(out[i - 1]), 1024);
+  EXPECT_EQ(strata_span_check(&s), STRATA_OK);
+}
+
+TEST(Span, CheckCatchesCorruption) {
+  SpanMemory memory;
+  strata_span s = MakeSmall(memory.base(), 1);
+  strata_span_alloc(&s);
+  strata_span bad = s;
+  bad.allocated = 7;
+  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  bad = s;
+  bad.cache |= 1;  // slot 0 is allocated, so the cache may not offer it
+  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  strata_span small = MakeSmall(memory.base(), strata_size_to_class(1024));
+  small.alloc_bits[0] |= uint64_t{1} << 20;  // beyond the 8 objects
+  small.allocated = 1;
+  EXPECT_EQ(strata_span_check(&small), STRATA_ERR_CORRUPT);
+}
+
+// Random allocate/free sequences on every class, against a set model.
+TEST(Span, RandomSequencesMatchAModel) {
+  SpanMemory memory;
+  std::mt19937_64 rng(1234);
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
+    strata_span s = MakeSmall(memory.base(), c);
+    std::set<uintptr_t> live;
+    for (int step = 0; step < 4000; ++step) {
+      bool allocate = live.empty() || (rng() % 100) < 55;
+      if (allocate) {
+        void *p = strata_span_alloc(&s);
+        if (live.size() == s.object_count) {
+          ASSERT_EQ(p, nullptr);
+          continue;
+        }
+        ASSERT_NE(p, nullptr);
+        uintptr_t a = reinterpret_cast<uintptr_t>(p);
+        ASSERT_TRUE(live.insert(a).second) << "slot handed out twice";
+        // The lowest free slot is the one given.
+        for (uintptr_t lower = s.base; lower < a; lower += s.object_size) {
+          ASSERT_TRUE(live.count(lower)) << "a lower slot was free";
+        }
+      } else {
+        auto it = live.begin();
+        std::advance(it, rng() % live.size());
+        ASSERT_EQ(strata_span_free(&s, reinterpret_cast<void *>(*it)), STRATA_OK);
+        live.erase(it);
+      }
+      ASSERT_EQ(s.allocated, live.size());
+      ASSERT_EQ(strata_span_check(&s), STRATA_OK) << "class " << c << " step " << step;
+    }
+  }
+}
+
+}  // namespace
