@@ -1,0 +1,52 @@
+/* free_runs: the page heap's index of free page runs, for best fit.
+ *
+ * Runs shorter than STRATA_FREE_RUNS_EXACT pages sit on one list per
+ * length, with a bitmap of the non-empty lists, so the shortest run that
+ * fits is found with a count-trailing-zeros over two words. Longer runs are
+ * rare and sit on one list sorted by (length, address), so the first that
+ * fits is the best fit at the lowest address. This is TCMalloc's classic
+ * page-heap layout: best fit keeps large runs whole for large requests, and
+ * the lowest address among equals packs the heap downward so that the high
+ * end stays free and can be returned to the OS.
+ *
+ * Exact lists are LIFO: the run freed last is reused first, while its pages
+ * are still committed and likely cached. Not thread-safe: the page heap's
+ * lock covers it. */
+#ifndef STRATA_PAGEHEAP_FREE_RUNS_H_
+#define STRATA_PAGEHEAP_FREE_RUNS_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "span/span.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_FREE_RUNS_EXACT 128
+/* span->list value of runs on the sorted list of long runs. */
+#define STRATA_FREE_RUNS_LONG STRATA_FREE_RUNS_EXACT
+
+typedef struct strata_free_runs {
+  strata_span *exact[STRATA_FREE_RUNS_EXACT]; /* index = pages; [0] unused */
+  uint64_t nonempty[STRATA_FREE_RUNS_EXACT / 64];
+  strata_span *long_runs;                     /* sorted by (pages, base) */
+  size_t count;                               /* runs in the index */
+  size_t pages;                               /* pages in those runs */
+} strata_free_runs;
+
+void strata_free_runs_init(strata_free_runs *fr);
+void strata_free_runs_insert(strata_free_runs *fr, strata_span *run);
+void strata_free_runs_remove(strata_free_runs *fr, strata_span *run);
+/* The best-fitting run of at least `pages` pages, or NULL. Not removed. */
+strata_span *strata_free_runs_best_fit(const strata_free_runs *fr, size_t pages);
+/* Calls fn(run, arg) for every run; fn must not change the index. */
+void strata_free_runs_each(const strata_free_runs *fr, void (*fn)(strata_span *, void *),
+                           void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_PAGEHEAP_FREE_RUNS_H_ */

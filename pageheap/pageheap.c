@@ -1,0 +1,227 @@
+/* Page runs: allocation, freeing with coalescing, growth. */
+#define _POSIX_C_SOURCE 200809L
+#include <string.h>
+#include <time.h>
+
+#include "pageheap/pageheap_internal.h"
+
+static uint64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t strata_pageheap_now(const strata_pageheap *ph) { return ph->config.clock(); }
+
+strata_pageheap_config strata_pageheap_default_config(void) {
+  strata_pageheap_config c = {
+      .arena_size = 0,
+      .release_delay_ns = STRATA_PAGEHEAP_DEFAULT_RELEASE_DELAY_NS,
+      .free_committed_limit = SIZE_MAX,
+      .clock = monotonic_ns,
+  };
+  return c;
+}
+
+strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
+                                   const strata_pageheap_config *config) {
+  memset(ph, 0, sizeof *ph);
+  ph->config = config != NULL ? *config : strata_pageheap_default_config();
+  if (ph->config.clock == NULL) ph->config.clock = monotonic_ns;
+  strata_status status = strata_arena_set_init(&ph->arenas, backend, ph->config.arena_size);
+  if (status != STRATA_OK) return status;
+  ph->backend = backend;
+  ph->commit_granule_pages =
+      backend->page_size > STRATA_PAGE_SIZE ? backend->page_size / STRATA_PAGE_SIZE : 1;
+  strata_persistent_init(&ph->metadata, backend);
+  strata_fixalloc_init(&ph->span_descriptors, &ph->metadata, sizeof(strata_span));
+  strata_pagemap_init(&ph->pagemap, &ph->metadata);
+  strata_free_runs_init(&ph->free_runs);
+  ph->last_scavenge_ns = strata_pageheap_now(ph);
+  pthread_mutex_init(&ph->lock, NULL);
+  return STRATA_OK;
+}
+
+strata_status strata_pageheap_destroy(strata_pageheap *ph) {
+  pthread_mutex_lock(&ph->lock);
+  strata_status status = strata_arena_release_all(&ph->arenas);
+  strata_status meta_status = strata_persistent_release_all(&ph->metadata);
+  pthread_mutex_unlock(&ph->lock);
+  pthread_mutex_destroy(&ph->lock);
+  return status != STRATA_OK ? status : meta_status;
+}
+
+static void recycle_descriptor(strata_pageheap *ph, strata_span *span) {
+  /* Stale page-map entries may still point here: DEAD makes them harmless. */
+  span->state = STRATA_SPAN_DEAD;
+  strata_fixalloc_free(&ph->span_descriptors, span);
+}
+
+/* A free run neighbouring page `page` on one side, if there is one. The
+ * entry of a page just outside a run is exact (an in-use span maps all its
+ * pages, a free run its ends), but the checks make stale entries harmless
+ * all the same. */
+static strata_span *free_run_ending_at(strata_pageheap *ph, uintptr_t addr) {
+  strata_span *s = strata_pagemap_get(&ph->pagemap, (addr >> STRATA_PAGE_SHIFT) - 1);
+  return s != NULL && s->state == STRATA_SPAN_FREE && strata_span_end(s) == addr ? s : NULL;
+}
+
+static strata_span *free_run_starting_at(strata_pageheap *ph, uintptr_t addr) {
+  strata_span *s = strata_pagemap_get(&ph->pagemap, addr >> STRATA_PAGE_SHIFT);
+  return s != NULL && s->state == STRATA_SPAN_FREE && s->base == addr ? s : NULL;
+}
+
+static void map_run_ends(strata_pageheap *ph, strata_span *run) {
+  strata_pagemap_set_range(&ph->pagemap, run_first_page(run), 1, run);
+  strata_pagemap_set_range(&ph->pagemap, run_first_page(run) + run->pages - 1, 1, run);
+}
+
+/* Puts a run (state already FREE) into the free index, merged with free
+ * neighbours. Returns the run that holds it afterwards. */
+static strata_span *insert_free_run(strata_pageheap *ph, strata_span *run, uint64_t now) {
+  strata_span *left = free_run_ending_at(ph, run->base);
+  if (left != NULL) {
+    strata_free_runs_remove(&ph->free_runs, left);
+    left->pages += run->pages;
+    recycle_descriptor(ph, run);
+    run = left;
+  }
+  strata_span *right = free_run_starting_at(ph, strata_span_end(run));
+  if (right != NULL) {
+    strata_free_runs_remove(&ph->free_runs, right);
+    run->pages += right->pages;
+    recycle_descriptor(ph, right);
+  }
+  run->free_since_ns = now;
+  run->span_class = 0;
+  map_run_ends(ph, run);
+  strata_free_runs_insert(&ph->free_runs, run);
+  return run;
+}
+
+/* Reserves a new arena of at least `pages` pages and adds it as a free run. */
+static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
+  strata_arena arena;
+  strata_status status = strata_arena_grow(&ph->arenas, pages << STRATA_PAGE_SHIFT, &arena);
+  if (status != STRATA_OK) return status;
+  strata_page_id first = arena.base >> STRATA_PAGE_SHIFT;
+  size_t count = arena.size >> STRATA_PAGE_SHIFT;
+  strata_span *run = NULL;
+  status = strata_pagemap_ensure(&ph->pagemap, first, count);
+  if (status == STRATA_OK) {
+    run = strata_fixalloc_alloc(&ph->span_descriptors);
+    if (run == NULL) status = STRATA_ERR_OUT_OF_MEMORY;
+  }
+  if (status != STRATA_OK) {
+    strata_arena_undo_grow(&ph->arenas);
+    return status;
+  }
+  run->state = STRATA_SPAN_FREE;
+  run->base = arena.base;
+  run->pages = count;
+  insert_free_run(ph, run, now);
+  return STRATA_OK;
+}
+
+/* Takes `pages` pages off the front of the best-fitting free run, committed
+ * and mapped. The span's state is left for the caller to set. */
+static strata_span *alloc_run(strata_pageheap *ph, size_t pages) {
+  uint64_t now = strata_pageheap_now(ph);
+  strata_span *run = strata_free_runs_best_fit(&ph->free_runs, pages);
+  if (run == NULL) {
+    if (grow(ph, pages, now) != STRATA_OK) return NULL;
+    run = strata_free_runs_best_fit(&ph->free_runs, pages);
+    if (run == NULL) return NULL;
+  }
+  strata_free_runs_remove(&ph->free_runs, run);
+  if (run->pages > pages) {
+    strata_span *rest = strata_fixalloc_alloc(&ph->span_descriptors);
+    if (rest == NULL) {
+      strata_free_runs_insert(&ph->free_runs, run);
+      return NULL;
+    }
+    rest->state = STRATA_SPAN_FREE;
+    rest->base = run->base + (pages << STRATA_PAGE_SHIFT);
+    rest->pages = run->pages - pages;
+    rest->free_since_ns = run->free_since_ns;
+    run->pages = pages;
+    map_run_ends(ph, rest);
+    strata_free_runs_insert(&ph->free_runs, rest);
+  }
+  if (strata_pageheap_commit_run(ph, run) != STRATA_OK) {
+    insert_free_run(ph, run, now);
+    return NULL;
+  }
+  run->next = run->prev = NULL;
+  run->list = 0;
+  strata_pagemap_set_range(&ph->pagemap, run_first_page(run), pages, run);
+  ph->in_use_pages += pages;
+  ph->in_use_runs++;
+  strata_pageheap_apply_policy(ph, NULL, now);
+  return run;
+}
+
+strata_span *strata_pageheap_alloc_small(strata_pageheap *ph, strata_span_class span_class) {
+  unsigned size_class = strata_span_class_size_class(span_class);
+  if (size_class == 0 || size_class >= STRATA_SIZE_CLASS_COUNT) return NULL;
+  pthread_mutex_lock(&ph->lock);
+  strata_span *span = alloc_run(ph, strata_size_class_span_pages(size_class));
+  if (span != NULL) strata_span_init_small(span, span->base, span_class);
+  pthread_mutex_unlock(&ph->lock);
+  return span;
+}
+
+strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages) {
+  if (pages == 0 || pages > (SIZE_MAX >> (STRATA_PAGE_SHIFT + 1))) return NULL;
+  pthread_mutex_lock(&ph->lock);
+  strata_span *span = alloc_run(ph, pages);
+  if (span != NULL) strata_span_init_large(span, span->base, pages);
+  pthread_mutex_unlock(&ph->lock);
+  return span;
+}
+
+static bool is_in_use_span_of(const strata_pageheap *ph, const strata_span *span) {
+  return (span->state == STRATA_SPAN_SMALL || span->state == STRATA_SPAN_LARGE) &&
+         strata_pagemap_get(&ph->pagemap, run_first_page(span)) == span;
+}
+
+strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span) {
+  pthread_mutex_lock(&ph->lock);
+  if (span == NULL || !is_in_use_span_of(ph, span)) {
+    pthread_mutex_unlock(&ph->lock);
+    return STRATA_ERR_NOT_OWNED;
+  }
+  ph->in_use_pages -= span->pages;
+  ph->in_use_runs--;
+  span->state = STRATA_SPAN_FREE;
+  uint64_t now = strata_pageheap_now(ph);
+  strata_span *run = insert_free_run(ph, span, now);
+  strata_pageheap_apply_policy(ph, run, now);
+  pthread_mutex_unlock(&ph->lock);
+  return STRATA_OK;
+}
+
+strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {
+  strata_span *span = strata_pagemap_get(&ph->pagemap, strata_page_of(p));
+  if (span == NULL) return NULL;
+  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
+  if (state != STRATA_SPAN_SMALL && state != STRATA_SPAN_LARGE) return NULL;
+  uintptr_t addr = (uintptr_t)p;
+  if (addr < span->base || addr >= strata_span_end(span)) return NULL;
+  return span;
+}
+
+void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) {
+  pthread_mutex_lock(&ph->lock);
+  size_t mapped_pages = ph->arenas.reserved_bytes >> STRATA_PAGE_SHIFT;
+  out->mapped_bytes = ph->arenas.reserved_bytes;
+  out->committed_bytes = ph->committed_pages << STRATA_PAGE_SHIFT;
+  out->in_use_bytes = ph->in_use_pages << STRATA_PAGE_SHIFT;
+  out->free_committed_bytes = (ph->committed_pages - ph->in_use_pages) << STRATA_PAGE_SHIFT;
+  out->released_bytes = (mapped_pages - ph->committed_pages) << STRATA_PAGE_SHIFT;
+  out->metadata_bytes = ph->metadata.mapped_bytes;
+  out->free_runs = ph->free_runs.count;
+  out->in_use_runs = ph->in_use_runs;
+  out->decommit_calls = ph->decommit_calls;
+  pthread_mutex_unlock(&ph->lock);
+}

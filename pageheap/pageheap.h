@@ -1,0 +1,147 @@
+/* pageheap: runs of 8 KiB pages for spans, with a page map and memory
+ * returned to the OS.
+ *
+ * The page heap owns the heap's address space (an arena set over one
+ * backend) and cuts it into runs of whole pages. Every run is described by
+ * a strata_span. A run is either in use (a span of small objects, or one
+ * large object) or free. The page heap:
+ *
+ *   - hands out runs by best fit, lowest address among equals
+ *     (free_runs.h says why), splitting a longer run and keeping the rest;
+ *   - coalesces a freed run with free neighbours at once, so no two free
+ *     runs are ever adjacent;
+ *   - grows by reserving a new arena when nothing fits;
+ *   - maps every page of an in-use run to its span in the page map, so that
+ *     any pointer finds its span in O(1). Free runs map only their first and
+ *     last pages (all coalescing needs); entries inside free runs may be
+ *     stale, which is why strata_pageheap_span_of() checks the span's state
+ *     and bounds before it answers;
+ *   - commits pages when a run is handed out (only those not committed
+ *     already) and decommits free runs on a policy: runs free for longer
+ *     than `release_delay_ns`, and any free memory beyond
+ *     `free_committed_limit` bytes. strata_pageheap_release() gives back
+ *     everything free now.
+ *
+ * Accounting. Every page of every arena is either in use or free, and either
+ * committed or not; in-use pages are always committed. So
+ *   mapped   = in_use + free_committed + released,
+ *   committed = in_use + free_committed.
+ *
+ * Locking. One mutex per page heap. alloc, free, release, scavenge, stats,
+ * check and destroy take it. span_of takes no lock: it reads the page map
+ * with acquire loads and may run on any thread at any time. Several page
+ * heaps, on different backends, can live side by side. */
+#ifndef STRATA_PAGEHEAP_PAGEHEAP_H_
+#define STRATA_PAGEHEAP_PAGEHEAP_H_
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena/arena.h"
+#include "arena/backend.h"
+#include "metadata/metadata.h"
+#include "pageheap/free_runs.h"
+#include "pageheap/pagemap.h"
+#include "span/span.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uint64_t (*strata_clock_fn)(void);
+
+typedef struct strata_pageheap_config {
+  size_t arena_size;            /* 0: STRATA_ARENA_DEFAULT_SIZE */
+  /* Free runs idle this long are decommitted. 0 decommits every run as it
+   * is freed; UINT64_MAX never decommits by age. */
+  uint64_t release_delay_ns;
+  /* Free committed bytes above this are decommitted at once, run by run.
+   * SIZE_MAX: no limit. */
+  size_t free_committed_limit;
+  strata_clock_fn clock;        /* NULL: CLOCK_MONOTONIC in nanoseconds */
+} strata_pageheap_config;
+
+#define STRATA_PAGEHEAP_DEFAULT_RELEASE_DELAY_NS 1000000000ull /* 1 s */
+
+/* The defaults: 64 MiB arenas, release after 1 s idle, no byte limit. */
+strata_pageheap_config strata_pageheap_default_config(void);
+
+typedef struct strata_pageheap_stats {
+  size_t mapped_bytes;          /* address space in arenas */
+  size_t committed_bytes;       /* in use + free committed */
+  size_t in_use_bytes;          /* pages of in-use runs */
+  size_t free_committed_bytes;  /* free, still holding memory */
+  size_t released_bytes;        /* free and decommitted (or never committed) */
+  size_t metadata_bytes;        /* page map nodes and span descriptors */
+  size_t free_runs;
+  size_t in_use_runs;
+  uint64_t decommit_calls;
+} strata_pageheap_stats;
+
+typedef struct strata_pageheap {
+  pthread_mutex_t lock;
+  strata_backend *backend;
+  strata_pageheap_config config;
+  size_t commit_granule_pages;  /* backend page / strata page, at least 1 */
+  strata_persistent metadata;
+  strata_fixalloc span_descriptors;
+  strata_free_runs free_runs;
+  size_t in_use_pages;
+  size_t in_use_runs;
+  size_t committed_pages;
+  uint64_t decommit_calls;
+  uint64_t last_scavenge_ns;
+  strata_pagemap pagemap;
+  strata_arena_set arenas;
+} strata_pageheap;
+
+/* config NULL: the defaults. STRATA_ERR_INVALID_ARGUMENT for a bad arena
+ * size. Nothing is reserved until the first allocation. */
+strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
+                                   const strata_pageheap_config *config);
+
+/* Gives all memory, in use or not, back to the backend. Every span of this
+ * heap is invalid afterwards. The heap can be initialised again. */
+strata_status strata_pageheap_destroy(strata_pageheap *ph);
+
+/* A span of `span_class` (size class >= 1), its pages committed and mapped,
+ * all slots free. NULL when the backend refuses memory, metadata cannot
+ * grow, or the class is not a small class. */
+strata_span *strata_pageheap_alloc_small(strata_pageheap *ph, strata_span_class span_class);
+
+/* A span holding one object of `pages` pages. NULL for 0 pages, a size that
+ * overflows, or when memory is refused. */
+strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages);
+
+/* Returns an in-use span's pages to the heap. STRATA_ERR_NOT_OWNED when
+ * `span` is not an in-use span of this heap (already freed, or another
+ * heap's): nothing changes then. */
+strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span);
+
+/* The in-use span whose pages hold p, or NULL for any pointer not inside an
+ * in-use run of this heap. Lock-free. */
+strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p);
+
+/* Decommits every free run now. Returns the bytes released. */
+size_t strata_pageheap_release(strata_pageheap *ph);
+
+/* Applies the release policy now (the heap also applies it as it goes).
+ * Returns the bytes released. */
+size_t strata_pageheap_scavenge(strata_pageheap *ph);
+
+void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out);
+
+/* Walks the whole heap and checks its invariants: runs tile every arena
+ * without overlap; every in-use page maps to its span; free runs map their
+ * ends and sit on the right free list; no two free runs are adjacent; in-use
+ * pages are committed; the counters match the page map; every small span
+ * passes strata_span_check. STRATA_OK or STRATA_ERR_CORRUPT. O(pages). */
+strata_status strata_pageheap_check(strata_pageheap *ph);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_PAGEHEAP_PAGEHEAP_H_ */

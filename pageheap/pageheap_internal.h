@@ -1,0 +1,26 @@
+/* Private to the pageheap package: what its files share. Every function
+ * here runs with the heap's lock held. */
+#ifndef STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_
+#define STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_
+
+#include "pageheap/pageheap.h"
+
+static inline strata_page_id run_first_page(const strata_span *run) {
+  return run->base >> STRATA_PAGE_SHIFT;
+}
+
+uint64_t strata_pageheap_now(const strata_pageheap *ph);
+
+/* Commits the pages of run that are not committed yet (whole backend pages
+ * around them). On failure some pages may have become committed; the
+ * accounting says so. */
+strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run);
+
+/* Decommits the committed backend pages lying wholly inside a free run.
+ * Returns the bytes released. */
+size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run);
+
+/* Applies the release policy after `freed` (which may be NULL) became free. */
+void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now);
+
+#endif /* STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_ */

@@ -1,0 +1,461 @@
+#include "pageheap/pageheap.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "arena/backends.h"
+
+namespace {
+
+constexpr size_t kPage = STRATA_PAGE_SIZE;
+
+strata_span_class Class(size_t bytes) {
+  return strata_span_class_make(strata_size_to_class(bytes), STRATA_KIND_SCAN);
+}
+
+// A page heap over a fault wrapper over mmap, with a settable clock.
+class PageHeap : public ::testing::Test {
+ protected:
+  static uint64_t FakeClock() { return now_ns; }
+
+  void SetUp() override { Init(strata_pageheap_default_config()); }
+  void Init(strata_pageheap_config config) {
+    if (ph_) {
+      ASSERT_EQ(strata_pageheap_destroy(ph_.get()), STRATA_OK);
+    }
+    strata_mmap_backend_init(&mmap_);
+    strata_fault_backend_init(&fault_, &mmap_.base);
+    config.clock = FakeClock;
+    now_ns = 1000;
+    ph_ = std::make_unique<strata_pageheap>();
+    ASSERT_EQ(strata_pageheap_init(ph_.get(), &fault_.base, &config), STRATA_OK);
+  }
+  void TearDown() override {
+    if (ph_) {
+      EXPECT_EQ(strata_pageheap_destroy(ph_.get()), STRATA_OK);
+    }
+  }
+  strata_pageheap_stats Stats() {
+    strata_pageheap_stats s;
+    strata_pageheap_get_stats(ph_.get(), &s);
+    return s;
+  }
+  void ExpectStatsAddUp() {
+    strata_pageheap_stats s = Stats();
+    EXPECT_EQ(s.mapped_bytes, s.in_use_bytes + s.free_committed_bytes + s.released_bytes);
+    EXPECT_EQ(s.committed_bytes, s.in_use_bytes + s.free_committed_bytes);
+  }
+
+  static uint64_t now_ns;
+  strata_mmap_backend mmap_;
+  strata_fault_backend fault_;
+  std::unique_ptr<strata_pageheap> ph_;
+};
+
+uint64_t PageHeap::now_ns = 0;
+
+TEST_F(PageHeap, SmallSpansOfEveryClassAreMappedAndUsable) {
+  std::vector<strata_span *> spans;
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
+    strata_span *s = strata_pageheap_alloc_small(ph_.get(), strata_span_class_make(c, STRATA_KIND_NOSCAN));
+    ASSERT_NE(s, nullptr) << "class " << c;
+    EXPECT_EQ(s->state, STRATA_SPAN_SMALL);
+    EXPECT_EQ(s->pages, strata_size_class_span_pages(c));
+    EXPECT_EQ(s->base % kPage, 0u);
+    EXPECT_EQ(strata_span_class_kind(s->span_class), STRATA_KIND_NOSCAN);
+    void *object = strata_span_alloc(s);
+    ASSERT_NE(object, nullptr);
+    std::memset(object, 0x11, s->object_size);
+    for (uintptr_t a = s->base; a < strata_span_end(s); a += 999) {
+      ASSERT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(a)), s);
+    }
+    spans.push_back(s);
+  }
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  for (strata_span *s : spans) EXPECT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(Stats().in_use_bytes, 0u);
+  EXPECT_EQ(Stats().free_runs, 1u);  // everything coalesced back into one run
+  ExpectStatsAddUp();
+}
+
+TEST_F(PageHeap, LargeRunsFromOnePageToLargerThanAnArena) {
+  for (size_t pages : {size_t{1}, size_t{4}, size_t{64}, size_t{1024}, size_t{10000}}) {
+    strata_span *s = strata_pageheap_alloc_large(ph_.get(), pages);
+    ASSERT_NE(s, nullptr) << pages;
+    EXPECT_EQ(s->state, STRATA_SPAN_LARGE);
+    EXPECT_EQ(s->pages, pages);
+    auto *bytes = reinterpret_cast<unsigned char *>(s->base);
+    bytes[0] = 1;
+    bytes[pages * kPage - 1] = 2;
+    EXPECT_EQ(strata_pageheap_span_of(ph_.get(), bytes + pages * kPage - 1), s);
+    EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+    EXPECT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  }
+  EXPECT_GE(Stats().mapped_bytes, 10000 * kPage);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, RejectsImpossibleRequests) {
+  EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), 0), nullptr);
+  EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), SIZE_MAX), nullptr);
+  EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), SIZE_MAX >> STRATA_PAGE_SHIFT), nullptr);
+  EXPECT_EQ(strata_pageheap_alloc_small(ph_.get(), 0), nullptr);
+  EXPECT_EQ(strata_pageheap_alloc_small(ph_.get(), strata_span_class_make(STRATA_SIZE_CLASS_COUNT, STRATA_KIND_SCAN)), nullptr);
+  // 2^40 pages is 8 PiB: more than the address space.
+  EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), size_t{1} << 40), nullptr);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_NE(strata_pageheap_alloc_large(ph_.get(), 1), nullptr);
+}
+
+TEST_F(PageHeap, FreedNeighboursCoalesce) {
+  strata_span *a = strata_pageheap_alloc_large(ph_.get(), 3);
+  strata_span *b = strata_pageheap_alloc_large(ph_.get(), 5);
+  strata_span *c = strata_pageheap_alloc_large(ph_.get(), 7);
+  ASSERT_TRUE(a && b && c);
+  // Lowest address first: the three runs sit in a row.
+  EXPECT_EQ(strata_span_end(a), b->base);
+  EXPECT_EQ(strata_span_end(b), c->base);
+  uintptr_t a_base = a->base;
+  size_t runs_before = Stats().free_runs;
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), a), STRATA_OK);
+  EXPECT_EQ(Stats().free_runs, runs_before + 1);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), c), STRATA_OK);  // merges with the tail
+  EXPECT_EQ(Stats().free_runs, runs_before + 1);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), b), STRATA_OK);  // joins both sides
+  EXPECT_EQ(Stats().free_runs, runs_before);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  // The merged space is reused from its lowest address.
+  strata_span *d = strata_pageheap_alloc_large(ph_.get(), 15);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->base, a_base);
+}
+
+TEST_F(PageHeap, BestFitPrefersTheSmallestRunThatFits) {
+  // Make holes of 8 and 3 pages, separated by in-use runs.
+  strata_span *hole8 = strata_pageheap_alloc_large(ph_.get(), 8);
+  strata_span *keep1 = strata_pageheap_alloc_large(ph_.get(), 1);
+  strata_span *hole3 = strata_pageheap_alloc_large(ph_.get(), 3);
+  strata_span *keep2 = strata_pageheap_alloc_large(ph_.get(), 1);
+  ASSERT_TRUE(hole8 && keep1 && hole3 && keep2);
+  uintptr_t base8 = hole8->base, base3 = hole3->base;
+  strata_pageheap_free(ph_.get(), hole8);
+  strata_pageheap_free(ph_.get(), hole3);
+  strata_span *two = strata_pageheap_alloc_large(ph_.get(), 2);
+  EXPECT_EQ(two->base, base3);
+  strata_span *six = strata_pageheap_alloc_large(ph_.get(), 6);
+  EXPECT_EQ(six->base, base8);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, SpanOfAnswersNullForAnythingNotInUse) {
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 4);
+  ASSERT_NE(s, nullptr);
+  int on_stack = 0;
+  auto on_heap = std::make_unique<int>(0);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), &on_stack), nullptr);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), on_heap.get()), nullptr);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), nullptr), nullptr);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(UINTPTR_MAX)), nullptr);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(uintptr_t{1} << 60)), nullptr);
+  // Free pages after the run, inside the arena.
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(strata_span_end(s))), nullptr);
+  uintptr_t inside = s->base + kPage + 17;
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(inside)), s);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(inside)), nullptr);
+}
+
+TEST_F(PageHeap, FreeOfASpanItDoesNotOwnChangesNothing) {
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 2);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_ERR_NOT_OWNED);  // twice
+  EXPECT_EQ(strata_pageheap_free(ph_.get(), nullptr), STRATA_ERR_NOT_OWNED);
+  strata_span forged = {};
+  strata_span_init_large(&forged, 0x10000000, 1);
+  EXPECT_EQ(strata_pageheap_free(ph_.get(), &forged), STRATA_ERR_NOT_OWNED);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, ReleaseGivesFreeMemoryBackAndReuseRecommits) {
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 1024);
+  ASSERT_NE(s, nullptr);
+  std::memset(reinterpret_cast<void *>(s->base), 0x77, 1024 * kPage);
+  uintptr_t base = s->base;
+  EXPECT_EQ(Stats().in_use_bytes, 1024 * kPage);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  EXPECT_EQ(Stats().free_committed_bytes, 1024 * kPage);
+  EXPECT_EQ(strata_pageheap_release(ph_.get()), 1024 * kPage);
+  EXPECT_EQ(Stats().free_committed_bytes, 0u);
+  EXPECT_EQ(Stats().committed_bytes, 0u);
+  ExpectStatsAddUp();
+  EXPECT_EQ(strata_pageheap_release(ph_.get()), 0u);  // nothing left to give
+  strata_span *again = strata_pageheap_alloc_large(ph_.get(), 1024);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->base, base);
+  auto *bytes = reinterpret_cast<unsigned char *>(again->base);
+  EXPECT_EQ(bytes[0], 0);  // decommitted memory came back as zero
+  bytes[1024 * kPage - 1] = 1;
+  EXPECT_EQ(Stats().committed_bytes, 1024 * kPage);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, ReleaseAfterADelay) {
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.release_delay_ns = 1000;
+  Init(config);
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 64);
+  strata_span *keep = strata_pageheap_alloc_large(ph_.get(), 1);
+  ASSERT_TRUE(s && keep);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  now_ns += 999;
+  EXPECT_EQ(strata_pageheap_scavenge(ph_.get()), 0u);  // not idle long enough
+  now_ns += 1;
+  EXPECT_EQ(strata_pageheap_scavenge(ph_.get()), 64 * kPage);
+  // The heap also applies the policy as it works: free, wait, allocate.
+  strata_span *t = strata_pageheap_alloc_large(ph_.get(), 16);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), t), STRATA_OK);
+  EXPECT_EQ(Stats().free_committed_bytes, 16 * kPage);
+  now_ns += 5000;
+  ASSERT_NE(strata_pageheap_alloc_large(ph_.get(), 1), nullptr);
+  EXPECT_LE(Stats().free_committed_bytes, kPage);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, ReleaseAtOnceWithZeroDelay) {
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.release_delay_ns = 0;
+  Init(config);
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 32);
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  EXPECT_EQ(Stats().free_committed_bytes, 0u);
+  EXPECT_EQ(Stats().committed_bytes, 0u);
+}
+
+TEST_F(PageHeap, FreeCommittedBytesStayUnderTheLimit) {
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.release_delay_ns = UINT64_MAX;
+  config.free_committed_limit = 100 * kPage;
+  Init(config);
+  std::vector<strata_span *> spans;
+  for (int i = 0; i < 20; ++i) {
+    spans.push_back(strata_pageheap_alloc_large(ph_.get(), 10));
+    spans.push_back(strata_pageheap_alloc_large(ph_.get(), 1));  // keeps runs apart
+  }
+  for (size_t i = 0; i < spans.size(); i += 2) {
+    ASSERT_EQ(strata_pageheap_free(ph_.get(), spans[i]), STRATA_OK);
+    EXPECT_LE(Stats().free_committed_bytes, 100 * kPage);
+  }
+  EXPECT_GT(Stats().free_committed_bytes, 0u);  // the limit, not zero
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+// Randomised operations checked against a model after every step.
+TEST_F(PageHeap, RandomOperationsKeepEveryInvariant) {
+  std::mt19937_64 rng(42);
+  struct Live {
+    strata_span *span;
+    uint64_t tag;
+  };
+  std::map<uintptr_t, Live> live;  // by base address
+  for (int step = 0; step < 3000; ++step) {
+    unsigned op = rng() % 100;
+    if (op < 55 || live.empty()) {
+      strata_span *s;
+      if (op % 2 == 0) {
+        unsigned c = 1 + rng() % (STRATA_SIZE_CLASS_COUNT - 1);
+        s = strata_pageheap_alloc_small(ph_.get(), strata_span_class_make(c, STRATA_KIND_SCAN));
+      } else {
+        size_t pages = (rng() % 8 == 0) ? 1 + rng() % 3000 : 1 + rng() % 40;
+        s = strata_pageheap_alloc_large(ph_.get(), pages);
+      }
+      ASSERT_NE(s, nullptr);
+      // No overlap with any live span.
+      auto next = live.lower_bound(s->base);
+      if (next != live.end()) {
+        ASSERT_LE(strata_span_end(s), next->first);
+      }
+      if (next != live.begin()) {
+        ASSERT_LE(strata_span_end(std::prev(next)->second.span), s->base);
+      }
+      uint64_t tag = rng();
+      std::memcpy(reinterpret_cast<void *>(s->base), &tag, sizeof tag);
+      std::memcpy(reinterpret_cast<void *>(strata_span_end(s) - sizeof tag), &tag, sizeof tag);
+      live[s->base] = {s, tag};
+    } else if (op < 95) {
+      auto it = live.begin();
+      std::advance(it, rng() % live.size());
+      strata_span *s = it->second.span;
+      uint64_t head, tail;
+      std::memcpy(&head, reinterpret_cast<void *>(s->base), sizeof head);
+      std::memcpy(&tail, reinterpret_cast<void *>(strata_span_end(s) - sizeof tail), sizeof tail);
+      ASSERT_EQ(head, it->second.tag) << "memory of a live span changed";
+      ASSERT_EQ(tail, it->second.tag) << "memory of a live span changed";
+      ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+      live.erase(it);
+    } else {
+      strata_pageheap_release(ph_.get());
+    }
+    ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK) << "step " << step;
+    strata_pageheap_stats stats = Stats();
+    size_t in_use = 0;
+    for (auto &entry : live) in_use += entry.second.span->pages * kPage;
+    ASSERT_EQ(stats.in_use_bytes, in_use);
+    ASSERT_EQ(stats.in_use_runs, live.size());
+    ASSERT_EQ(stats.mapped_bytes, stats.in_use_bytes + stats.free_committed_bytes + stats.released_bytes);
+  }
+}
+
+// The backend refusing memory at every point of a growing workload: each
+// refusal is a clean NULL, the heap stays consistent, and the same request
+// succeeds once memory comes back.
+TEST_F(PageHeap, OutOfMemoryAtEveryBackendCallIsClean) {
+  for (uint64_t k = 1; k <= 12; ++k) {
+    Init(strata_pageheap_default_config());
+    std::vector<strata_span *> spans;
+    strata_fault_backend_refuse_nth(&fault_, k);
+    bool refused = false;
+    for (int i = 0; i < 6; ++i) {
+      size_t pages = i % 2 == 0 ? 9000 : 3;  // every other request needs a new arena
+      strata_span *s = strata_pageheap_alloc_large(ph_.get(), pages);
+      if (s == nullptr) {
+        refused = true;
+        ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK) << "k=" << k;
+        s = strata_pageheap_alloc_large(ph_.get(), pages);  // memory is back
+        ASSERT_NE(s, nullptr) << "k=" << k;
+      }
+      std::memset(reinterpret_cast<void *>(s->base), 1, kPage);
+      spans.push_back(s);
+    }
+    EXPECT_TRUE(refused) << "k=" << k << " never reached a backend call";
+    for (strata_span *s : spans) ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+    ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+    EXPECT_EQ(Stats().in_use_bytes, 0u);
+    EXPECT_EQ(strata_pageheap_destroy(ph_.get()), STRATA_OK);
+    ph_.reset();
+  }
+}
+
+TEST_F(PageHeap, BudgetExhaustedMidGrowthThenLifted) {
+  strata_fault_backend_set_budget(&fault_, 200 * kPage);
+  std::vector<strata_span *> spans;
+  strata_span *s;
+  while ((s = strata_pageheap_alloc_large(ph_.get(), 16)) != nullptr) spans.push_back(s);
+  EXPECT_GE(spans.size(), 5u);
+  EXPECT_LE(Stats().committed_bytes, 200 * kPage);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  strata_fault_backend_set_budget(&fault_, SIZE_MAX);
+  EXPECT_NE(strata_pageheap_alloc_large(ph_.get(), 16), nullptr);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST(PageHeapSideBySide, OneOnMmapOneOnAStaticBuffer) {
+  strata_mmap_backend mb;
+  strata_mmap_backend_init(&mb);
+  std::vector<unsigned char> buffer(24u << 20);
+  strata_static_backend sb;
+  ASSERT_EQ(strata_static_backend_init(&sb, buffer.data(), buffer.size(), 4096), STRATA_OK);
+  strata_fault_backend counted;  // proves the static heap never reaches the OS
+  strata_fault_backend_init(&counted, &sb.base);
+  auto on_mmap = std::make_unique<strata_pageheap>();
+  auto on_buffer = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(on_mmap.get(), &mb.base, nullptr), STRATA_OK);
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.arena_size = 4u << 20;
+  ASSERT_EQ(strata_pageheap_init(on_buffer.get(), &counted.base, &config), STRATA_OK);
+
+  strata_span *a = strata_pageheap_alloc_small(on_mmap.get(), Class(64));
+  strata_span *b = strata_pageheap_alloc_small(on_buffer.get(), Class(64));
+  ASSERT_TRUE(a && b);
+  EXPECT_GE(b->base, reinterpret_cast<uintptr_t>(buffer.data()));
+  EXPECT_LT(b->base, reinterpret_cast<uintptr_t>(buffer.data() + buffer.size()));
+  EXPECT_EQ(strata_pageheap_span_of(on_mmap.get(), reinterpret_cast<void *>(b->base)), nullptr);
+  EXPECT_EQ(strata_pageheap_span_of(on_buffer.get(), reinterpret_cast<void *>(a->base)), nullptr);
+  EXPECT_EQ(strata_pageheap_free(on_mmap.get(), b), STRATA_ERR_NOT_OWNED);
+  EXPECT_EQ(strata_pageheap_free(on_buffer.get(), a), STRATA_ERR_NOT_OWNED);
+
+  // The buffer runs out with a clean NULL.
+  std::vector<strata_span *> taken;
+  strata_span *s;
+  while ((s = strata_pageheap_alloc_large(on_buffer.get(), 64)) != nullptr) taken.push_back(s);
+  EXPECT_GE(taken.size(), 20u);
+  EXPECT_EQ(strata_pageheap_check(on_buffer.get()), STRATA_OK);
+  for (strata_span *t : taken) ASSERT_EQ(strata_pageheap_free(on_buffer.get(), t), STRATA_OK);
+  EXPECT_NE(strata_pageheap_alloc_large(on_buffer.get(), 64), nullptr);
+  EXPECT_EQ(counted.calls[STRATA_BACKEND_RESERVE] + counted.calls[STRATA_BACKEND_COMMIT] > 0, true);
+
+  EXPECT_EQ(strata_pageheap_check(on_mmap.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_destroy(on_mmap.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_destroy(on_buffer.get()), STRATA_OK);
+  EXPECT_EQ(strata_static_backend_free_bytes(&sb), sb.end - sb.start);  // all of it back
+}
+
+TEST(PageHeapHugepage, CommitsAndReleasesWholeHugePages) {
+  strata_hugepage_backend hb;
+  strata_hugepage_backend_init(&hb);
+  auto ph = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(ph.get(), &hb.base, nullptr), STRATA_OK);
+  EXPECT_EQ(ph->commit_granule_pages, STRATA_HUGEPAGE_SIZE / kPage);
+  strata_span *s = strata_pageheap_alloc_small(ph.get(), Class(16));
+  ASSERT_NE(s, nullptr);
+  strata_pageheap_stats stats;
+  strata_pageheap_get_stats(ph.get(), &stats);
+  EXPECT_EQ(stats.committed_bytes, STRATA_HUGEPAGE_SIZE);  // one whole huge page
+  strata_span *big = strata_pageheap_alloc_large(ph.get(), 600);
+  ASSERT_NE(big, nullptr);
+  std::memset(reinterpret_cast<void *>(big->base), 3, 600 * kPage);
+  ASSERT_EQ(strata_pageheap_free(ph.get(), big), STRATA_OK);
+  strata_pageheap_release(ph.get());
+  strata_pageheap_get_stats(ph.get(), &stats);
+  // The huge page holding the small span stays; the rest went back.
+  EXPECT_EQ(stats.committed_bytes, STRATA_HUGEPAGE_SIZE);
+  EXPECT_EQ(strata_pageheap_check(ph.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
+}
+
+TEST(PageHeapThreads, ConcurrentAllocFreeAndLookups) {
+  strata_mmap_backend mb;
+  strata_mmap_backend_init(&mb);
+  auto ph = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(ph.get(), &mb.base, nullptr), STRATA_OK);
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(t);
+      std::vector<strata_span *> mine;
+      for (int i = 0; i < 2000; ++i) {
+        if (mine.empty() || rng() % 2) {
+          strata_span *s = strata_pageheap_alloc_large(ph.get(), 1 + rng() % 16);
+          if (s == nullptr) { failed = true; return; }
+          std::memset(reinterpret_cast<void *>(s->base), t, kPage);
+          mine.push_back(s);
+        } else {
+          size_t i2 = rng() % mine.size();
+          strata_span *s = mine[i2];
+          if (strata_pageheap_span_of(ph.get(), reinterpret_cast<void *>(s->base)) != s) failed = true;
+          if (*reinterpret_cast<unsigned char *>(s->base) != t) failed = true;
+          if (strata_pageheap_free(ph.get(), s) != STRATA_OK) failed = true;
+          mine[i2] = mine.back();
+          mine.pop_back();
+        }
+      }
+      for (strata_span *s : mine) strata_pageheap_free(ph.get(), s);
+    });
+  }
+  for (auto &th : threads) th.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(strata_pageheap_check(ph.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
+}
+
+}  // namespace

@@ -1,0 +1,90 @@
+#include "pageheap/pagemap.h"
+
+#include <string.h>
+
+void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes) {
+  memset(m, 0, sizeof *m);
+  m->nodes = nodes;
+}
+
+strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count) {
+  const strata_page_id limit = (strata_page_id)1
+                               << (STRATA_PAGEMAP_ADDRESS_BITS - STRATA_PAGE_SHIFT);
+  if (count == 0 || first >= limit || count > limit - first) return STRATA_ERR_INVALID_ARGUMENT;
+  strata_page_id last_leaf = (first + count - 1) >> STRATA_PAGEMAP_LEAF_BITS;
+  for (strata_page_id leaf_no = first >> STRATA_PAGEMAP_LEAF_BITS; leaf_no <= last_leaf;
+       leaf_no++) {
+    uintptr_t root_index = leaf_no >> STRATA_PAGEMAP_MID_BITS;
+    uintptr_t mid_index = leaf_no & ((1u << STRATA_PAGEMAP_MID_BITS) - 1);
+    strata_pagemap_mid *mid = m->root[root_index];
+    if (mid == NULL) {
+      mid = strata_persistent_alloc(m->nodes, sizeof *mid, 64);
+      if (mid == NULL) return STRATA_ERR_OUT_OF_MEMORY;
+      __atomic_store_n(&m->root[root_index], mid, __ATOMIC_RELEASE);
+    }
+    if (mid->leaves[mid_index] == NULL) {
+      strata_pagemap_leaf *leaf = strata_persistent_alloc(m->nodes, sizeof *leaf, 64);
+      if (leaf == NULL) return STRATA_ERR_OUT_OF_MEMORY;
+      __atomic_store_n(&mid->leaves[mid_index], leaf, __ATOMIC_RELEASE);
+    }
+  }
+  return STRATA_OK;
+}
+
+void strata_pagemap_set_range(strata_pagemap *m, strata_page_id first, size_t count,
+                              strata_span *span) {
+  strata_page_id page = first;
+  while (count > 0) {
+    strata_pagemap_leaf *leaf = strata_pagemap_leaf_of(m, page);
+    size_t index = page & (STRATA_PAGEMAP_LEAF_PAGES - 1);
+    size_t n = STRATA_PAGEMAP_LEAF_PAGES - index;
+    if (n > count) n = count;
+    for (size_t i = 0; i < n; i++) {
+      __atomic_store_n(&leaf->spans[index + i], span, __ATOMIC_RELEASE);
+    }
+    page += n;
+    count -= n;
+  }
+}
+
+bool strata_pagemap_is_committed(const strata_pagemap *m, strata_page_id page) {
+  strata_pagemap_leaf *leaf = strata_pagemap_leaf_of(m, page);
+  size_t index = page & (STRATA_PAGEMAP_LEAF_PAGES - 1);
+  return (leaf->committed[index / 64] >> (index % 64)) & 1;
+}
+
+/* Steps through the committed bits of [*first, *first + *count) one bitmap
+ * word at a time: returns the word and sets *mask to the bits of it inside
+ * the range, then advances *first and *count past them. */
+static uint64_t *next_committed_word(const strata_pagemap *m, strata_page_id *first,
+                                     size_t *count, uint64_t *mask) {
+  strata_pagemap_leaf *leaf = strata_pagemap_leaf_of(m, *first);
+  size_t index = *first & (STRATA_PAGEMAP_LEAF_PAGES - 1);
+  size_t bit = index % 64;
+  size_t n = 64 - bit;
+  if (n > *count) n = *count;
+  *mask = (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << bit;
+  *first += n;
+  *count -= n;
+  return &leaf->committed[index / 64];
+}
+
+void strata_pagemap_mark_committed(strata_pagemap *m, strata_page_id first, size_t count,
+                                   bool committed) {
+  while (count > 0) {
+    uint64_t mask;
+    uint64_t *word = next_committed_word(m, &first, &count, &mask);
+    *word = committed ? *word | mask : *word & ~mask;
+  }
+}
+
+size_t strata_pagemap_count_committed(const strata_pagemap *m, strata_page_id first,
+                                      size_t count) {
+  size_t total = 0;
+  while (count > 0) {
+    uint64_t mask;
+    uint64_t *word = next_committed_word(m, &first, &count, &mask);
+    total += (size_t)__builtin_popcountll(*word & mask);
+  }
+  return total;
+}

@@ -1,0 +1,132 @@
+/* Committing pages for new runs and giving free runs' memory back.
+ *
+ * The page map keeps a committed bit per page. With a backend whose page is
+ * larger than strata's (2 MiB huge pages), pages are committed and
+ * decommitted a whole backend page ("granule") at a time, so the bits of a
+ * granule always agree. A new run commits the granules it touches; a free
+ * run decommits only the granules wholly inside it, so that no in-use page
+ * ever loses its memory. */
+#include "pageheap/pageheap_internal.h"
+
+static void *page_address(strata_page_id page) {
+  return (void *)(page << STRATA_PAGE_SHIFT);
+}
+
+strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run) {
+  strata_pagemap *map = &ph->pagemap;
+  strata_page_id first = run_first_page(run), end = first + run->pages;
+  if (strata_pagemap_count_committed(map, first, run->pages) == run->pages) return STRATA_OK;
+  size_t g = ph->commit_granule_pages;
+  strata_page_id page = first;
+  while (page < end) {
+    if (strata_pagemap_is_committed(map, page)) {
+      page++;
+      continue;
+    }
+    strata_page_id gap_end = page;
+    while (gap_end < end && !strata_pagemap_is_committed(map, gap_end)) gap_end++;
+    strata_page_id start = page - page % g;
+    strata_page_id stop = (gap_end + g - 1) / g * g;
+    size_t count = stop - start;
+    strata_status status = strata_backend_commit(ph->backend, page_address(start),
+                                                 count << STRATA_PAGE_SHIFT);
+    if (status != STRATA_OK) return status;
+    ph->committed_pages += count - strata_pagemap_count_committed(map, start, count);
+    strata_pagemap_mark_committed(map, start, count, true);
+    page = stop;
+  }
+  return STRATA_OK;
+}
+
+size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
+  strata_pagemap *map = &ph->pagemap;
+  size_t g = ph->commit_granule_pages;
+  strata_page_id first = run_first_page(run);
+  strata_page_id start = (first + g - 1) / g * g;
+  strata_page_id stop = (first + run->pages) / g * g;
+  size_t released = 0;
+  strata_page_id page = start;
+  while (page < stop) {
+    if (!strata_pagemap_is_committed(map, page)) {
+      page += g;
+      continue;
+    }
+    strata_page_id committed_end = page;
+    while (committed_end < stop && strata_pagemap_is_committed(map, committed_end)) {
+      committed_end += g;
+    }
+    size_t count = committed_end - page;
+    ph->decommit_calls++;
+    if (strata_backend_decommit(ph->backend, page_address(page), count << STRATA_PAGE_SHIFT) ==
+        STRATA_OK) {
+      strata_pagemap_mark_committed(map, page, count, false);
+      ph->committed_pages -= count;
+      released += count << STRATA_PAGE_SHIFT;
+    }
+    page = committed_end;
+  }
+  return released;
+}
+
+static size_t free_committed_bytes(const strata_pageheap *ph) {
+  return (ph->committed_pages - ph->in_use_pages) << STRATA_PAGE_SHIFT;
+}
+
+typedef struct release_walk {
+  strata_pageheap *ph;
+  uint64_t now;
+  bool aged_only;      /* release runs idle for the delay; else any run */
+  bool to_limit;       /* stop once under the byte limit */
+  size_t released;
+} release_walk;
+
+static void release_if_due(strata_span *run, void *arg) {
+  release_walk *walk = arg;
+  strata_pageheap *ph = walk->ph;
+  if (walk->to_limit && free_committed_bytes(ph) <= ph->config.free_committed_limit) return;
+  if (walk->aged_only && walk->now - run->free_since_ns < ph->config.release_delay_ns) return;
+  walk->released += strata_pageheap_release_run(ph, run);
+}
+
+static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit) {
+  release_walk walk = {ph, now, aged_only, to_limit, 0};
+  strata_free_runs_each(&ph->free_runs, release_if_due, &walk);
+  return walk.released;
+}
+
+static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t now) {
+  if (free_committed_bytes(ph) <= ph->config.free_committed_limit) return 0;
+  size_t released = freed != NULL ? strata_pageheap_release_run(ph, freed) : 0;
+  return released + walk_free_runs(ph, now, false, true);
+}
+
+void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now) {
+  uint64_t delay = ph->config.release_delay_ns;
+  if (freed != NULL && delay == 0) strata_pageheap_release_run(ph, freed);
+  enforce_limit(ph, freed, now);
+  /* Aged runs are looked for at most once per delay: a walk over every free
+   * run on every call would cost more than the memory it saves. */
+  if (delay != 0 && delay != UINT64_MAX && now - ph->last_scavenge_ns >= delay) {
+    ph->last_scavenge_ns = now;
+    walk_free_runs(ph, now, true, false);
+  }
+}
+
+size_t strata_pageheap_release(strata_pageheap *ph) {
+  pthread_mutex_lock(&ph->lock);
+  size_t released = walk_free_runs(ph, 0, false, false);
+  pthread_mutex_unlock(&ph->lock);
+  return released;
+}
+
+size_t strata_pageheap_scavenge(strata_pageheap *ph) {
+  pthread_mutex_lock(&ph->lock);
+  uint64_t now = strata_pageheap_now(ph);
+  size_t released = enforce_limit(ph, NULL, now);
+  if (ph->config.release_delay_ns != UINT64_MAX) {
+    ph->last_scavenge_ns = now;
+    released += walk_free_runs(ph, now, true, false);
+  }
+  pthread_mutex_unlock(&ph->lock);
+  return released;
+}
