@@ -287,6 +287,15 @@ TEST_F(PageHeap, RandomOperationsKeepEveryInvariant) {
       if (next != live.begin()) {
         ASSERT_LE(strata_span_end(std::prev(next)->second.span), s->base);
       }
+      if (s->state == STRATA_SPAN_SMALL) {
+        // Use some of its slots: the heap check verifies every span's bitmap.
+        uint32_t take = static_cast<uint32_t>(rng() % (s->object_count + 1));
+        for (uint32_t i = 0; i < take; ++i) ASSERT_NE(strata_span_alloc(s), nullptr);
+        if (take > 1) {
+          uintptr_t second = s->base + s->object_size;
+          ASSERT_EQ(strata_span_free(s, reinterpret_cast<void *>(second)), STRATA_OK);
+        }
+      }
       uint64_t tag = rng();
       std::memcpy(reinterpret_cast<void *>(s->base), &tag, sizeof tag);
       std::memcpy(reinterpret_cast<void *>(strata_span_end(s) - sizeof tag), &tag, sizeof tag);
