@@ -123,61 +123,109 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
   return STRATA_OK;
 }
 
-/* Takes `pages` pages off the front of the best-fitting free run, committed
- * and mapped. The span's state is left for the caller to set. */
-static strata_span *alloc_run(strata_pageheap *ph, size_t pages) {
+/* Splits the free run [base, base + pages) off as a run of its own, with
+ * the given descriptor, and indexes it. Its neighbours are not free (it was
+ * cut out of a single free run), so there is nothing to merge. */
+static void index_remainder(strata_pageheap *ph, strata_span *d, uintptr_t base, size_t pages,
+                            uint64_t free_since) {
+  d->state = STRATA_SPAN_FREE;
+  d->base = base;
+  d->pages = pages;
+  d->free_since_ns = free_since;
+  map_run_ends(ph, d);
+  strata_free_runs_insert(&ph->free_runs, d);
+}
+
+/* Takes `pages` pages starting at a multiple of `align_pages` pages out of
+ * the best-fitting free run and commits them. The pieces of the free run
+ * before and after stay free. The returned run is neither initialised nor
+ * mapped: the caller initialises it, then publishes it with map_in_use, so
+ * that a lock-free lookup never sees a half-made span. *zeroed says whether
+ * its memory reads as zero. */
+static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pages,
+                              bool *zeroed) {
   uint64_t now = strata_pageheap_now(ph);
-  strata_span *run = strata_free_runs_best_fit(&ph->free_runs, pages);
+  size_t need = pages + align_pages - 1;
+  strata_span *run = strata_free_runs_best_fit(&ph->free_runs, need);
   if (run == NULL) {
-    if (grow(ph, pages, now) != STRATA_OK) return NULL;
-    run = strata_free_runs_best_fit(&ph->free_runs, pages);
+    if (grow(ph, need, now) != STRATA_OK) return NULL;
+    run = strata_free_runs_best_fit(&ph->free_runs, need);
     if (run == NULL) return NULL;
   }
-  strata_free_runs_remove(&ph->free_runs, run);
-  if (run->pages > pages) {
-    strata_span *rest = strata_fixalloc_alloc(&ph->span_descriptors);
-    if (rest == NULL) {
-      strata_free_runs_insert(&ph->free_runs, run);
-      return NULL;
-    }
-    rest->state = STRATA_SPAN_FREE;
-    rest->base = run->base + (pages << STRATA_PAGE_SHIFT);
-    rest->pages = run->pages - pages;
-    rest->free_since_ns = run->free_since_ns;
-    run->pages = pages;
-    map_run_ends(ph, rest);
-    strata_free_runs_insert(&ph->free_runs, rest);
+  strata_page_id first = run_first_page(run);
+  size_t head = (align_pages - first % align_pages) % align_pages;
+  size_t tail = run->pages - head - pages;
+  /* Take every descriptor needed before changing anything. */
+  strata_span *head_run = NULL, *tail_run = NULL;
+  if (head > 0 && (head_run = strata_fixalloc_alloc(&ph->span_descriptors)) == NULL) return NULL;
+  if (tail > 0 && (tail_run = strata_fixalloc_alloc(&ph->span_descriptors)) == NULL) {
+    if (head_run != NULL) recycle_descriptor(ph, head_run);
+    return NULL;
   }
+  strata_free_runs_remove(&ph->free_runs, run);
+  uint64_t free_since = run->free_since_ns;
+  uintptr_t base = run->base + (head << STRATA_PAGE_SHIFT);
+  if (head_run != NULL) index_remainder(ph, head_run, run->base, head, free_since);
+  if (tail_run != NULL) {
+    index_remainder(ph, tail_run, base + (pages << STRATA_PAGE_SHIFT), tail, free_since);
+  }
+  run->base = base;
+  run->pages = pages;
+  size_t already = strata_pagemap_count_committed(&ph->pagemap, run_first_page(run), pages);
   if (strata_pageheap_commit_run(ph, run) != STRATA_OK) {
     insert_free_run(ph, run, now);
     return NULL;
   }
+  *zeroed = already == 0 && ph->backend->decommit_zeroes;
   run->next = run->prev = NULL;
-  run->list = 0;
-  strata_pagemap_set_range(&ph->pagemap, run_first_page(run), pages, run);
   ph->in_use_pages += pages;
   ph->in_use_runs++;
+  if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
+  if (ph->committed_pages > ph->peak_committed_pages) {
+    ph->peak_committed_pages = ph->committed_pages;
+  }
   strata_pageheap_apply_policy(ph, NULL, now);
   return run;
+}
+
+static void map_in_use(strata_pageheap *ph, strata_span *span, bool zeroed) {
+  span->zeroed = zeroed;
+  strata_pagemap_set_range(&ph->pagemap, run_first_page(span), span->pages, span);
 }
 
 strata_span *strata_pageheap_alloc_small(strata_pageheap *ph, strata_span_class span_class) {
   unsigned size_class = strata_span_class_size_class(span_class);
   if (size_class == 0 || size_class >= STRATA_SIZE_CLASS_COUNT) return NULL;
+  bool zeroed = false;
   pthread_mutex_lock(&ph->lock);
-  strata_span *span = alloc_run(ph, strata_size_class_span_pages(size_class));
-  if (span != NULL) strata_span_init_small(span, span->base, span_class);
+  strata_span *span = alloc_run(ph, strata_size_class_span_pages(size_class), 1, &zeroed);
+  if (span != NULL) {
+    strata_span_init_small(span, span->base, span_class);
+    map_in_use(ph, span, zeroed);
+  }
+  pthread_mutex_unlock(&ph->lock);
+  return span;
+}
+
+strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pages,
+                                                 size_t alignment) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) return NULL;
+  size_t align_pages = alignment > STRATA_PAGE_SIZE ? alignment >> STRATA_PAGE_SHIFT : 1;
+  const size_t max_pages = SIZE_MAX >> (STRATA_PAGE_SHIFT + 1);
+  if (pages == 0 || pages > max_pages || align_pages > max_pages - pages) return NULL;
+  bool zeroed = false;
+  pthread_mutex_lock(&ph->lock);
+  strata_span *span = alloc_run(ph, pages, align_pages, &zeroed);
+  if (span != NULL) {
+    strata_span_init_large(span, span->base, pages);
+    map_in_use(ph, span, zeroed);
+  }
   pthread_mutex_unlock(&ph->lock);
   return span;
 }
 
 strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages) {
-  if (pages == 0 || pages > (SIZE_MAX >> (STRATA_PAGE_SHIFT + 1))) return NULL;
-  pthread_mutex_lock(&ph->lock);
-  strata_span *span = alloc_run(ph, pages);
-  if (span != NULL) strata_span_init_large(span, span->base, pages);
-  pthread_mutex_unlock(&ph->lock);
-  return span;
+  return strata_pageheap_alloc_large_aligned(ph, pages, STRATA_PAGE_SIZE);
 }
 
 static bool is_in_use_span_of(const strata_pageheap *ph, const strata_span *span) {
@@ -185,7 +233,7 @@ static bool is_in_use_span_of(const strata_pageheap *ph, const strata_span *span
          strata_pagemap_get(&ph->pagemap, run_first_page(span)) == span;
 }
 
-strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span) {
+static strata_status free_span(strata_pageheap *ph, strata_span *span, bool release_now) {
   pthread_mutex_lock(&ph->lock);
   if (span == NULL || !is_in_use_span_of(ph, span)) {
     pthread_mutex_unlock(&ph->lock);
@@ -196,9 +244,18 @@ strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span) {
   span->state = STRATA_SPAN_FREE;
   uint64_t now = strata_pageheap_now(ph);
   strata_span *run = insert_free_run(ph, span, now);
+  if (release_now) strata_pageheap_release_run(ph, run);
   strata_pageheap_apply_policy(ph, run, now);
   pthread_mutex_unlock(&ph->lock);
   return STRATA_OK;
+}
+
+strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span) {
+  return free_span(ph, span, false);
+}
+
+strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span *span) {
+  return free_span(ph, span, true);
 }
 
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {
@@ -223,5 +280,7 @@ void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) 
   out->free_runs = ph->free_runs.count;
   out->in_use_runs = ph->in_use_runs;
   out->decommit_calls = ph->decommit_calls;
+  out->peak_in_use_bytes = ph->peak_in_use_pages << STRATA_PAGE_SHIFT;
+  out->peak_committed_bytes = ph->peak_committed_pages << STRATA_PAGE_SHIFT;
   pthread_mutex_unlock(&ph->lock);
 }

@@ -78,6 +78,8 @@ typedef struct strata_pageheap_stats {
   size_t free_runs;
   size_t in_use_runs;
   uint64_t decommit_calls;
+  size_t peak_in_use_bytes;     /* highest in_use_bytes so far */
+  size_t peak_committed_bytes;  /* highest committed_bytes so far */
 } strata_pageheap_stats;
 
 typedef struct strata_pageheap {
@@ -91,6 +93,8 @@ typedef struct strata_pageheap {
   size_t in_use_pages;
   size_t in_use_runs;
   size_t committed_pages;
+  size_t peak_in_use_pages;
+  size_t peak_committed_pages;
   uint64_t decommit_calls;
   uint64_t last_scavenge_ns;
   strata_pagemap pagemap;
@@ -108,17 +112,29 @@ strata_status strata_pageheap_destroy(strata_pageheap *ph);
 
 /* A span of `span_class` (size class >= 1), its pages committed and mapped,
  * all slots free. NULL when the backend refuses memory, metadata cannot
- * grow, or the class is not a small class. */
+ * grow, or the class is not a small class. span->zeroed says whether its
+ * memory reads as zero (fresh or decommitted pages of a zeroing backend). */
 strata_span *strata_pageheap_alloc_small(strata_pageheap *ph, strata_span_class span_class);
 
 /* A span holding one object of `pages` pages. NULL for 0 pages, a size that
  * overflows, or when memory is refused. */
 strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages);
 
+/* Like alloc_large, with the span's base aligned to `alignment` bytes (a
+ * power of two; page alignment and below cost nothing extra). The pages
+ * skipped to align stay free. NULL also for a bad alignment. */
+strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pages,
+                                                 size_t alignment);
+
 /* Returns an in-use span's pages to the heap. STRATA_ERR_NOT_OWNED when
  * `span` is not an in-use span of this heap (already freed, or another
  * heap's): nothing changes then. */
 strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span);
+
+/* Like free, and decommits the merged free run at once, whatever the
+ * policy: for very large objects, whose memory is unlikely to be reused
+ * soon. */
+strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span *span);
 
 /* The in-use span whose pages hold p, or NULL for any pointer not inside an
  * in-use run of this heap. Lock-free. */

@@ -104,6 +104,61 @@ TEST_F(PageHeap, LargeRunsFromOnePageToLargerThanAnArena) {
   EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
 }
 
+TEST_F(PageHeap, AlignedLargeRunsLeaveTheSkippedPagesFree) {
+  ASSERT_NE(strata_pageheap_alloc_large(ph_.get(), 3), nullptr);  // unalign the front
+  for (size_t alignment = kPage; alignment <= (size_t{4} << 20); alignment <<= 1) {
+    strata_span *s = strata_pageheap_alloc_large_aligned(ph_.get(), 5, alignment);
+    ASSERT_NE(s, nullptr) << alignment;
+    EXPECT_EQ(s->base % alignment, 0u) << alignment;
+    EXPECT_EQ(s->pages, 5u);
+    std::memset(reinterpret_cast<void *>(s->base), 9, 5 * kPage);
+    ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK) << alignment;
+  }
+  // The skipped pages are still usable: 1-page runs fill them.
+  size_t in_use = Stats().in_use_bytes;
+  for (int i = 0; i < 20; ++i) ASSERT_NE(strata_pageheap_alloc_large(ph_.get(), 1), nullptr);
+  EXPECT_EQ(Stats().in_use_bytes, in_use + 20 * kPage);
+  EXPECT_EQ(strata_pageheap_alloc_large_aligned(ph_.get(), 1, 3 * kPage), nullptr);
+  EXPECT_EQ(strata_pageheap_alloc_large_aligned(ph_.get(), 1, 0), nullptr);
+  EXPECT_EQ(strata_pageheap_alloc_large_aligned(ph_.get(), SIZE_MAX >> 14, size_t{1} << 40), nullptr);
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, SaysWhetherMemoryIsZeroed) {
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 8);
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->zeroed);  // fresh pages from mmap
+  uintptr_t base = s->base;
+  std::memset(reinterpret_cast<void *>(base), 0xCC, 8 * kPage);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+  s = strata_pageheap_alloc_large(ph_.get(), 8);
+  ASSERT_EQ(s->base, base);
+  EXPECT_FALSE(s->zeroed);  // reused while still committed: dirty
+  ASSERT_EQ(strata_pageheap_free_and_release(ph_.get(), s), STRATA_OK);
+  EXPECT_EQ(Stats().free_committed_bytes, 0u);  // released at once
+  s = strata_pageheap_alloc_large(ph_.get(), 8);
+  ASSERT_EQ(s->base, base);
+  EXPECT_TRUE(s->zeroed);
+  EXPECT_EQ(*reinterpret_cast<unsigned char *>(base), 0);
+  strata_span *small = strata_pageheap_alloc_small(ph_.get(), Class(32));
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(small->state, STRATA_SPAN_SMALL);  // init keeps the flag consistent
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
+TEST_F(PageHeap, PeaksAreRemembered) {
+  strata_span *a = strata_pageheap_alloc_large(ph_.get(), 100);
+  strata_span *b = strata_pageheap_alloc_large(ph_.get(), 50);
+  ASSERT_TRUE(a && b);
+  strata_pageheap_free(ph_.get(), a);
+  strata_pageheap_free(ph_.get(), b);
+  strata_pageheap_release(ph_.get());
+  strata_pageheap_stats stats = Stats();
+  EXPECT_EQ(stats.in_use_bytes, 0u);
+  EXPECT_EQ(stats.peak_in_use_bytes, 150 * kPage);
+  EXPECT_GE(stats.peak_committed_bytes, 150 * kPage);
+}
+
 TEST_F(PageHeap, RejectsImpossibleRequests) {
   EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), 0), nullptr);
   EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), SIZE_MAX), nullptr);

@@ -59,6 +59,8 @@ typedef struct strata_span {
   size_t pages;              /* length in STRATA_PAGE_SIZE pages */
   uint8_t state;             /* strata_span_state */
   strata_span_class span_class;  /* 0 for large spans and free runs */
+  uint8_t zeroed;            /* page heap: the memory read as zero when handed out */
+  uint8_t unused;
   uint16_t list;             /* which list of its owner it is on */
   uint32_t object_count;
   size_t object_size;
