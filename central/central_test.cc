@@ -1,0 +1,206 @@
+#include "central/central.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "arena/backends.h"
+
+namespace {
+
+strata_span_class Class(size_t bytes) {
+  return strata_span_class_make(strata_size_to_class(bytes), STRATA_KIND_SCAN);
+}
+
+class Central : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    strata_mmap_backend_init(&mmap_);
+    strata_fault_backend_init(&fault_, &mmap_.base);
+    heap_ = std::make_unique<strata_pageheap>();
+    ASSERT_EQ(strata_pageheap_init(heap_.get(), &fault_.base, nullptr), STRATA_OK);
+    central_ = std::make_unique<strata_central>();
+    strata_central_init(central_.get(), heap_.get());
+  }
+  void TearDown() override {
+    EXPECT_EQ(strata_central_check(central_.get()), STRATA_OK);
+    strata_central_destroy(central_.get());
+    EXPECT_EQ(strata_pageheap_destroy(heap_.get()), STRATA_OK);
+  }
+  strata_central_class_stats Stats(strata_span_class sc) {
+    strata_central_class_stats s;
+    strata_central_class_get_stats(central_.get(), sc, &s);
+    return s;
+  }
+  // Removes `count` objects of the class in batches.
+  std::vector<void *> Take(strata_span_class sc, size_t count) {
+    std::vector<void *> objects;
+    void *batch[STRATA_CENTRAL_MAX_BATCH];
+    while (objects.size() < count) {
+      size_t want = std::min<size_t>(STRATA_CENTRAL_MAX_BATCH, count - objects.size());
+      size_t got = strata_central_remove(central_.get(), sc, batch, want);
+      EXPECT_GT(got, 0u);
+      if (got == 0) break;
+      objects.insert(objects.end(), batch, batch + got);
+    }
+    return objects;
+  }
+  strata_mmap_backend mmap_;
+  strata_fault_backend fault_;
+  std::unique_ptr<strata_pageheap> heap_;
+  std::unique_ptr<strata_central> central_;
+};
+
+TEST_F(Central, BatchSizesFollowTheObjectSize) {
+  EXPECT_EQ(strata_central_batch_size(strata_size_to_class(16)), 32u);
+  EXPECT_EQ(strata_central_batch_size(strata_size_to_class(4096)), 16u);
+  EXPECT_EQ(strata_central_batch_size(strata_size_to_class(32768)), 2u);
+  EXPECT_EQ(strata_central_batch_size(0), 0u);
+}
+
+TEST_F(Central, EveryClassHandsOutDistinctObjectsOfItsSize) {
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
+    strata_span_class sc = strata_span_class_make(c, STRATA_KIND_NOSCAN);
+    std::vector<void *> objects = Take(sc, 3 * strata_size_class_span_objects(c) + 1);
+    std::set<void *> distinct(objects.begin(), objects.end());
+    ASSERT_EQ(distinct.size(), objects.size()) << "class " << c;
+    for (void *p : objects) {
+      strata_span *s = strata_pageheap_span_of(heap_.get(), p);
+      ASSERT_NE(s, nullptr);
+      ASSERT_EQ(s->span_class, sc);
+      std::memset(p, static_cast<int>(c), s->object_size);
+    }
+    EXPECT_EQ(Stats(sc).spans, 4u) << "class " << c;
+    EXPECT_EQ(Stats(sc).objects_out, objects.size());
+    ASSERT_EQ(strata_central_check(central_.get()), STRATA_OK);
+    for (size_t i = 0; i < objects.size(); i += 7) {
+      size_t n = std::min<size_t>(7, objects.size() - i);
+      ASSERT_EQ(strata_central_insert(central_.get(), sc, &objects[i], n, nullptr), STRATA_OK);
+    }
+    ASSERT_EQ(strata_central_drain(central_.get()), STRATA_OK);
+    EXPECT_EQ(Stats(sc).objects_out, 0u);
+    EXPECT_EQ(Stats(sc).spans, 0u);
+  }
+  strata_pageheap_stats heap;
+  strata_pageheap_get_stats(heap_.get(), &heap);
+  EXPECT_EQ(heap.in_use_bytes, 0u);
+}
+
+TEST_F(Central, TransferCacheHandsBackWhatWasJustInserted) {
+  strata_span_class sc = Class(64);
+  std::vector<void *> objects = Take(sc, 32);
+  size_t out = Stats(sc).objects_out;
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, objects.data(), 32, nullptr), STRATA_OK);
+  EXPECT_EQ(Stats(sc).transfer_cached, 32u);
+  EXPECT_EQ(Stats(sc).objects_out, out);  // no span was touched
+  void *batch[32];
+  ASSERT_EQ(strata_central_remove(central_.get(), sc, batch, 32), 32u);
+  EXPECT_EQ(std::set<void *>(batch, batch + 32), std::set<void *>(objects.begin(), objects.end()));
+  EXPECT_EQ(Stats(sc).transfer_cached, 0u);
+}
+
+TEST_F(Central, EmptySpansGoBackToThePageHeapKeepingOneSpare) {
+  strata_span_class sc = Class(1024);  // 8 objects per span
+  // Fill the transfer cache so that the next inserts reach the spans.
+  std::vector<void *> filler = Take(sc, STRATA_CENTRAL_TRANSFER_SLOTS);
+  std::vector<void *> objects = Take(sc, 8 * 10);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, filler.data(), filler.size(), nullptr), STRATA_OK);
+  size_t spans = Stats(sc).spans;
+  for (void *p : objects) ASSERT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
+  EXPECT_LE(Stats(sc).spans, spans - 10 + 1);
+  EXPECT_EQ(strata_central_check(central_.get()), STRATA_OK);
+}
+
+TEST_F(Central, InvalidObjectsAreReportedAndLeftAlone) {
+  strata_span_class sc = Class(48);
+  std::vector<void *> filler = Take(sc, STRATA_CENTRAL_TRANSFER_SLOTS);
+  std::vector<void *> objects = Take(sc, 4);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, filler.data(), filler.size(), nullptr), STRATA_OK);
+  int on_stack = 0;
+  void *bad = nullptr;
+  void *foreign[] = {&on_stack};
+  EXPECT_EQ(strata_central_insert(central_.get(), sc, foreign, 1, &bad), STRATA_ERR_NOT_OWNED);
+  EXPECT_EQ(bad, &on_stack);
+  void *interior[] = {static_cast<char *>(objects[0]) + 8};
+  EXPECT_EQ(strata_central_insert(central_.get(), sc, interior, 1, &bad), STRATA_ERR_INTERIOR_POINTER);
+  void *wrong_class = Take(Class(16), 1)[0];
+  void *other[] = {wrong_class};
+  EXPECT_EQ(strata_central_insert(central_.get(), sc, other, 1, &bad), STRATA_ERR_NOT_OWNED);
+  // A double free in the middle of a batch: the valid objects still go back.
+  void *batch[] = {objects[1], objects[1], objects[2]};
+  EXPECT_EQ(strata_central_insert(central_.get(), sc, batch, 3, &bad), STRATA_ERR_DOUBLE_FREE);
+  EXPECT_EQ(bad, objects[1]);
+  strata_span *s = strata_pageheap_span_of(heap_.get(), objects[2]);
+  EXPECT_FALSE(strata_span_owns_object(s, objects[2]));
+  EXPECT_TRUE(strata_span_owns_object(s, objects[0]));  // untouched
+  EXPECT_EQ(strata_central_check(central_.get()), STRATA_OK);
+}
+
+TEST_F(Central, DrainFindsADoubleFreeHiddenInTheTransferCache) {
+  strata_span_class sc = Class(32);
+  std::vector<void *> objects = Take(sc, 2);
+  void *twice[] = {objects[0], objects[0]};
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, twice, 2, nullptr), STRATA_OK);
+  EXPECT_EQ(strata_central_drain(central_.get()), STRATA_ERR_DOUBLE_FREE);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, &objects[1], 1, nullptr), STRATA_OK);
+}
+
+TEST_F(Central, PageHeapRefusalGivesZeroObjectsThenRecovers) {
+  strata_span_class sc = Class(256);
+  strata_fault_backend_set_budget(&fault_, 0);
+  void *batch[8];
+  EXPECT_EQ(strata_central_remove(central_.get(), sc, batch, 8), 0u);
+  EXPECT_EQ(Stats(sc).spans, 0u);
+  strata_fault_backend_set_budget(&fault_, SIZE_MAX);
+  EXPECT_EQ(strata_central_remove(central_.get(), sc, batch, 8), 8u);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, batch, 8, nullptr), STRATA_OK);
+}
+
+TEST_F(Central, ThreadsExchangingBatchesNeverShareAnObject) {
+  strata_span_class sc = Class(128);
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      std::vector<uint64_t *> mine;
+      void *batch[STRATA_CENTRAL_MAX_BATCH];
+      for (int round = 0; round < 3000; ++round) {
+        if (mine.size() < 64 || rng() % 2) {
+          size_t got = strata_central_remove(central_.get(), sc, batch, 1 + rng() % 32);
+          for (size_t i = 0; i < got; ++i) {
+            auto *o = static_cast<uint64_t *>(batch[i]);
+            *o = static_cast<uint64_t>(t) << 32 | round;
+            o[15] = *o;
+            mine.push_back(o);
+          }
+        } else {
+          size_t n = 1 + rng() % std::min<size_t>(mine.size(), 32);
+          for (size_t i = 0; i < n; ++i) {
+            uint64_t *o = mine.back();
+            mine.pop_back();
+            if (o[0] != o[15] || (o[0] >> 32) != static_cast<uint64_t>(t)) failed = true;
+            batch[i] = o;
+          }
+          if (strata_central_insert(central_.get(), sc, batch, n, nullptr) != STRATA_OK) failed = true;
+        }
+      }
+      for (uint64_t *o : mine) {
+        void *p = o;
+        strata_central_insert(central_.get(), sc, &p, 1, nullptr);
+      }
+    });
+  }
+  for (auto &th : threads) th.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(strata_central_drain(central_.get()), STRATA_OK);
+  EXPECT_EQ(Stats(sc).objects_out, 0u);
+}
+
+}  // namespace
