@@ -130,15 +130,18 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
   return first_error;
 }
 
-strata_status strata_central_drain(strata_central *c) {
+strata_status strata_central_drain(strata_central *c, void **bad) {
   strata_status first_error = STRATA_OK;
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
     pthread_mutex_lock(&k->lock);
     while (k->transfer_count > 0) {
-      strata_status status =
-          return_to_span(c, k, (strata_span_class)sc, k->transfer[--k->transfer_count]);
-      if (status != STRATA_OK && first_error == STRATA_OK) first_error = status;
+      void *object = k->transfer[--k->transfer_count];
+      strata_status status = return_to_span(c, k, (strata_span_class)sc, object);
+      if (status != STRATA_OK && first_error == STRATA_OK) {
+        first_error = status;
+        if (bad != NULL) *bad = object;
+      }
     }
     strata_span *s = k->partial;
     while (s != NULL) {

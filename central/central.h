@@ -78,8 +78,9 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
 
 /* Moves every transfer-cached object back to its span and returns empty
  * spans (spares too) to the page heap: for a heap that is going idle, and
- * for tests that want to see spans balance. Returns the first error. */
-strata_status strata_central_drain(strata_central *c);
+ * for tests that want to see spans balance. Returns the first error, with
+ * its object in *bad when bad is not NULL. */
+strata_status strata_central_drain(strata_central *c, void **bad);
 
 typedef struct strata_central_class_stats {
   size_t spans;          /* spans of the class */

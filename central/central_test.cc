@@ -83,7 +83,7 @@ TEST_F(Central, EveryClassHandsOutDistinctObjectsOfItsSize) {
       size_t n = std::min<size_t>(7, objects.size() - i);
       ASSERT_EQ(strata_central_insert(central_.get(), sc, &objects[i], n, nullptr), STRATA_OK);
     }
-    ASSERT_EQ(strata_central_drain(central_.get()), STRATA_OK);
+    ASSERT_EQ(strata_central_drain(central_.get(), nullptr), STRATA_OK);
     EXPECT_EQ(Stats(sc).objects_out, 0u);
     EXPECT_EQ(Stats(sc).spans, 0u);
   }
@@ -147,7 +147,9 @@ TEST_F(Central, DrainFindsADoubleFreeHiddenInTheTransferCache) {
   std::vector<void *> objects = Take(sc, 2);
   void *twice[] = {objects[0], objects[0]};
   ASSERT_EQ(strata_central_insert(central_.get(), sc, twice, 2, nullptr), STRATA_OK);
-  EXPECT_EQ(strata_central_drain(central_.get()), STRATA_ERR_DOUBLE_FREE);
+  void *bad = nullptr;
+  EXPECT_EQ(strata_central_drain(central_.get(), &bad), STRATA_ERR_DOUBLE_FREE);
+  EXPECT_EQ(bad, objects[0]);
   ASSERT_EQ(strata_central_insert(central_.get(), sc, &objects[1], 1, nullptr), STRATA_OK);
 }
 
@@ -199,7 +201,7 @@ TEST_F(Central, ThreadsExchangingBatchesNeverShareAnObject) {
   }
   for (auto &th : threads) th.join();
   EXPECT_FALSE(failed);
-  EXPECT_EQ(strata_central_drain(central_.get()), STRATA_OK);
+  EXPECT_EQ(strata_central_drain(central_.get(), nullptr), STRATA_OK);
   EXPECT_EQ(Stats(sc).objects_out, 0u);
 }
 

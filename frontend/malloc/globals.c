@@ -1,0 +1,161 @@
+/* The malloc frontend's global state: initialisation on first use, the
+ * configuration from the environment, the registry of thread caches, thread
+ * exit and fork. This is the only global state in strata. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/malloc/malloc_internal.h"
+
+strata_malloc_global strata_malloc_state;
+__thread strata_tcache strata_thread_cache __attribute__((tls_model("initial-exec")));
+
+/* A plain mutex with a static initialiser: taking it never allocates. */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Reads a non-negative decimal number from the environment, scaled by
+ * `unit`; `fallback` when unset or malformed. getenv and this parser never
+ * allocate, so they are safe before main and inside malloc. */
+static uint64_t env_number(const char *name, uint64_t unit, uint64_t fallback) {
+  const char *text = getenv(name);
+  if (text == NULL || *text == '\0') return fallback;
+  uint64_t value = 0;
+  for (const char *c = text; *c != '\0'; c++) {
+    if (*c < '0' || *c > '9' || value > (UINT64_MAX - 9) / 10) return fallback;
+    value = value * 10 + (uint64_t)(*c - '0');
+  }
+  return value > UINT64_MAX / unit ? UINT64_MAX : value * unit;
+}
+
+static bool env_is(const char *name, const char *value) {
+  const char *text = getenv(name);
+  return text != NULL && strcmp(text, value) == 0;
+}
+
+static void read_config(strata_malloc_config *c) {
+  c->on_error = env_is("STRATA_ON_ERROR", "warn") ? STRATA_ON_ERROR_WARN : STRATA_ON_ERROR_ABORT;
+  c->show_stats = env_is("STRATA_SHOW_STATS", "1");
+  c->hugepages = env_is("STRATA_BACKEND", "hugepage");
+  c->release_delay_ns = env_number("STRATA_RELEASE_DELAY_MS", 1000000, 1000000000);
+  c->release_limit_bytes = (size_t)env_number("STRATA_RELEASE_LIMIT_MB", 1 << 20, SIZE_MAX);
+  c->thread_cache_bytes = (size_t)env_number("STRATA_THREAD_CACHE_KB", 1 << 10, 2 << 20);
+  c->cache_total_bytes = (size_t)env_number("STRATA_CACHE_TOTAL_MB", 1 << 20, 64 << 20);
+  c->large_release_bytes = (size_t)env_number("STRATA_LARGE_RELEASE_KB", 1 << 10, 1 << 20);
+}
+
+static void thread_exit(void *arg);
+static void before_fork(void);
+static void after_fork_parent(void);
+static void after_fork_child(void);
+
+void strata_malloc_ensure_init(void) {
+  strata_malloc_global *g = &strata_malloc_state;
+  if (STRATA_LIKELY(__atomic_load_n(&g->initialized, __ATOMIC_ACQUIRE))) return;
+  pthread_mutex_lock(&init_lock);
+  bool did_init = false;
+  if (!g->initialized) {
+    read_config(&g->config);
+    strata_backend *backend;
+    if (g->config.hugepages) {
+      strata_hugepage_backend_init(&g->hugepage_backend);
+      backend = &g->hugepage_backend.base;
+    } else {
+      strata_mmap_backend_init(&g->mmap_backend);
+      backend = &g->mmap_backend.base;
+    }
+    strata_pageheap_config heap_config = strata_pageheap_default_config();
+    heap_config.release_delay_ns = g->config.release_delay_ns;
+    heap_config.free_committed_limit = g->config.release_limit_bytes;
+    strata_pageheap_init(&g->heap, backend, &heap_config);
+    strata_central_init(&g->central, &g->heap);
+    pthread_mutex_init(&g->threads_lock, NULL);
+    pthread_key_create(&g->thread_exit_key, thread_exit);
+    __atomic_store_n(&g->initialized, 1, __ATOMIC_RELEASE);
+    did_init = true;
+  }
+  pthread_mutex_unlock(&init_lock);
+  /* Registered after initialisation: the C library may allocate here. */
+  if (did_init) pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+
+/* Called on a thread's first cached allocation or free. */
+void strata_tcache_activate(strata_tcache *cache) {
+  strata_malloc_global *g = &strata_malloc_state;
+  cache->state = STRATA_TCACHE_ACTIVE;
+  pthread_mutex_lock(&g->threads_lock);
+  cache->prev = NULL;
+  cache->next = g->threads;
+  if (g->threads != NULL) g->threads->prev = cache;
+  g->threads = cache;
+  g->thread_count++;
+  pthread_mutex_unlock(&g->threads_lock);
+  /* The key's destructor hands the cache back when the thread exits. The
+   * state is set first: if setspecific allocates, that allocation is
+   * served by this cache. */
+  pthread_setspecific(g->thread_exit_key, cache);
+}
+
+static void unregister(strata_tcache *cache) {
+  strata_malloc_global *g = &strata_malloc_state;
+  pthread_mutex_lock(&g->threads_lock);
+  if (cache->prev != NULL) {
+    cache->prev->next = cache->next;
+  } else {
+    g->threads = cache->next;
+  }
+  if (cache->next != NULL) cache->next->prev = cache->prev;
+  g->thread_count--;
+  pthread_mutex_unlock(&g->threads_lock);
+}
+
+static void thread_exit(void *arg) {
+  strata_tcache *cache = arg;
+  /* From here on this thread's allocations (other destructors) bypass the
+   * cache, so nothing is left behind in it. */
+  cache->state = STRATA_TCACHE_GONE;
+  strata_tcache_release_all(cache);
+  unregister(cache);
+}
+
+static void before_fork(void) {
+  strata_malloc_global *g = &strata_malloc_state;
+  pthread_mutex_lock(&init_lock);
+  pthread_mutex_lock(&g->threads_lock);
+  strata_central_lock_all(&g->central);
+  pthread_mutex_lock(&g->heap.lock);
+}
+
+static void after_fork_parent(void) {
+  strata_malloc_global *g = &strata_malloc_state;
+  pthread_mutex_unlock(&g->heap.lock);
+  strata_central_unlock_all(&g->central);
+  pthread_mutex_unlock(&g->threads_lock);
+  pthread_mutex_unlock(&init_lock);
+}
+
+static void after_fork_child(void) {
+  strata_malloc_global *g = &strata_malloc_state;
+  /* Only the forking thread lives on in the child: the other threads'
+   * caches are gone with them (what they held stays unreachable). */
+  strata_tcache *self = &strata_thread_cache;
+  g->threads = NULL;
+  g->thread_count = 0;
+  size_t capacity = 0;
+  if (self->state == STRATA_TCACHE_ACTIVE) {
+    self->next = self->prev = NULL;
+    g->threads = self;
+    g->thread_count = 1;
+    capacity = self->capacity_bytes;
+  }
+  __atomic_store_n(&g->cache_capacity_bytes, capacity, __ATOMIC_RELAXED);
+  after_fork_parent();
+}
+
+/* STRATA_SHOW_STATS=1: the stats at exit. */
+__attribute__((destructor)) static void print_stats_at_exit(void) {
+  if (__atomic_load_n(&strata_malloc_state.initialized, __ATOMIC_ACQUIRE) &&
+      strata_malloc_state.config.show_stats) {
+    strata_stats_print();
+  }
+}

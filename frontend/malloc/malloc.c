@@ -1,0 +1,262 @@
+/* The public malloc API. The fast paths are here, small enough to read:
+ *
+ *   malloc: size -> class by table, pop the thread's list for the class.
+ *   free:   page map -> span; check the pointer is an object's start in an
+ *           in-use small span (division magic, no divide); check it is not
+ *           the object freed last; push it on the thread's list.
+ *
+ * Neither takes a lock, makes an atomic read-modify-write or a system call.
+ * Everything else (refills, flushes, large objects, misuse) is a call out of
+ * line.
+ *
+ * Built with STRATA_OVERRIDE_LIBC, the same functions are also exported
+ * under the C library's names (libstrata.so, the static override library). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/malloc/malloc_internal.h"
+
+#define OS_PAGE 4096
+
+static void *malloc_large(size_t size, size_t alignment) {
+  strata_malloc_ensure_init();
+  if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
+  strata_span *span = strata_pageheap_alloc_large_aligned(&strata_malloc_state.heap,
+                                                          pages ? pages : 1, alignment);
+  if (span == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return (void *)span->base;
+}
+
+void *strata_malloc(size_t size) {
+  unsigned size_class = strata_size_to_class(size);
+  if (STRATA_LIKELY(size_class != 0)) return strata_malloc_small(size_class);
+  return malloc_large(size, STRATA_PAGE_SIZE);
+}
+
+/* What free does with anything its fast path did not take: large objects,
+ * and every kind of misuse. `entry` is the page map's entry for p. */
+static void free_slow(const char *function, void *p, strata_span *entry) {
+  strata_malloc_global *g = &strata_malloc_state;
+  if (entry == NULL) {
+    strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
+    return;
+  }
+  strata_span *span = strata_malloc_span_of(p);
+  if (span == NULL) {
+    /* The page is in the heap but not in use: the memory was freed. */
+    strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
+  } else if (span->state != STRATA_SPAN_LARGE || (uintptr_t)p != span->base) {
+    strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
+  } else if ((span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes) {
+    strata_pageheap_free_and_release(&g->heap, span);
+  } else {
+    strata_pageheap_free(&g->heap, span);
+  }
+}
+
+/* The small-object part of free, shared by free and realloc. */
+static inline bool free_small(void *p, strata_span *span) {
+  if (STRATA_UNLIKELY(span == NULL || span->state != STRATA_SPAN_SMALL)) return false;
+  uintptr_t offset = (uintptr_t)p - span->base;
+  uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
+  if (STRATA_UNLIKELY((uintptr_t)index * span->object_size != offset ||
+                      index >= span->object_count)) {
+    return false;
+  }
+  unsigned size_class = strata_span_class_size_class(span->span_class);
+  strata_tcache_list *list = &strata_thread_cache.lists[size_class];
+  if (STRATA_UNLIKELY(list->head == p)) {
+    strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
+    return true;
+  }
+  *(void **)p = list->head;
+  list->head = p;
+  if (STRATA_UNLIKELY(++list->count > list->max)) strata_tcache_flush(size_class);
+  return true;
+}
+
+static inline strata_span *page_map_entry(const void *p) {
+  return strata_pagemap_get(&strata_malloc_state.heap.pagemap, strata_page_of(p));
+}
+
+void strata_free(void *p) {
+  if (STRATA_UNLIKELY(p == NULL)) return;
+  strata_span *entry = page_map_entry(p);
+  if (STRATA_LIKELY(free_small(p, entry))) return;
+  free_slow("free", p, entry);
+}
+
+void strata_free_sized(void *p, size_t size) {
+  (void)size;
+  strata_free(p);
+}
+
+void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
+  (void)alignment;
+  (void)size;
+  strata_free(p);
+}
+
+/* The usable size of a live object, or 0 after reporting misuse. */
+static size_t usable_size(const char *function, const void *p) {
+  strata_span *span = strata_malloc_span_of(p);
+  if (span != NULL) {
+    uintptr_t offset = (uintptr_t)p - span->base;
+    uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
+    if ((uintptr_t)index * span->object_size == offset && index < span->object_count) {
+      return span->object_size;
+    }
+  }
+  strata_report_misuse(function, span == NULL && page_map_entry(p) != NULL
+                                     ? STRATA_MISUSE_DOUBLE_FREE
+                                     : STRATA_MISUSE_INVALID, p);
+  return 0;
+}
+
+size_t strata_malloc_usable_size(const void *p) {
+  if (p == NULL) return 0;
+  return usable_size("malloc_usable_size", p);
+}
+
+void *strata_calloc(size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  unsigned size_class = strata_size_to_class(total);
+  if (size_class != 0) {
+    void *p = strata_malloc_small(size_class);
+    if (p != NULL) memset(p, 0, total);
+    return p;
+  }
+  void *p = malloc_large(total, STRATA_PAGE_SIZE);
+  if (p != NULL && !strata_malloc_span_of(p)->zeroed) memset(p, 0, total);
+  return p;
+}
+
+void *strata_realloc(void *p, size_t size) {
+  if (p == NULL) return strata_malloc(size);
+  if (size == 0) { /* glibc frees and returns NULL */
+    strata_free(p);
+    return NULL;
+  }
+  size_t usable = usable_size("realloc", p);
+  if (usable == 0) return NULL;
+  /* In place when the object still fits and would not waste half of it. */
+  if (size <= usable && size >= usable / 2) return p;
+  if (usable <= STRATA_MAX_SMALL_SIZE && size <= usable &&
+      strata_size_to_class(size) == strata_size_to_class(usable)) {
+    return p;
+  }
+  void *q = strata_malloc(size);
+  if (q == NULL) return NULL; /* errno is ENOMEM; p is untouched */
+  memcpy(q, p, size < usable ? size : usable);
+  strata_free(p);
+  return q;
+}
+
+void *strata_reallocarray(void *p, size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return strata_realloc(p, total);
+}
+
+/* alignment: a power of two. */
+static void *aligned(size_t alignment, size_t size) {
+  if (size < alignment) size = alignment;
+  if (alignment <= STRATA_MAX_NATURAL_ALIGN) {
+    /* A class whose size is a multiple of the alignment keeps it. */
+    if (size > SIZE_MAX - alignment) {
+      errno = ENOMEM;
+      return NULL;
+    }
+    return strata_malloc((size + alignment - 1) & ~(alignment - 1));
+  }
+  if (alignment <= STRATA_PAGE_SIZE && size <= STRATA_MAX_SMALL_SIZE) {
+    /* Objects sit at multiples of the class size from a page boundary. */
+    for (unsigned c = strata_size_to_class(size); c < STRATA_SIZE_CLASS_COUNT; c++) {
+      if (strata_size_class_object_size(c) % alignment == 0) return strata_malloc_small(c);
+    }
+  }
+  return malloc_large(size, alignment);
+}
+
+static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+int strata_posix_memalign(void **out, size_t alignment, size_t size) {
+  if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0) return EINVAL;
+  int saved = errno;
+  void *p = aligned(alignment, size);
+  if (p == NULL) {
+    errno = saved;
+    return ENOMEM;
+  }
+  *out = p;
+  return 0;
+}
+
+void *strata_aligned_alloc(size_t alignment, size_t size) {
+  if (!is_power_of_two(alignment)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  return aligned(alignment, size);
+}
+
+void *strata_memalign(size_t alignment, size_t size) {
+  /* As glibc: small alignments are malloc's, others round up to a power of
+   * two, and an alignment with no power of two above it is EINVAL. */
+  if (alignment <= STRATA_MAX_NATURAL_ALIGN) return strata_malloc(size);
+  if (alignment > SIZE_MAX / 2 + 1) {
+    errno = EINVAL;
+    return NULL;
+  }
+  if (!is_power_of_two(alignment)) alignment = (size_t)1 << (64 - __builtin_clzll(alignment));
+  return aligned(alignment, size);
+}
+
+void *strata_valloc(size_t size) { return aligned(OS_PAGE, size); }
+
+void *strata_pvalloc(size_t size) {
+  if (size > SIZE_MAX - OS_PAGE) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  size_t rounded = (size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
+  return aligned(OS_PAGE, rounded ? rounded : OS_PAGE);
+}
+
+#ifdef STRATA_OVERRIDE_LIBC
+/* The C library's names, as aliases: no extra call on the fast path. */
+#define STRATA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
+void *malloc(size_t size) STRATA_ALIAS(strata_malloc);
+void free(void *p) STRATA_ALIAS(strata_free);
+void *calloc(size_t count, size_t size) STRATA_ALIAS(strata_calloc);
+void *realloc(void *p, size_t size) STRATA_ALIAS(strata_realloc);
+void *reallocarray(void *p, size_t count, size_t size) STRATA_ALIAS(strata_reallocarray);
+int posix_memalign(void **out, size_t alignment, size_t size) STRATA_ALIAS(strata_posix_memalign);
+void *aligned_alloc(size_t alignment, size_t size) STRATA_ALIAS(strata_aligned_alloc);
+void *memalign(size_t alignment, size_t size) STRATA_ALIAS(strata_memalign);
+void *valloc(size_t size) STRATA_ALIAS(strata_valloc);
+void *pvalloc(size_t size) STRATA_ALIAS(strata_pvalloc);
+size_t malloc_usable_size(void *p) STRATA_ALIAS(strata_malloc_usable_size);
+void free_sized(void *p, size_t size) STRATA_ALIAS(strata_free_sized);
+void free_aligned_sized(void *p, size_t alignment, size_t size)
+    STRATA_ALIAS(strata_free_aligned_sized);
+/* C++ programs reach these through operator new/delete, which call malloc
+ * and free; glibc's own internal names need no override. */
+void cfree(void *p) STRATA_ALIAS(strata_free);
+#endif

@@ -1,0 +1,109 @@
+/* Private to the malloc frontend: its global state, the thread cache, and
+ * the fast paths that the API functions inline. */
+#ifndef STRATA_FRONTEND_MALLOC_MALLOC_INTERNAL_H_
+#define STRATA_FRONTEND_MALLOC_MALLOC_INTERNAL_H_
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena/backends.h"
+#include "central/central.h"
+#include "frontend/malloc/strata_malloc.h"
+#include "pageheap/pageheap.h"
+#include "sizeclass/sizeclass.h"
+
+#define STRATA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define STRATA_HIDDEN __attribute__((visibility("hidden")))
+
+/* Objects of the malloc frontend live on spans of this kind. */
+#define STRATA_MALLOC_KIND STRATA_KIND_SCAN
+
+typedef enum strata_on_error { STRATA_ON_ERROR_ABORT, STRATA_ON_ERROR_WARN } strata_on_error;
+
+typedef struct strata_malloc_config {
+  strata_on_error on_error;
+  bool show_stats;
+  bool hugepages;
+  uint64_t release_delay_ns;
+  size_t release_limit_bytes;
+  size_t thread_cache_bytes;  /* what one thread's cache may hold */
+  size_t cache_total_bytes;   /* what all thread caches together may hold */
+  size_t large_release_bytes; /* large frees at least this big go back at once */
+} strata_malloc_config;
+
+/* One free list per size class. `max` is how long the list may grow before
+ * free flushes a batch; it grows as the thread shows it needs more. */
+typedef struct strata_tcache_list {
+  void *head;
+  uint32_t count;
+  uint32_t max;
+} strata_tcache_list;
+
+typedef enum strata_tcache_state {
+  STRATA_TCACHE_UNUSED = 0, /* zero: how thread-local storage starts */
+  STRATA_TCACHE_ACTIVE,
+  STRATA_TCACHE_GONE,       /* the thread is exiting: no more caching */
+} strata_tcache_state;
+
+typedef struct strata_tcache {
+  strata_tcache_list lists[STRATA_SIZE_CLASS_COUNT];
+  size_t capacity_bytes; /* sum over lists of max * object size */
+  int state;
+  struct strata_tcache *next, *prev; /* all active caches, for stats and fork */
+} strata_tcache;
+
+typedef struct strata_malloc_global {
+  int initialized; /* read with acquire, set with release */
+  strata_malloc_config config;
+  strata_mmap_backend mmap_backend;
+  strata_hugepage_backend hugepage_backend;
+  strata_pageheap heap;
+  strata_central central;
+  pthread_key_t thread_exit_key;
+  pthread_mutex_t threads_lock;
+  strata_tcache *threads;
+  size_t thread_count;
+  size_t cache_capacity_bytes; /* atomic: sum of all caches' capacity */
+  uint64_t errors;             /* atomic */
+} strata_malloc_global;
+
+extern strata_malloc_global strata_malloc_state STRATA_HIDDEN;
+extern __thread strata_tcache strata_thread_cache STRATA_HIDDEN
+    __attribute__((tls_model("initial-exec")));
+
+/* Slow paths (tcache.c, globals.c). */
+void strata_malloc_ensure_init(void) STRATA_HIDDEN;
+void *strata_tcache_refill(unsigned size_class) STRATA_HIDDEN;
+void strata_tcache_flush(unsigned size_class) STRATA_HIDDEN;
+void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
+void strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
+
+/* Error reports (report.c). `function` is "free", "realloc", ... */
+typedef enum strata_misuse { STRATA_MISUSE_INVALID, STRATA_MISUSE_DOUBLE_FREE } strata_misuse;
+void strata_report_misuse(const char *function, strata_misuse what, const void *p) STRATA_HIDDEN;
+/* Maps a central/span status to a report. */
+void strata_report_status(const char *function, strata_status status, const void *p) STRATA_HIDDEN;
+
+/* The in-use span holding p, exactly as free must see it: NULL for any
+ * pointer not inside an in-use span of the heap. */
+static inline strata_span *strata_malloc_span_of(const void *p) {
+  return strata_pageheap_span_of(&strata_malloc_state.heap, p);
+}
+
+/* Pops a small object of a class from this thread's cache, refilling it
+ * when empty. The malloc fast path. */
+static inline void *strata_malloc_small(unsigned size_class) {
+  strata_tcache_list *list = &strata_thread_cache.lists[size_class];
+  void *p = list->head;
+  if (STRATA_LIKELY(p != NULL)) {
+    list->head = *(void **)p;
+    list->count--;
+    return p;
+  }
+  return strata_tcache_refill(size_class);
+}
+
+#endif /* STRATA_FRONTEND_MALLOC_MALLOC_INTERNAL_H_ */

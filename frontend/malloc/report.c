@@ -1,0 +1,48 @@
+/* Misuse reports. They are written with write(2) from a stack buffer: the
+ * heap may be corrupt, and reporting must not allocate. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/malloc/malloc_internal.h"
+
+static size_t append(char *buf, size_t at, const char *text) {
+  size_t n = strlen(text);
+  memcpy(buf + at, text, n);
+  return at + n;
+}
+
+static size_t append_hex(char *buf, size_t at, uintptr_t value) {
+  char digits[2 * sizeof value];
+  size_t n = 0;
+  do {
+    digits[n++] = "0123456789abcdef"[value & 15];
+    value >>= 4;
+  } while (value != 0);
+  at = append(buf, at, "0x");
+  while (n > 0) buf[at++] = digits[--n];
+  return at;
+}
+
+void strata_report_misuse(const char *function, strata_misuse what, const void *p) {
+  strata_malloc_ensure_init();
+  strata_malloc_global *g = &strata_malloc_state;
+  __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
+  char buf[160];
+  size_t n = append(buf, 0, "strata: ");
+  n = append(buf, n, function);
+  n = append(buf, n, what == STRATA_MISUSE_DOUBLE_FREE ? "(): double free " : "(): invalid pointer ");
+  n = append_hex(buf, n, (uintptr_t)p);
+  if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
+  buf[n++] = '\n';
+  ssize_t written = write(STDERR_FILENO, buf, n);
+  (void)written;
+  if (g->config.on_error == STRATA_ON_ERROR_ABORT) abort();
+}
+
+void strata_report_status(const char *function, strata_status status, const void *p) {
+  strata_report_misuse(function,
+                       status == STRATA_ERR_DOUBLE_FREE ? STRATA_MISUSE_DOUBLE_FREE
+                                                        : STRATA_MISUSE_INVALID,
+                       p);
+}

@@ -1,0 +1,82 @@
+/* strata_malloc: the thread-caching malloc of strata.
+ *
+ * Every function here behaves as its C library namesake (malloc, free,
+ * calloc, realloc, reallocarray, posix_memalign, aligned_alloc, memalign,
+ * valloc, pvalloc, malloc_usable_size, free_sized, free_aligned_sized),
+ * including errno, zero sizes and huge sizes as glibc documents them. The
+ * `strata_` names are always there; libstrata.so and the static override
+ * library also export the libc names, so that an unmodified program runs on
+ * strata with LD_PRELOAD or by linking.
+ *
+ * Small requests (up to 32 KiB) come from a per-thread cache of free lists,
+ * one per size class: malloc pops, free pushes, with no lock, no atomic
+ * read-modify-write and no system call. The cache refills from and flushes
+ * to the central lists in batches. Larger requests are whole page runs from
+ * the page heap; very large ones go back to the OS as soon as they are freed.
+ *
+ * Misuse is detected and reported, never ignored silently: free or realloc
+ * of a pointer strata never gave out, of a pointer inside an object, and a
+ * double free print "strata: free(): invalid pointer 0x..." or
+ * "strata: free(): double free 0x..." on stderr and abort; with
+ * STRATA_ON_ERROR=warn they are counted and ignored instead. (A double free
+ * is caught at once when the object is the last one freed by the thread,
+ * and otherwise when its batch returns to its span.)
+ *
+ * Configuration is read once from the environment; see the README. */
+#ifndef STRATA_FRONTEND_MALLOC_STRATA_MALLOC_H_
+#define STRATA_FRONTEND_MALLOC_STRATA_MALLOC_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void *strata_malloc(size_t size);
+void strata_free(void *p);
+void *strata_calloc(size_t count, size_t size);
+void *strata_realloc(void *p, size_t size);
+void *strata_reallocarray(void *p, size_t count, size_t size);
+int strata_posix_memalign(void **out, size_t alignment, size_t size);
+void *strata_aligned_alloc(size_t alignment, size_t size);
+void *strata_memalign(size_t alignment, size_t size);
+void *strata_valloc(size_t size);
+void *strata_pvalloc(size_t size);
+size_t strata_malloc_usable_size(const void *p);
+void strata_free_sized(void *p, size_t size);
+void strata_free_aligned_sized(void *p, size_t alignment, size_t size);
+
+typedef struct strata_malloc_stats {
+  size_t mapped_bytes;          /* address space reserved */
+  size_t committed_bytes;       /* memory that may be resident */
+  size_t in_use_bytes;          /* pages of spans and large objects in use */
+  size_t released_bytes;        /* free pages given back to the OS */
+  size_t peak_committed_bytes;
+  size_t metadata_bytes;
+  size_t thread_cache_capacity_bytes; /* what all thread caches may hold */
+  size_t threads;               /* threads with a cache */
+  uint64_t errors;              /* misuse reports (STRATA_ON_ERROR=warn) */
+} strata_malloc_stats;
+
+void strata_malloc_get_stats(strata_malloc_stats *out);
+
+/* Writes the stats, with a line per size class in use, to stderr. */
+void strata_stats_print(void);
+
+/* Returns every free page to the OS now (like malloc_trim): empties this
+ * thread's cache and the shared transfer caches into their spans, returns
+ * empty spans to the page heap and decommits every free page. Returns the
+ * bytes released. */
+size_t strata_malloc_release(void);
+
+/* Checks the heap's invariants (central lists and page heap). 0 when they
+ * hold, -1 when the heap is corrupt. Takes every lock: for tests and
+ * debugging, not for hot paths. */
+int strata_malloc_check(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_FRONTEND_MALLOC_STRATA_MALLOC_H_ */

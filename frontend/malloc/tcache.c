@@ -1,0 +1,124 @@
+/* The thread cache's slow paths: refilling an empty list from the central
+ * lists, flushing an overlong one back, growing a list's limit as the thread
+ * shows it needs more, and handing everything back at thread exit.
+ *
+ * A list's limit (`max`) starts at zero and grows by one batch each time the
+ * list runs dry or overflows, up to 256 KiB worth of objects, as long as
+ * the thread's cache stays within STRATA_THREAD_CACHE_KB and all caches
+ * together within STRATA_CACHE_TOTAL_MB. A thread that allocates or frees a
+ * class heavily thus ends up moving whole batches, and an idle class costs
+ * nothing. The byte caps bound capacity (max * size), not contents, so the
+ * fast paths keep no byte counts at all. */
+#include <errno.h>
+
+#include "frontend/malloc/malloc_internal.h"
+
+#define CLASS_MAX_BYTES (256u << 10)
+
+static strata_span_class span_class_of(unsigned size_class) {
+  return strata_span_class_make(size_class, STRATA_MALLOC_KIND);
+}
+
+/* Raises the list's limit by one batch if the caps allow. */
+static void grow_limit(strata_tcache *cache, unsigned size_class, size_t batch) {
+  strata_malloc_global *g = &strata_malloc_state;
+  strata_tcache_list *list = &cache->lists[size_class];
+  size_t size = strata_size_class_object_size(size_class);
+  size_t class_max = CLASS_MAX_BYTES / size > batch ? CLASS_MAX_BYTES / size : batch;
+  if (list->max + batch > class_max) return;
+  size_t add = batch * size;
+  if (cache->capacity_bytes + add > g->config.thread_cache_bytes) return;
+  size_t total = __atomic_add_fetch(&g->cache_capacity_bytes, add, __ATOMIC_RELAXED);
+  if (total > g->config.cache_total_bytes) {
+    __atomic_sub_fetch(&g->cache_capacity_bytes, add, __ATOMIC_RELAXED);
+    return;
+  }
+  cache->capacity_bytes += add;
+  list->max += (uint32_t)batch;
+}
+
+/* Makes sure this thread's cache is registered. False when the thread is
+ * exiting and must not cache any more. */
+static bool cache_usable(strata_tcache *cache) {
+  if (STRATA_LIKELY(cache->state == STRATA_TCACHE_ACTIVE)) return true;
+  if (cache->state == STRATA_TCACHE_UNUSED) {
+    strata_tcache_activate(cache);
+    return true;
+  }
+  return false;
+}
+
+void *strata_tcache_refill(unsigned size_class) {
+  strata_malloc_ensure_init();
+  strata_tcache *cache = &strata_thread_cache;
+  strata_central *central = &strata_malloc_state.central;
+  strata_tcache_list *list = &cache->lists[size_class];
+  void *objects[STRATA_CENTRAL_MAX_BATCH];
+  if (!cache_usable(cache)) {
+    if (strata_central_remove(central, span_class_of(size_class), objects, 1) == 0) {
+      errno = ENOMEM;
+      return NULL;
+    }
+    return objects[0];
+  }
+  if (list->head != NULL) return strata_malloc_small(size_class); /* filled meanwhile */
+  size_t batch = strata_central_batch_size(size_class);
+  grow_limit(cache, size_class, batch);
+  size_t got = strata_central_remove(central, span_class_of(size_class), objects, batch);
+  if (got == 0) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  for (size_t i = got; i-- > 1;) {
+    *(void **)objects[i] = list->head;
+    list->head = objects[i];
+  }
+  list->count += (uint32_t)(got - 1);
+  return objects[0];
+}
+
+/* Hands `n` objects from the head of a list back to the central lists,
+ * reporting any the central lists refuse (a double free found at the span). */
+static void give_back(strata_tcache_list *list, unsigned size_class, size_t n) {
+  void *objects[STRATA_CENTRAL_MAX_BATCH];
+  for (size_t i = 0; i < n; i++) {
+    objects[i] = list->head;
+    list->head = *(void **)list->head;
+  }
+  list->count -= (uint32_t)n;
+  void *bad = NULL;
+  strata_status status = strata_central_insert(&strata_malloc_state.central,
+                                               span_class_of(size_class), objects, n, &bad);
+  if (status != STRATA_OK) strata_report_status("free", status, bad);
+}
+
+void strata_tcache_flush(unsigned size_class) {
+  strata_malloc_ensure_init();
+  strata_tcache *cache = &strata_thread_cache;
+  strata_tcache_list *list = &cache->lists[size_class];
+  size_t batch = strata_central_batch_size(size_class);
+  if (cache_usable(cache)) {
+    grow_limit(cache, size_class, batch);
+    if (list->count <= list->max) return;
+  }
+  while (list->count > list->max) {
+    size_t n = list->count - list->max;
+    if (n < batch && list->count >= batch && list->max != 0) n = batch;
+    if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
+    give_back(list, size_class, n);
+  }
+}
+
+void strata_tcache_release_all(strata_tcache *cache) {
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
+    strata_tcache_list *list = &cache->lists[c];
+    while (list->count > 0) {
+      size_t n = list->count < STRATA_CENTRAL_MAX_BATCH ? list->count : STRATA_CENTRAL_MAX_BATCH;
+      give_back(list, c, n);
+    }
+    list->max = 0;
+  }
+  __atomic_sub_fetch(&strata_malloc_state.cache_capacity_bytes, cache->capacity_bytes,
+                     __ATOMIC_RELAXED);
+  cache->capacity_bytes = 0;
+}
