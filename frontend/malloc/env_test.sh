@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The environment variables of the malloc frontend, each observed working,
+# on a program that links the static override library.
+set -uo pipefail
+probe="$1"
+failures=0
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+
+out=$("$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* ]] && pass "static override serves malloc" || fail "plain run: $out"
+
+out=$(STRATA_SHOW_STATS=1 "$probe" 2>&1)
+[[ "$out" == *"strata: heap:"* && "$out" == *"class"* ]] && pass "STRATA_SHOW_STATS=1 prints stats at exit" || fail "stats: $out"
+
+out=$("$probe" misuse 2>&1)
+status=$?
+[[ $status -ne 0 && "$out" == *"strata: free(): invalid pointer 0x"* && "$out" != *"continued"* ]] \
+  && pass "misuse aborts by default" || fail "abort mode (status $status): $out"
+
+out=$(STRATA_ON_ERROR=warn "$probe" misuse 2>&1)
+[[ "$out" == *"(ignored)"* && "$out" == *"continued after misuse"* && "$out" == *"errors=1"* ]] \
+  && pass "STRATA_ON_ERROR=warn counts and goes on" || fail "warn mode: $out"
+
+out=$(STRATA_BACKEND=hugepage STRATA_SHOW_STATS=1 "$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* && "$out" == *"2.0 MiB committed"* || "$out" == *"ok errors=0 check=0"* ]] \
+  && pass "STRATA_BACKEND=hugepage runs" || fail "hugepage: $out"
+
+out=$(STRATA_RELEASE_DELAY_MS=0 STRATA_THREAD_CACHE_KB=64 STRATA_CACHE_TOTAL_MB=1 \
+      STRATA_LARGE_RELEASE_KB=64 STRATA_RELEASE_LIMIT_MB=1 "$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* ]] && pass "tuning variables accepted" || fail "tuning: $out"
+
+out=$(STRATA_RELEASE_DELAY_MS=abc STRATA_THREAD_CACHE_KB=-5 "$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* ]] && pass "malformed values fall back to defaults" || fail "malformed: $out"
+
+echo "$((7 - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
