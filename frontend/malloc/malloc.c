@@ -44,7 +44,8 @@ void *strata_malloc(size_t size) {
 
 /* What free does with anything its fast path did not take: large objects,
  * and every kind of misuse. `entry` is the page map's entry for p. */
-static void free_slow(const char *function, void *p, strata_span *entry) {
+__attribute__((noinline, cold)) static void free_slow(const char *function, void *p,
+                                                      strata_span *entry) {
   strata_malloc_global *g = &strata_malloc_state;
   if (entry == NULL) {
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
@@ -63,7 +64,11 @@ static void free_slow(const char *function, void *p, strata_span *entry) {
   }
 }
 
-/* The small-object part of free, shared by free and realloc. */
+__attribute__((noinline, cold)) static void double_free_in_a_row(void *p) {
+  strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
+}
+
+/* The small-object part of free: true when it took p. */
 static inline bool free_small(void *p, strata_span *span) {
   if (STRATA_UNLIKELY(span == NULL || span->state != STRATA_SPAN_SMALL)) return false;
   uintptr_t offset = (uintptr_t)p - span->base;
@@ -75,12 +80,12 @@ static inline bool free_small(void *p, strata_span *span) {
   unsigned size_class = strata_span_class_size_class(span->span_class);
   strata_tcache_list *list = &strata_thread_cache.lists[size_class];
   if (STRATA_UNLIKELY(list->head == p)) {
-    strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
+    double_free_in_a_row(p);
     return true;
   }
   *(void **)p = list->head;
   list->head = p;
-  if (STRATA_UNLIKELY(++list->count > list->max)) strata_tcache_flush(size_class);
+  if (STRATA_UNLIKELY(--list->room < 0)) strata_tcache_flush(size_class);
   return true;
 }
 

@@ -35,10 +35,13 @@ typedef struct strata_malloc_config {
 } strata_malloc_config;
 
 /* One free list per size class. `max` is how long the list may grow before
- * free flushes a batch; it grows as the thread shows it needs more. */
+ * free flushes a batch; it grows as the thread shows it needs more. The
+ * fast paths keep only `room` = max - length: free decrements it and
+ * flushes when it goes negative, malloc increments it. One counter instead
+ * of a length and a compare with the limit. */
 typedef struct strata_tcache_list {
   void *head;
-  uint32_t count;
+  int32_t room;
   uint32_t max;
 } strata_tcache_list;
 
@@ -100,7 +103,7 @@ static inline void *strata_malloc_small(unsigned size_class) {
   void *p = list->head;
   if (STRATA_LIKELY(p != NULL)) {
     list->head = *(void **)p;
-    list->count--;
+    list->room++;
     return p;
   }
   return strata_tcache_refill(size_class);

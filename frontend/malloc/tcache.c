@@ -35,6 +35,11 @@ static void grow_limit(strata_tcache *cache, unsigned size_class, size_t batch) 
   }
   cache->capacity_bytes += add;
   list->max += (uint32_t)batch;
+  list->room += (int32_t)batch;
+}
+
+static size_t length(const strata_tcache_list *list) {
+  return (size_t)((int64_t)list->max - list->room);
 }
 
 /* Makes sure this thread's cache is registered. False when the thread is
@@ -73,7 +78,7 @@ void *strata_tcache_refill(unsigned size_class) {
     *(void **)objects[i] = list->head;
     list->head = objects[i];
   }
-  list->count += (uint32_t)(got - 1);
+  list->room -= (int32_t)(got - 1);
   return objects[0];
 }
 
@@ -85,7 +90,7 @@ static void give_back(strata_tcache_list *list, unsigned size_class, size_t n) {
     objects[i] = list->head;
     list->head = *(void **)list->head;
   }
-  list->count -= (uint32_t)n;
+  list->room += (int32_t)n;
   void *bad = NULL;
   strata_status status = strata_central_insert(&strata_malloc_state.central,
                                                span_class_of(size_class), objects, n, &bad);
@@ -99,11 +104,13 @@ void strata_tcache_flush(unsigned size_class) {
   size_t batch = strata_central_batch_size(size_class);
   if (cache_usable(cache)) {
     grow_limit(cache, size_class, batch);
-    if (list->count <= list->max) return;
+    if (list->room >= 0) return;
   }
-  while (list->count > list->max) {
-    size_t n = list->count - list->max;
-    if (n < batch && list->count >= batch && list->max != 0) n = batch;
+  /* Over the limit: give back a whole batch (or everything, for a cache
+   * that may hold nothing), so that the next flush is a batch away. */
+  while (list->room < 0) {
+    size_t n = list->max == 0 ? length(list) : batch;
+    if (n > length(list)) n = length(list);
     if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
     give_back(list, size_class, n);
   }
@@ -112,11 +119,12 @@ void strata_tcache_flush(unsigned size_class) {
 void strata_tcache_release_all(strata_tcache *cache) {
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     strata_tcache_list *list = &cache->lists[c];
-    while (list->count > 0) {
-      size_t n = list->count < STRATA_CENTRAL_MAX_BATCH ? list->count : STRATA_CENTRAL_MAX_BATCH;
+    while (length(list) > 0) {
+      size_t n = length(list) < STRATA_CENTRAL_MAX_BATCH ? length(list) : STRATA_CENTRAL_MAX_BATCH;
       give_back(list, c, n);
     }
     list->max = 0;
+    list->room = 0;
   }
   __atomic_sub_fetch(&strata_malloc_state.cache_capacity_bytes, cache->capacity_bytes,
                      __ATOMIC_RELAXED);
