@@ -53,7 +53,7 @@ strata_status strata_pageheap_destroy(strata_pageheap *ph) {
 
 static void recycle_descriptor(strata_pageheap *ph, strata_span *span) {
   /* Stale page-map entries may still point here: DEAD makes them harmless. */
-  span->state = STRATA_SPAN_DEAD;
+  strata_span_retire(span, STRATA_SPAN_DEAD);
   strata_fixalloc_free(&ph->span_descriptors, span);
 }
 
@@ -93,7 +93,6 @@ static strata_span *insert_free_run(strata_pageheap *ph, strata_span *run, uint6
     recycle_descriptor(ph, right);
   }
   run->free_since_ns = now;
-  run->span_class = 0;
   map_run_ends(ph, run);
   strata_free_runs_insert(&ph->free_runs, run);
   return run;
@@ -116,7 +115,7 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
     strata_arena_undo_grow(&ph->arenas);
     return status;
   }
-  run->state = STRATA_SPAN_FREE;
+  strata_span_retire(run, STRATA_SPAN_FREE);
   run->base = arena.base;
   run->pages = count;
   insert_free_run(ph, run, now);
@@ -128,7 +127,7 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
  * cut out of a single free run), so there is nothing to merge. */
 static void index_remainder(strata_pageheap *ph, strata_span *d, uintptr_t base, size_t pages,
                             uint64_t free_since) {
-  d->state = STRATA_SPAN_FREE;
+  strata_span_retire(d, STRATA_SPAN_FREE);
   d->base = base;
   d->pages = pages;
   d->free_since_ns = free_since;
@@ -241,7 +240,7 @@ static strata_status free_span(strata_pageheap *ph, strata_span *span, bool rele
   }
   ph->in_use_pages -= span->pages;
   ph->in_use_runs--;
-  span->state = STRATA_SPAN_FREE;
+  strata_span_retire(span, STRATA_SPAN_FREE);
   uint64_t now = strata_pageheap_now(ph);
   strata_span *run = insert_free_run(ph, span, now);
   if (release_now) strata_pageheap_release_run(ph, run);

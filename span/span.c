@@ -32,6 +32,7 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
   init_common(s, base, info->span_pages);
   s->state = STRATA_SPAN_SMALL;
   s->span_class = span_class;
+  s->small_class = (uint8_t)size_class;
   s->object_size = info->object_size;
   s->object_count = info->span_objects;
   s->div_magic = info->span_objects > 1 ? info->div_magic : 0;

@@ -60,7 +60,9 @@ typedef struct strata_span {
   uint8_t state;             /* strata_span_state */
   strata_span_class span_class;  /* 0 for large spans and free runs */
   uint8_t zeroed;            /* page heap: the memory read as zero when handed out */
-  uint8_t unused;
+  /* The size class while the span is SMALL, 0 in every other state: a
+   * malloc's free checks "small span, and which class" with one byte. */
+  uint8_t small_class;
   uint16_t list;             /* which list of its owner it is on */
   uint32_t object_count;
   size_t object_size;
@@ -78,6 +80,13 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
 
 /* Makes `s` a span holding one object of `pages` whole pages at `base`. */
 void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages);
+
+/* Marks a span FREE or DEAD (for its owner, the page heap). */
+static inline void strata_span_retire(strata_span *s, strata_span_state state) {
+  s->small_class = 0;
+  s->span_class = 0;
+  s->state = (uint8_t)state;
+}
 
 /* One free slot, now allocated, or NULL when the span is full. */
 void *strata_span_alloc(strata_span *s);

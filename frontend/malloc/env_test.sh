@@ -3,6 +3,7 @@
 # on a program that links the static override library.
 set -uo pipefail
 probe="$1"
+dlopen_lib="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 failures=0
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
@@ -33,5 +34,9 @@ out=$(STRATA_RELEASE_DELAY_MS=0 STRATA_THREAD_CACHE_KB=64 STRATA_CACHE_TOTAL_MB=
 out=$(STRATA_RELEASE_DELAY_MS=abc STRATA_THREAD_CACHE_KB=-5 "$probe" 2>&1)
 [[ "$out" == *"ok errors=0 check=0"* ]] && pass "malformed values fall back to defaults" || fail "malformed: $out"
 
-echo "$((7 - failures)) passed, $failures failed"
+out=$(PROBE_SAY_AFTER_EXIT=1 "$probe" dlopen "$dlopen_lib" 2>&1)
+[[ "$out" == *"dlopen ok"* && "$out" == *"ok errors=0 check=0"* && "$out" == *"allocated after exit"* ]] \
+  && pass "before main, after exit and across dlopen" || fail "dlopen/constructors: $out"
+
+echo "$((8 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

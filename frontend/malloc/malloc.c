@@ -37,8 +37,14 @@ static void *malloc_large(size_t size, size_t alignment) {
 }
 
 void *strata_malloc(size_t size) {
-  unsigned size_class = strata_size_to_class(size);
-  if (STRATA_LIKELY(size_class != 0)) return strata_malloc_small(size_class);
+  /* The two table lookups of strata_size_to_class, spelled out so that the
+   * common path needs no "is it class 0" test. */
+  if (STRATA_LIKELY(size <= 1024)) {
+    return strata_malloc_small(strata_size_class_by_8[(size + 7) >> 3]);
+  }
+  if (size <= STRATA_MAX_SMALL_SIZE) {
+    return strata_malloc_small(strata_size_class_by_128[(size - 1024 + 127) >> 7]);
+  }
   return malloc_large(size, STRATA_PAGE_SIZE);
 }
 
@@ -70,14 +76,15 @@ __attribute__((noinline, cold)) static void double_free_in_a_row(void *p) {
 
 /* The small-object part of free: true when it took p. */
 static inline bool free_small(void *p, strata_span *span) {
-  if (STRATA_UNLIKELY(span == NULL || span->state != STRATA_SPAN_SMALL)) return false;
+  if (STRATA_UNLIKELY(span == NULL)) return false;
+  unsigned size_class = span->small_class; /* 0 unless a small span */
+  if (STRATA_UNLIKELY(size_class == 0)) return false;
   uintptr_t offset = (uintptr_t)p - span->base;
   uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
   if (STRATA_UNLIKELY((uintptr_t)index * span->object_size != offset ||
                       index >= span->object_count)) {
     return false;
   }
-  unsigned size_class = strata_span_class_size_class(span->span_class);
   strata_tcache_list *list = &strata_thread_cache.lists[size_class];
   if (STRATA_UNLIKELY(list->head == p)) {
     double_free_in_a_row(p);
