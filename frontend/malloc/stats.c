@@ -77,6 +77,11 @@ size_t strata_malloc_release(void) {
   return strata_pageheap_release(&g->heap);
 }
 
+strata_pageheap *strata_malloc_page_heap(void) {
+  strata_malloc_ensure_init();
+  return &strata_malloc_state.heap;
+}
+
 int strata_malloc_check(void) {
   strata_malloc_ensure_init();
   if (strata_central_check(&strata_malloc_state.central) != STRATA_OK) return -1;

@@ -70,6 +70,12 @@ void strata_stats_print(void);
  * bytes released. */
 size_t strata_malloc_release(void);
 
+/* The page heap this allocator runs on, initialised on first use: other
+ * frontends (the request pool) take their pages from it, so that a process
+ * using both has one heap. */
+struct strata_pageheap;
+struct strata_pageheap *strata_malloc_page_heap(void);
+
 /* Checks the heap's invariants (central lists and page heap). 0 when they
  * hold, -1 when the heap is corrupt. Takes every lock: for tests and
  * debugging, not for hot paths. */

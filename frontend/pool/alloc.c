@@ -1,0 +1,159 @@
+/* Pool allocation: bump a pointer through the current chunk; a new chunk
+ * when it runs out; a page run of its own for anything large. */
+#include <errno.h>
+#include <string.h>
+
+#include "frontend/pool/pool_internal.h"
+
+static void push_span(strata_span **list, strata_span *span) {
+  span->prev = NULL;
+  span->next = *list;
+  if (*list != NULL) (*list)->prev = span;
+  *list = span;
+}
+
+static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
+  if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
+  strata_span *span = strata_pageheap_alloc_large_aligned(
+      pool->heap, pages, alignment > STRATA_PAGE_SIZE ? alignment : STRATA_PAGE_SIZE);
+  if (span == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  push_span(&pool->large, span);
+  pool->stats.large_objects++;
+  pool->stats.held_bytes += pages << STRATA_PAGE_SHIFT;
+  if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
+    pool->stats.peak_held_bytes = pool->stats.held_bytes;
+  }
+  return (void *)span->base;
+}
+
+/* A fresh chunk becomes the current one. The rest of the old chunk is
+ * abandoned until reset: chunks are large next to what is left over. */
+static bool new_chunk(strata_pool *pool) {
+  strata_span *chunk = strata_pageheap_alloc_large(pool->heap, pool->chunk_pages);
+  if (chunk == NULL) return false;
+  push_span(&pool->chunks, chunk);
+  pool->cursor = chunk->base;
+  pool->limit = strata_span_end(chunk);
+  pool->stats.chunks++;
+  pool->stats.held_bytes += pool->chunk_pages << STRATA_PAGE_SHIFT;
+  if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
+    pool->stats.peak_held_bytes = pool->stats.held_bytes;
+  }
+  return true;
+}
+
+void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment) {
+  if (size == 0) size = 1;
+  pool->stats.requested_bytes += size;
+  size_t chunk_bytes = pool->chunk_pages << STRATA_PAGE_SHIFT;
+  if (size > chunk_bytes / 4 || alignment > STRATA_PAGE_SIZE) {
+    return alloc_large(pool, size, alignment);
+  }
+  for (;;) {
+    uintptr_t start = (pool->cursor + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    if (start <= pool->limit && pool->limit - start >= size) {
+      pool->cursor = start + size;
+      return (void *)start;
+    }
+    if (!new_chunk(pool)) {
+      errno = ENOMEM;
+      return NULL;
+    }
+  }
+}
+
+/* min(16, the largest power of two dividing size): malloc's guarantee. */
+static size_t natural_alignment(size_t size) {
+  size_t lowest = size & (~size + 1);
+  return lowest == 0 || lowest > STRATA_MAX_NATURAL_ALIGN ? STRATA_MAX_NATURAL_ALIGN : lowest;
+}
+
+void *strata_pool_alloc(strata_pool *pool, size_t size) {
+  strata_pool_enter(pool, "strata_pool_alloc");
+  void *p = strata_pool_alloc_entered(pool, size, natural_alignment(size));
+  strata_pool_leave(pool);
+  return p;
+}
+
+void *strata_pool_alloc_aligned(strata_pool *pool, size_t size, size_t alignment) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    errno = EINVAL;
+    return NULL;
+  }
+  strata_pool_enter(pool, "strata_pool_alloc_aligned");
+  void *p = strata_pool_alloc_entered(pool, size, alignment);
+  strata_pool_leave(pool);
+  return p;
+}
+
+void *strata_pool_calloc(strata_pool *pool, size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  void *p = strata_pool_alloc(pool, total);
+  if (p != NULL) memset(p, 0, total);
+  return p;
+}
+
+void *strata_pool_memdup(strata_pool *pool, const void *src, size_t size) {
+  void *p = strata_pool_alloc(pool, size);
+  if (p != NULL && size > 0) memcpy(p, src, size);
+  return p;
+}
+
+char *strata_pool_strndup(strata_pool *pool, const char *s, size_t n) {
+  size_t len = 0;
+  while (len < n && s[len] != '\0') len++;
+  char *p = strata_pool_alloc(pool, len + 1);
+  if (p != NULL) {
+    memcpy(p, s, len);
+    p[len] = '\0';
+  }
+  return p;
+}
+
+char *strata_pool_strdup(strata_pool *pool, const char *s) {
+  return strata_pool_strndup(pool, s, SIZE_MAX);
+}
+
+int strata_pool_free(strata_pool *pool, void *p) {
+  strata_pool_enter(pool, "strata_pool_free");
+  int result = EINVAL;
+  /* Large objects: found by walking this pool's few large spans, which also
+   * proves the pointer is this pool's. */
+  for (strata_span *span = pool->large; span != NULL; span = span->next) {
+    if (span->base != (uintptr_t)p) continue;
+    if (span->prev != NULL) {
+      span->prev->next = span->next;
+    } else {
+      pool->large = span->next;
+    }
+    if (span->next != NULL) span->next->prev = span->prev;
+    pool->stats.large_objects--;
+    pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
+    strata_pageheap_free(pool->heap, span);
+    result = 0;
+    break;
+  }
+  if (result != 0 && p != NULL) {
+    /* A small object stays until reset; it must be in one of the chunks. */
+    uintptr_t addr = (uintptr_t)p;
+    if (addr >= pool->first_chunk->base + sizeof *pool && addr < strata_span_end(pool->first_chunk)) {
+      result = 0;
+    }
+    for (strata_span *chunk = pool->chunks; result != 0 && chunk != NULL; chunk = chunk->next) {
+      if (addr >= chunk->base && addr < strata_span_end(chunk)) result = 0;
+    }
+  }
+  strata_pool_leave(pool);
+  return result;
+}

@@ -1,0 +1,154 @@
+/* Pool life cycle: create, children, cleanups, reset, destroy. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "frontend/malloc/strata_malloc.h"
+#include "frontend/pool/pool_internal.h"
+
+#define DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
+
+static void update_peak(strata_pool *pool) {
+  if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
+    pool->stats.peak_held_bytes = pool->stats.held_bytes;
+  }
+}
+
+static strata_pool *create_on(strata_pageheap *heap, size_t chunk_pages) {
+  strata_span *chunk = strata_pageheap_alloc_large(heap, chunk_pages);
+  if (chunk == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  strata_pool *pool = (strata_pool *)chunk->base;
+  memset(pool, 0, sizeof *pool);
+  pool->heap = heap;
+  pool->chunk_pages = chunk_pages;
+  pool->first_chunk = chunk;
+  pool->cursor = chunk->base + sizeof *pool;
+  pool->limit = strata_span_end(chunk);
+  pool->stats.chunks = 1;
+  pool->stats.held_bytes = chunk_pages << STRATA_PAGE_SHIFT;
+  update_peak(pool);
+#ifdef STRATA_DEBUG
+  pool->magic = STRATA_POOL_MAGIC;
+#endif
+  return pool;
+}
+
+strata_pool *strata_pool_create(const strata_pool_options *options) {
+  strata_pageheap *heap = options != NULL ? options->heap : NULL;
+  size_t chunk_size = options != NULL ? options->chunk_size : 0;
+  if (heap == NULL) heap = strata_malloc_page_heap();
+  if (chunk_size == 0) chunk_size = DEFAULT_CHUNK_SIZE;
+  if (chunk_size > SIZE_MAX / 2) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  size_t pages = (chunk_size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
+  return create_on(heap, pages);
+}
+
+strata_pool *strata_pool_create_child(strata_pool *parent) {
+  strata_pool_enter(parent, "strata_pool_create_child");
+  strata_pool *child = create_on(parent->heap, parent->chunk_pages);
+  if (child != NULL) {
+    child->parent = parent;
+    child->next_sibling = parent->children;
+    if (parent->children != NULL) parent->children->prev_sibling = child;
+    parent->children = child;
+  }
+  strata_pool_leave(parent);
+  return child;
+}
+
+int strata_pool_cleanup(strata_pool *pool, void (*fn)(void *), void *arg) {
+  strata_pool_enter(pool, "strata_pool_cleanup");
+  strata_pool_cleanup_entry *entry =
+      strata_pool_alloc_entered(pool, sizeof *entry, _Alignof(strata_pool_cleanup_entry));
+  if (entry != NULL) {
+    entry->fn = fn;
+    entry->arg = arg;
+    entry->next = pool->cleanups;
+    pool->cleanups = entry;
+  }
+  strata_pool_leave(pool);
+  return entry != NULL ? 0 : ENOMEM;
+}
+
+/* Newest first; a cleanup may register another, which runs too. */
+static void run_cleanups(strata_pool *pool) {
+  while (pool->cleanups != NULL) {
+    strata_pool_cleanup_entry *entry = pool->cleanups;
+    pool->cleanups = entry->next;
+    entry->fn(entry->arg);
+  }
+}
+
+static void free_span_list(strata_pool *pool, strata_span **list) {
+  while (*list != NULL) {
+    strata_span *span = *list;
+    *list = span->next;
+    pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
+    strata_pageheap_free(pool->heap, span);
+  }
+}
+
+static void destroy_entered(strata_pool *pool);
+
+/* Runs the cleanups, then destroys or resets the children, then gives
+ * back everything but the first chunk: the pool is empty after. */
+static void empty(strata_pool *pool, bool destroy_children) {
+  run_cleanups(pool);
+  if (destroy_children) {
+    while (pool->children != NULL) { /* each destroy unlinks itself */
+      strata_pool *child = pool->children;
+      strata_pool_enter(child, "strata_pool_destroy");
+      destroy_entered(child);
+    }
+  } else {
+    for (strata_pool *child = pool->children; child != NULL; child = child->next_sibling) {
+      strata_pool_reset(child);
+    }
+  }
+  free_span_list(pool, &pool->large);
+  pool->stats.large_objects = 0;
+  free_span_list(pool, &pool->chunks);
+  pool->stats.chunks = 1;
+  pool->cursor = pool->first_chunk->base + sizeof *pool;
+  pool->limit = strata_span_end(pool->first_chunk);
+  pool->stats.requested_bytes = 0;
+}
+
+static void destroy_entered(strata_pool *pool) {
+  empty(pool, true);
+  if (pool->parent != NULL) {
+    strata_pool *parent = pool->parent;
+    if (pool->prev_sibling != NULL) {
+      pool->prev_sibling->next_sibling = pool->next_sibling;
+    } else {
+      parent->children = pool->next_sibling;
+    }
+    if (pool->next_sibling != NULL) pool->next_sibling->prev_sibling = pool->prev_sibling;
+  }
+#ifdef STRATA_DEBUG
+  pool->magic = 0;
+#endif
+  strata_pageheap_free(pool->heap, pool->first_chunk);
+}
+
+void strata_pool_destroy(strata_pool *pool) {
+  if (pool == NULL) return;
+  strata_pool_enter(pool, "strata_pool_destroy");
+  destroy_entered(pool);
+}
+
+void strata_pool_reset(strata_pool *pool) {
+  strata_pool_enter(pool, "strata_pool_reset");
+  empty(pool, false);
+  strata_pool_leave(pool);
+}
+
+void strata_pool_get_stats(const strata_pool *pool, strata_pool_stats *out) {
+  *out = pool->stats;
+}

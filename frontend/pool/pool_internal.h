@@ -1,0 +1,57 @@
+/* Private to the pool: its layout and the debug checks. */
+#ifndef STRATA_FRONTEND_POOL_POOL_INTERNAL_H_
+#define STRATA_FRONTEND_POOL_POOL_INTERNAL_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frontend/pool/strata_pool.h"
+#include "pageheap/pageheap.h"
+#include "span/span.h"
+
+typedef struct strata_pool_cleanup_entry {
+  void (*fn)(void *);
+  void *arg;
+  struct strata_pool_cleanup_entry *next; /* older */
+} strata_pool_cleanup_entry;
+
+/* A pool lives at the start of its first chunk. Chunks and large objects
+ * are page-heap spans, linked through the spans' own list fields: a pool
+ * keeps no per-object bookkeeping at all. */
+struct strata_pool {
+  uintptr_t cursor;                   /* next free byte in the current chunk */
+  uintptr_t limit;                    /* end of the current chunk */
+  strata_pageheap *heap;
+  size_t chunk_pages;
+  strata_span *first_chunk;           /* holds this struct; kept by reset */
+  strata_span *chunks;                /* the others, newest first */
+  strata_span *large;                 /* large objects, doubly linked */
+  strata_pool_cleanup_entry *cleanups;
+  strata_pool *parent;
+  strata_pool *children;
+  strata_pool *next_sibling, *prev_sibling;
+  strata_pool_stats stats;
+#ifdef STRATA_DEBUG
+  uint64_t magic;                     /* STRATA_POOL_MAGIC while alive */
+  uintptr_t user;                     /* the thread inside a pool call, or 0 */
+#endif
+};
+
+#define STRATA_POOL_MAGIC 0x53545241504f4f4cull /* "STRAPOOL" */
+
+/* Debug builds check every entry point: alive, and one thread at a time. */
+#ifdef STRATA_DEBUG
+void strata_pool_enter(strata_pool *pool, const char *function);
+void strata_pool_leave(strata_pool *pool);
+#else
+static inline void strata_pool_enter(strata_pool *pool, const char *function) {
+  (void)pool;
+  (void)function;
+}
+static inline void strata_pool_leave(strata_pool *pool) { (void)pool; }
+#endif
+
+/* Allocates with the pool already entered (alloc.c). */
+void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment);
+
+#endif /* STRATA_FRONTEND_POOL_POOL_INTERNAL_H_ */
