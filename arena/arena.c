@@ -1,6 +1,6 @@
 #include "arena/arena.h"
 
-#include <string.h>
+#include "base/zero.h"
 
 /* Fibonacci hashing: granule numbers of neighbouring arenas are consecutive,
  * and multiplying by 2^64 / phi spreads them over the whole table. */
@@ -33,7 +33,7 @@ strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backe
   if ((arena_size & (arena_size - 1)) != 0 || arena_size < backend->page_size) {
     return STRATA_ERR_INVALID_ARGUMENT;
   }
-  memset(set, 0, sizeof *set);
+  strata_zero_untouched(set, sizeof *set);
   set->backend = backend;
   set->arena_size = arena_size;
   set->arena_shift = (unsigned)__builtin_ctzll(arena_size);

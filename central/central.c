@@ -2,8 +2,11 @@
 
 #include <string.h>
 
+#include "base/zero.h"
+
 void strata_central_init(strata_central *c, strata_pageheap *heap) {
-  memset(c, 0, sizeof *c);
+  /* Only the headers: a transfer cache is read only below its count. */
+  strata_zero_untouched(c->classes, sizeof c->classes);
   c->heap = heap;
   for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) {
     pthread_mutex_init(&c->classes[i].lock, NULL);
@@ -74,7 +77,7 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
   if (k->transfer_count > 0) {
     got = k->transfer_count < n ? k->transfer_count : n;
     k->transfer_count -= (uint32_t)got;
-    memcpy(out, &k->transfer[k->transfer_count], got * sizeof(void *));
+    memcpy(out, &c->transfer[span_class][k->transfer_count], got * sizeof(void *));
   }
   if (got < n) got += remove_from_spans(c, k, span_class, out + got, n - got);
   pthread_mutex_unlock(&k->lock);
@@ -115,7 +118,7 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
   strata_status first_error = STRATA_OK;
   pthread_mutex_lock(&k->lock);
   if (k->transfer_count + n <= STRATA_CENTRAL_TRANSFER_SLOTS) {
-    memcpy(&k->transfer[k->transfer_count], objects, n * sizeof(void *));
+    memcpy(&c->transfer[span_class][k->transfer_count], objects, n * sizeof(void *));
     k->transfer_count += (uint32_t)n;
   } else {
     for (size_t i = 0; i < n; i++) {
@@ -136,7 +139,7 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
     strata_central_class *k = &c->classes[sc];
     pthread_mutex_lock(&k->lock);
     while (k->transfer_count > 0) {
-      void *object = k->transfer[--k->transfer_count];
+      void *object = c->transfer[sc][--k->transfer_count];
       strata_status status = return_to_span(c, k, (strata_span_class)sc, object);
       if (status != STRATA_OK && first_error == STRATA_OK) {
         first_error = status;
@@ -193,8 +196,8 @@ strata_status strata_central_check(strata_central *c) {
          spans == k->spans && allocated == k->objects_out &&
          k->transfer_count <= STRATA_CENTRAL_TRANSFER_SLOTS;
     for (uint32_t i = 0; ok && i < k->transfer_count; i++) {
-      strata_span *s = strata_pageheap_span_of(c->heap, k->transfer[i]);
-      ok = s != NULL && s->span_class == sc && strata_span_owns_object(s, k->transfer[i]);
+      strata_span *s = strata_pageheap_span_of(c->heap, c->transfer[sc][i]);
+      ok = s != NULL && s->span_class == sc && strata_span_owns_object(s, c->transfer[sc][i]);
     }
     pthread_mutex_unlock(&k->lock);
   }

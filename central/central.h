@@ -49,15 +49,18 @@ typedef struct strata_central_class {
   size_t spans;          /* spans of this class taken from the page heap */
   size_t objects_out;    /* objects handed out of spans, not yet back */
   uint32_t transfer_count;
-  void *transfer[STRATA_CENTRAL_TRANSFER_SLOTS];
 } strata_central_class;
 
+/* The class headers sit together and the transfer caches apart, so that a
+ * class nobody uses costs no resident memory for its transfer cache. */
 typedef struct strata_central {
   strata_pageheap *heap;
   strata_central_class classes[STRATA_SPAN_CLASS_COUNT];
+  void *transfer[STRATA_SPAN_CLASS_COUNT][STRATA_CENTRAL_TRANSFER_SLOTS];
 } strata_central;
 
-/* About 300 KiB: keep it in static storage or the heap. */
+/* About 150 KiB, mostly transfer caches that stay untouched until used:
+ * keep it in static storage or the heap. */
 void strata_central_init(strata_central *c, strata_pageheap *heap);
 void strata_central_destroy(strata_central *c);
 

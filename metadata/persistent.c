@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include "base/zero.h"
+
 #include "metadata/metadata.h"
 
 /* Each chunk starts with this header; the chunks form a list so that they can
@@ -60,8 +62,9 @@ void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignmen
   }
   p->next = start + size;
   p->used_bytes += size;
-  /* Backends that do not zero (a static buffer) may hand back old bytes. */
-  memset((void *)start, 0, size);
+  /* Backends that do not zero (a static buffer) may hand back old bytes;
+   * fresh pages of those that do stay untouched until used. */
+  strata_zero_untouched((void *)start, size);
   return (void *)start;
 }
 

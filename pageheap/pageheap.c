@@ -1,6 +1,6 @@
 /* Page runs: allocation, freeing with coalescing, growth. */
 #define _POSIX_C_SOURCE 200809L
-#include <string.h>
+#include "base/zero.h"
 #include <time.h>
 
 #include "pageheap/pageheap_internal.h"
@@ -25,7 +25,7 @@ strata_pageheap_config strata_pageheap_default_config(void) {
 
 strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
                                    const strata_pageheap_config *config) {
-  memset(ph, 0, sizeof *ph);
+  strata_zero_untouched(ph, sizeof *ph);
   ph->config = config != NULL ? *config : strata_pageheap_default_config();
   if (ph->config.clock == NULL) ph->config.clock = monotonic_ns;
   strata_status status = strata_arena_set_init(&ph->arenas, backend, ph->config.arena_size);

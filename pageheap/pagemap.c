@@ -1,9 +1,9 @@
 #include "pageheap/pagemap.h"
 
-#include <string.h>
+#include "base/zero.h"
 
 void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes) {
-  memset(m, 0, sizeof *m);
+  strata_zero_untouched(m, sizeof *m);
   m->nodes = nodes;
 }
 

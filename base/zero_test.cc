@@ -1,0 +1,50 @@
+#include "base/zero.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+TEST(ZeroUntouched, ClearsEveryByteAtAnyAlignment) {
+  std::vector<unsigned char> buffer(300);
+  for (size_t start = 0; start < 9; ++start) {
+    for (size_t length : {0, 1, 7, 8, 9, 100, 250}) {
+      std::memset(buffer.data(), 0xAB, buffer.size());
+      strata_zero_untouched(buffer.data() + start, length);
+      for (size_t i = 0; i < buffer.size(); ++i) {
+        bool inside = i >= start && i < start + length;
+        ASSERT_EQ(buffer[i], inside ? 0 : 0xAB) << start << " " << length << " " << i;
+      }
+    }
+  }
+}
+
+size_t ResidentBytes() {
+  long size = 0, resident = 0;
+  FILE *f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  if (std::fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(ZeroUntouched, LeavesUntouchedPagesOutOfResidentMemory) {
+  const size_t bytes = size_t{64} << 20;
+  void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  auto *data = static_cast<unsigned char *>(p);
+  data[5 << 20] = 1;  // one page holds data
+  size_t before = ResidentBytes();
+  strata_zero_untouched(p, bytes);
+  size_t after = ResidentBytes();
+  EXPECT_EQ(data[5 << 20], 0);
+  // Reading maps the kernel's shared zero page, which is not resident
+  // memory of the process; a memset would add all 64 MiB.
+  EXPECT_LT(after, before + (size_t{4} << 20)) << before << " -> " << after;
+  std::memset(p, 0, bytes);
+  EXPECT_GT(ResidentBytes(), before + (size_t{60} << 20)) << "the test can tell";
+  munmap(p, bytes);
+}
