@@ -161,6 +161,15 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
   return first_error;
 }
 
+void strata_central_for_each_span(strata_central *c, strata_span_class span_class,
+                                  void (*fn)(const strata_span *span, void *arg), void *arg) {
+  strata_central_class *k = &c->classes[span_class];
+  pthread_mutex_lock(&k->lock);
+  for (const strata_span *s = k->partial; s != NULL; s = s->next) fn(s, arg);
+  for (const strata_span *s = k->full; s != NULL; s = s->next) fn(s, arg);
+  pthread_mutex_unlock(&k->lock);
+}
+
 void strata_central_class_get_stats(strata_central *c, strata_span_class span_class,
                                     strata_central_class_stats *out) {
   strata_central_class *k = &c->classes[span_class];

@@ -85,6 +85,12 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
  * its object in *bad when bad is not NULL. */
 strata_status strata_central_drain(strata_central *c, void **bad);
 
+/* Calls fn(span, arg) for every span of `span_class` (partial and full),
+ * under the class lock: fn must not call back into this class. A runtime
+ * that keeps kinds on separate span classes walks just one kind's spans. */
+void strata_central_for_each_span(strata_central *c, strata_span_class span_class,
+                                  void (*fn)(const strata_span *span, void *arg), void *arg);
+
 typedef struct strata_central_class_stats {
   size_t spans;          /* spans of the class */
   size_t objects_out;    /* objects outside spans: in caches or in use */

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs strata under a temporary prefix with the documented command, then
+# builds programs against the installed copy without Bazel: with pkg-config
+# (shared and static), and with the static override library.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+prefix=$(mktemp -d)
+build=$(mktemp -d)
+trap 'rm -rf "$prefix" "$build"' EXIT
+passes=0
+failures=0
+check() { # name, command...
+  local name="$1"
+  shift
+  if out=$("$@" 2>&1); then
+    echo "PASS: $name"
+    passes=$((passes + 1))
+  else
+    echo "FAIL: $name"
+    echo "$out" | tail -20
+    failures=$((failures + 1))
+  fi
+}
+
+check "scripts/install $prefix" scripts/install "$prefix"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+src=examples/installed
+check "cc with pkg-config, shared" \
+  sh -c "cc $src/hello.c \$(pkg-config --cflags --libs strata) -o $build/hello_shared"
+check "run against the installed libstrata.so" \
+  sh -c "LD_LIBRARY_PATH=$prefix/lib $build/hello_shared | grep -q 'hello from a strata pool'"
+check "cc with pkg-config --static" \
+  sh -c "cc $src/hello.c -I$prefix/include/strata $prefix/lib/libstrata.a \$(pkg-config --static --libs-only-l strata | sed 's/-lstrata//') -lpthread -o $build/hello_static"
+check "run the static build" sh -c "$build/hello_static | grep -q 'hello from strata_malloc'"
+check "link the static override whole" \
+  sh -c "cc $src/override.c -I$prefix/include/strata -Wl,--whole-archive $prefix/lib/libstrata_override.a -Wl,--no-whole-archive -lpthread -o $build/override"
+check "malloc is strata's with no LD_PRELOAD" sh -c "$build/override | grep -q 'malloc is strata'"
+check "LD_PRELOAD the installed libstrata.so" \
+  sh -c "LD_PRELOAD=$prefix/lib/libstrata.so STRATA_SHOW_STATS=1 python3 -c 'x = [str(i) for i in range(100000)]' 2>&1 | grep -q 'strata: heap:'"
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
