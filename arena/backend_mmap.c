@@ -8,12 +8,17 @@
 #include "arena/backend_os.h"
 #include "arena/backends.h"
 
-/* mmap cannot ask for alignment, so reserve alignment - page extra bytes and
- * unmap the unaligned head and the unused tail. The extra is address space
+/* mmap cannot ask for alignment, so reserve alignment - (OS page) extra
+ * bytes and unmap the unaligned head and the unused tail. The slack is
+ * counted from the OS page, which is all mmap promises, not from the
+ * backend's page: the huge-page backend's 2 MiB page is often, but not
+ * always, where the kernel puts a large mapping. The extra is address space
  * only (PROT_NONE, MAP_NORESERVE): it never costs memory. */
 strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignment,
                                 void **out) {
-  size_t extra = alignment > self->page_size ? alignment - self->page_size : 0;
+  (void)self;
+  size_t os_page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t extra = alignment > os_page ? alignment - os_page : 0;
   if (size > SIZE_MAX - extra) return STRATA_ERR_OUT_OF_MEMORY;
   size_t span = size + extra;
   void *p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,

@@ -5,7 +5,8 @@
  *
  * The same binary measures every allocator: it calls plain malloc and free,
  * and the driver re-runs it with LD_PRELOAD set to each allocator's shared
- * library (none for glibc). */
+ * library (none for glibc). strata runs twice: on its default mmap backend
+ * and on huge pages (STRATA_BACKEND=hugepage, column "strata-hp"). */
 #define _GNU_SOURCE
 #include <libgen.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@ static const size_t sizes[SIZES] = {16, 64, 512, 4096};
   __attribute__((noinline)) void name(long n) {           \
     for (long i = 0; i < n; i++) {                        \
       void *p = malloc(size);                             \
+      if (p == NULL) abort(); /* a failing malloc is no fast path */ \
       STRATA_BENCH_KEEP(p);                               \
       free(p);                                            \
     }                                                     \
@@ -42,6 +44,7 @@ static const char *const loop_names[SIZES] = {"pairs_16", "pairs_64", "pairs_512
 typedef struct allocator {
   const char *name;
   char preload[4096]; /* empty: the system allocator */
+  const char *backend; /* STRATA_BACKEND for strata, or NULL */
 } allocator;
 
 /* Child side: run one loop, after a warm-up that fills the allocator's
@@ -75,6 +78,7 @@ static double timed_run(const allocator *a, int s) {
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     if (a->preload[0] != '\0') setenv("LD_PRELOAD", a->preload, 1);
+    if (a->backend != NULL) setenv("STRATA_BACKEND", a->backend, 1);
     execl("/proc/self/exe", "malloc_bench", "--timed", loop_names[s], (char *)NULL);
     _exit(127);
   }
@@ -90,8 +94,10 @@ static double timed_run(const allocator *a, int s) {
 
 static double instructions(const allocator *a, int s) {
   if (a->preload[0] != '\0') setenv("LD_PRELOAD", a->preload, 1);
+  if (a->backend != NULL) setenv("STRATA_BACKEND", a->backend, 1);
   double ir = strata_bench_instructions_per_op(loop_names[s], CALLGRIND_PAIRS);
   unsetenv("LD_PRELOAD");
+  unsetenv("STRATA_BACKEND");
   return ir;
 }
 
@@ -105,13 +111,16 @@ int main(int argc, char **argv) {
   if (len <= 0) return 1;
   self[len] = '\0';
   allocator all[] = {
-      {"strata", ""},
-      {"glibc", ""},
-      {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so"},
-      {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so"},
-      {"tcmalloc", "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so"},
+      {"strata", "", "mmap"},
+      {"strata-hp", "", "hugepage"},
+      {"glibc", "", NULL},
+      {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so", NULL},
+      {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so", NULL},
+      {"tcmalloc", "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so", NULL},
   };
-  snprintf(all[0].preload, sizeof all[0].preload, "%s/libstrata.so", dirname(self));
+  const char *dir = dirname(self);
+  snprintf(all[0].preload, sizeof all[0].preload, "%s/libstrata.so", dir);
+  snprintf(all[1].preload, sizeof all[1].preload, "%s/libstrata.so", dir);
   const int count = sizeof all / sizeof all[0];
   for (int i = 0; i < count; i++) {
     if (all[i].preload[0] != '\0' && access(all[i].preload, R_OK) != 0) {
@@ -120,7 +129,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  double ns[5][SIZES], ir[5][SIZES];
+  double ns[6][SIZES], ir[6][SIZES];
   for (int i = 0; i < count; i++) {
     for (int s = 0; s < SIZES; s++) {
       ns[i][s] = all[i].name ? timed_run(&all[i], s) : -1;
