@@ -227,6 +227,7 @@ strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages) {
   return strata_pageheap_alloc_large_aligned(ph, pages, STRATA_PAGE_SIZE);
 }
 
+
 static bool is_in_use_span_of(const strata_pageheap *ph, const strata_span *span) {
   return (span->state == STRATA_SPAN_SMALL || span->state == STRATA_SPAN_LARGE) &&
          strata_pagemap_get(&ph->pagemap, run_first_page(span)) == span;
@@ -255,6 +256,67 @@ strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span) {
 
 strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span *span) {
   return free_span(ph, span, true);
+}
+
+
+/* Grows a large span into the free run right after it. */
+static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages) {
+  size_t need = pages - span->pages;
+  strata_span *right = free_run_starting_at(ph, strata_span_end(span));
+  if (right == NULL || right->pages < need) return false;
+  strata_span added = *right;
+  added.pages = need;
+  if (strata_pageheap_commit_run(ph, &added) != STRATA_OK) return false;
+  strata_free_runs_remove(&ph->free_runs, right);
+  if (right->pages > need) {
+    right->base += need << STRATA_PAGE_SHIFT;
+    right->pages -= need;
+    map_run_ends(ph, right);
+    strata_free_runs_insert(&ph->free_runs, right);
+  } else {
+    recycle_descriptor(ph, right);
+  }
+  strata_pagemap_set_range(&ph->pagemap, run_first_page(span) + span->pages, need, span);
+  span->pages = pages;
+  span->object_size = pages << STRATA_PAGE_SHIFT;
+  ph->in_use_pages += need;
+  if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
+  if (ph->committed_pages > ph->peak_committed_pages) {
+    ph->peak_committed_pages = ph->committed_pages;
+  }
+  return true;
+}
+
+/* Gives the tail of a large span back as a free run. */
+static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages) {
+  strata_span *tail = strata_fixalloc_alloc(&ph->span_descriptors);
+  if (tail == NULL) return false;
+  size_t cut = span->pages - pages;
+  span->pages = pages;
+  span->object_size = pages << STRATA_PAGE_SHIFT;
+  ph->in_use_pages -= cut;
+  strata_span_retire(tail, STRATA_SPAN_FREE);
+  tail->base = strata_span_end(span);
+  tail->pages = cut;
+  insert_free_run(ph, tail, strata_pageheap_now(ph));
+  return true;
+}
+
+bool strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages) {
+  if (pages == 0 || pages > (SIZE_MAX >> (STRATA_PAGE_SHIFT + 1))) return false;
+  pthread_mutex_lock(&ph->lock);
+  bool done = false;
+  if (is_in_use_span_of(ph, span) && span->state == STRATA_SPAN_LARGE) {
+    if (pages == span->pages) {
+      done = true;
+    } else if (pages > span->pages) {
+      done = grow_in_place(ph, span, pages);
+    } else {
+      done = shrink_in_place(ph, span, pages);
+    }
+  }
+  pthread_mutex_unlock(&ph->lock);
+  return done;
 }
 
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {

@@ -126,6 +126,13 @@ strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages);
 strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pages,
                                                  size_t alignment);
 
+/* Changes the length of an in-use large span in place: shrinking gives its
+ * tail back as free pages; growing takes pages from the free run right
+ * after it, committed. False (nothing changed) when the next run is not
+ * free or long enough, memory is refused, or span is not an in-use large
+ * span of this heap. realloc of large objects uses it to avoid a copy. */
+bool strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages);
+
 /* Returns an in-use span's pages to the heap. STRATA_ERR_NOT_OWNED when
  * `span` is not an in-use span of this heap (already freed, or another
  * heap's): nothing changes then. */

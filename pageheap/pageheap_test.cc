@@ -159,6 +159,35 @@ TEST_F(PageHeap, PeaksAreRemembered) {
   EXPECT_GE(stats.peak_committed_bytes, 150 * kPage);
 }
 
+TEST_F(PageHeap, LargeSpansGrowAndShrinkInPlace) {
+  strata_span *s = strata_pageheap_alloc_large(ph_.get(), 4);
+  ASSERT_NE(s, nullptr);
+  uintptr_t base = s->base;
+  std::memset(reinterpret_cast<void *>(base), 7, 4 * kPage);
+  ASSERT_TRUE(strata_pageheap_resize_large(ph_.get(), s, 100));  // the rest is free
+  EXPECT_EQ(s->base, base);
+  EXPECT_EQ(s->pages, 100u);
+  EXPECT_EQ(s->object_size, 100 * kPage);
+  EXPECT_EQ(*reinterpret_cast<unsigned char *>(base + 4 * kPage - 1), 7);
+  std::memset(reinterpret_cast<void *>(base), 8, 100 * kPage);  // committed
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(base + 99 * kPage)), s);
+  EXPECT_EQ(Stats().in_use_bytes, 100 * kPage);
+  ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  ASSERT_TRUE(strata_pageheap_resize_large(ph_.get(), s, 10));
+  EXPECT_EQ(Stats().in_use_bytes, 10 * kPage);
+  EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(base + 50 * kPage)), nullptr);
+  ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  // Blocked by an in-use neighbour: nothing changes.
+  strata_span *neighbour = strata_pageheap_alloc_large(ph_.get(), 1);
+  ASSERT_EQ(neighbour->base, strata_span_end(s));
+  EXPECT_FALSE(strata_pageheap_resize_large(ph_.get(), s, 11));
+  EXPECT_EQ(s->pages, 10u);
+  EXPECT_FALSE(strata_pageheap_resize_large(ph_.get(), neighbour, 0));
+  strata_span *small = strata_pageheap_alloc_small(ph_.get(), Class(64));
+  EXPECT_FALSE(strata_pageheap_resize_large(ph_.get(), small, 3));  // not large
+  ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
 TEST_F(PageHeap, RejectsImpossibleRequests) {
   EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), 0), nullptr);
   EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), SIZE_MAX), nullptr);

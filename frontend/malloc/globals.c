@@ -41,7 +41,7 @@ static void read_config(strata_malloc_config *c) {
   c->release_limit_bytes = (size_t)env_number("STRATA_RELEASE_LIMIT_MB", 1 << 20, SIZE_MAX);
   c->thread_cache_bytes = (size_t)env_number("STRATA_THREAD_CACHE_KB", 1 << 10, 2 << 20);
   c->cache_total_bytes = (size_t)env_number("STRATA_CACHE_TOTAL_MB", 1 << 20, 64 << 20);
-  c->large_release_bytes = (size_t)env_number("STRATA_LARGE_RELEASE_KB", 1 << 10, 1 << 20);
+  c->large_release_bytes = (size_t)env_number("STRATA_LARGE_RELEASE_KB", 1 << 10, 32 << 20);
 }
 
 static void thread_exit(void *arg);

@@ -166,6 +166,17 @@ void *strata_realloc(void *p, size_t size) {
   if (usable == 0) return NULL;
   /* In place when the object still fits and would not waste half of it. */
   if (size <= usable && size >= usable / 2) return p;
+  /* A large object that stays large grows or shrinks in place when the page
+   * heap has the pages next to it: no copy, no new page faults. */
+  if (usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
+      size <= SIZE_MAX - STRATA_PAGE_SIZE) {
+    size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
+    strata_span *span = strata_malloc_span_of(p);
+    if (span->base == (uintptr_t)p &&
+        strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages)) {
+      return p;
+    }
+  }
   if (usable <= STRATA_MAX_SMALL_SIZE && size <= usable &&
       strata_size_to_class(size) == strata_size_to_class(usable)) {
     return p;

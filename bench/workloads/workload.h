@@ -1,0 +1,79 @@
+/* What every comparison workload shares. A workload is a small program that
+ * allocates with plain malloc/free (so that LD_PRELOAD decides whose), takes
+ * its size from the command line, checks the bytes it wrote as it goes, and
+ * ends by printing "checksum <hex>": a value that depends only on the work
+ * done, never on addresses, so every allocator must print the same one.
+ * Time and peak memory are measured by the harness (bench/compare.py). */
+#ifndef STRATA_BENCH_WORKLOADS_WORKLOAD_H_
+#define STRATA_BENCH_WORKLOADS_WORKLOAD_H_
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct workload_rng {
+  uint64_t state;
+} workload_rng;
+
+static inline uint64_t workload_next(workload_rng *r) {
+  uint64_t x = r->state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  r->state = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+static inline uint64_t workload_below(workload_rng *r, uint64_t n) { return workload_next(r) % n; }
+
+/* 8 B to 1 KiB, skewed small: most requests are under 128 bytes. */
+static inline size_t workload_small_size(workload_rng *r) {
+  uint64_t k = workload_below(r, 100);
+  if (k < 50) return 8 + workload_below(r, 57);
+  if (k < 85) return 64 + workload_below(r, 193);
+  return 256 + workload_below(r, 769);
+}
+
+/* Writes a pattern derived from `tag` into p[0..size) at a few places and
+ * reads it back later with workload_check. */
+static inline void workload_fill(unsigned char *p, size_t size, uint64_t tag) {
+  p[0] = (unsigned char)tag;
+  p[size / 2] = (unsigned char)(tag >> 8);
+  p[size - 1] = (unsigned char)(tag >> 16);
+}
+
+static inline int workload_check(const unsigned char *p, size_t size, uint64_t tag) {
+  return p[0] == (unsigned char)tag && p[size / 2] == (unsigned char)(tag >> 8) &&
+         p[size - 1] == (unsigned char)(tag >> 16);
+}
+
+static inline uint64_t workload_mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+static inline void *workload_malloc(size_t size) {
+  void *p = malloc(size);
+  if (p == NULL) {
+    fprintf(stderr, "workload: malloc(%zu) failed\n", size);
+    exit(3);
+  }
+  return p;
+}
+
+static inline void workload_corrupt(const char *what) {
+  fprintf(stderr, "workload: memory changed under us (%s)\n", what);
+  exit(4);
+}
+
+/* argv[i] as a number, or `fallback`. */
+static inline long workload_arg(int argc, char **argv, int i, long fallback) {
+  return argc > i ? atol(argv[i]) : fallback;
+}
+
+static inline void workload_finish(uint64_t checksum) {
+  printf("checksum %016llx\n", (unsigned long long)checksum);
+}
+
+#endif /* STRATA_BENCH_WORKLOADS_WORKLOAD_H_ */
