@@ -170,12 +170,12 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   }
   run->base = base;
   run->pages = pages;
-  size_t already = strata_pagemap_count_committed(&ph->pagemap, run_first_page(run), pages);
+  bool dirty = strata_pagemap_any_committed(&ph->pagemap, run_first_page(run), pages);
   if (strata_pageheap_commit_run(ph, run) != STRATA_OK) {
     insert_free_run(ph, run, now);
     return NULL;
   }
-  *zeroed = already == 0 && ph->backend->decommit_zeroes;
+  *zeroed = !dirty && ph->backend->decommit_zeroes;
   run->next = run->prev = NULL;
   ph->in_use_pages += pages;
   ph->in_use_runs++;

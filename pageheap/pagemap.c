@@ -88,3 +88,21 @@ size_t strata_pagemap_count_committed(const strata_pagemap *m, strata_page_id fi
   }
   return total;
 }
+
+bool strata_pagemap_all_committed(const strata_pagemap *m, strata_page_id first, size_t count) {
+  while (count > 0) {
+    uint64_t mask;
+    uint64_t *word = next_committed_word(m, &first, &count, &mask);
+    if ((*word & mask) != mask) return false;
+  }
+  return true;
+}
+
+bool strata_pagemap_any_committed(const strata_pagemap *m, strata_page_id first, size_t count) {
+  while (count > 0) {
+    uint64_t mask;
+    uint64_t *word = next_committed_word(m, &first, &count, &mask);
+    if ((*word & mask) != 0) return true;
+  }
+  return false;
+}

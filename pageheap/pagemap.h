@@ -93,6 +93,10 @@ void strata_pagemap_set_range(strata_pagemap *m, strata_page_id first, size_t co
 bool strata_pagemap_is_committed(const strata_pagemap *m, strata_page_id page);
 void strata_pagemap_mark_committed(strata_pagemap *m, strata_page_id first, size_t count,
                                    bool committed);
+/* Whether every / any of pages [first, first + count) is committed: word
+ * compares, no bit counting, for the allocation path. */
+bool strata_pagemap_all_committed(const strata_pagemap *m, strata_page_id first, size_t count);
+bool strata_pagemap_any_committed(const strata_pagemap *m, strata_page_id first, size_t count);
 /* How many of pages [first, first + count) are committed. */
 size_t strata_pagemap_count_committed(const strata_pagemap *m, strata_page_id first,
                                       size_t count);

@@ -15,7 +15,7 @@ static void *page_address(strata_page_id page) {
 strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run) {
   strata_pagemap *map = &ph->pagemap;
   strata_page_id first = run_first_page(run), end = first + run->pages;
-  if (strata_pagemap_count_committed(map, first, run->pages) == run->pages) return STRATA_OK;
+  if (strata_pagemap_all_committed(map, first, run->pages)) return STRATA_OK;
   size_t g = ph->commit_granule_pages;
   strata_page_id page = first;
   while (page < end) {

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""strata against glibc, mimalloc, jemalloc and tcmalloc on the comparison
+workloads (bench/workloads): the main benchmark of strata.
+
+Every workload runs as its own process per allocator, the same binary each
+time, the allocator chosen with LD_PRELOAD (none for glibc). The harness
+measures wall time, CPU time and peak RSS itself (bench/launcher, wait4),
+repeats each run,
+reports the median and the spread, and checks that every allocator printed
+the same checksum, so a wrong result cannot hide behind a fast one.
+
+Output: a markdown table, a CSV and an SVG chart in a results folder whose
+path is printed. Quick by default (a few minutes on 2 cores); --full for
+larger sizes.
+"""
+
+import argparse
+import csv
+import datetime
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "bazel-bin")
+PEERS = "/usr/lib/x86_64-linux-gnu"
+LAUNCHER = os.path.join(BIN, "bench/launcher")
+
+ALLOCATORS = [
+    # name, LD_PRELOAD, extra environment
+    ("strata", os.path.join(BIN, "frontend/malloc/libstrata.so"), {"STRATA_BACKEND": "mmap"}),
+    ("strata-hp", os.path.join(BIN, "frontend/malloc/libstrata.so"), {"STRATA_BACKEND": "hugepage"}),
+    ("glibc", None, {}),
+    ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
+    ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
+    ("tcmalloc", os.path.join(PEERS, "libtcmalloc_minimal.so"), {}),
+]
+PEER_NAMES = ["glibc", "mimalloc", "jemalloc", "tcmalloc"]
+THREADS = [1, 2, 4, 8]
+
+
+def workloads(full):
+    """(label, binary, threads or None, arguments) for every run. Quick sizes
+    make each run take a fraction of a second to a second here; --full
+    multiplies them by four and allocates 1 GiB in the memory workload."""
+    k = 4 if full else 1
+    runs = [("churn", "churn", None, [8_000_000 * k])]
+    for t in THREADS:
+        runs.append(("larson", "larson", t, [t, 8_000_000 * k]))
+    for t in THREADS:
+        runs.append(("prodcons", "prodcons", t, [t, 6_000_000 * k]))
+    for t in THREADS:
+        runs.append(("false_sharing", "false_sharing", t, [t, 300_000_000 * k]))
+    runs.append(("realloc_growth", "realloc_growth", None, [12_000 * k]))
+    runs.append(("large", "large", None, [30_000 * k]))
+    runs.append(("memory", "memory", None, [1024 if full else 256]))
+    runs.append(("request", "request", None, [10_000 * k]))
+    return runs
+
+
+def run_once(binary, args, preload, env_extra):
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    if preload:
+        env["LD_PRELOAD"] = preload
+    env.update(env_extra)
+    start = time.monotonic()
+    proc = subprocess.run([LAUNCHER, binary] + [str(a) for a in args], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
+    out, err = proc.stdout, proc.stderr
+    usage = re.search(r"launcher: status=(\d+) cpu_s=(\S+) peak_rss_kib=(\d+)", err.decode())
+    cpu = float(usage.group(2)) if usage else float("nan")
+    rss = int(usage.group(3)) / 1024.0 if usage else float("nan")
+    metrics = dict(re.findall(r"^(\w+) (\S+)$", out.decode(), re.M))
+    return {
+        "ok": proc.returncode == 0 and "checksum" in metrics,
+        "wall": wall,
+        "cpu": cpu,
+        "rss": rss,
+        "checksum": metrics.pop("checksum", "-"),
+        "extra": metrics,
+        "error": err.decode()[-300:],
+    }
+
+
+def median_spread(values):
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return float("nan"), float("nan")
+    m = statistics.median(values)
+    return m, (max(values) - min(values)) / m * 100 if m else 0.0
+
+
+def fmt_ratio(value, base):
+    if math.isnan(value) or math.isnan(base) or base == 0:
+        return "-"
+    return f"{value / base:.2f}"
+
+
+def write_svg(path, rows, names):
+    """Grouped bars: each allocator's median time as a ratio to strata's."""
+    colors = ["#1b6ca8", "#5fa8d3", "#888888", "#e07a5f", "#81b29a", "#f2cc8f"]
+    bar, gap, top, left, height = 9, 14, 40, 150, 300
+    ratios = [[r["time"][n] / r["time"]["strata"] if r["time"]["strata"] else float("nan")
+               for n in names] for r in rows]
+    peak = max([v for rr in ratios for v in rr if not math.isnan(v)] + [1.0])
+    peak = min(peak, 8.0)
+    width = left + len(rows) * (len(names) * bar + gap) + 40
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + 150}" '
+           'font-family="sans-serif" font-size="11">',
+           f'<text x="{left}" y="20" font-size="14">Time relative to strata (lower is better; '
+           f'bars cut at {peak:.1f}x)</text>']
+    def y_of(v):
+        return top + height - min(v, peak) / peak * height
+    for tick in [0.5, 1, 2, 4, 8]:
+        if tick <= peak:
+            y = y_of(tick)
+            out.append(f'<line x1="{left - 5}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" '
+                       f'stroke="{"#000" if tick == 1 else "#ddd"}"/>')
+            out.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{tick}x</text>')
+    x = left
+    for row, rr in zip(rows, ratios):
+        for i, v in enumerate(rr):
+            if not math.isnan(v):
+                y = y_of(v)
+                out.append(f'<rect x="{x + i * bar}" y="{y:.1f}" width="{bar - 1}" '
+                           f'height="{top + height - y:.1f}" fill="{colors[i % len(colors)]}"/>')
+        cx = x + len(names) * bar / 2
+        out.append(f'<text transform="translate({cx:.1f},{top + height + 10}) rotate(60)">'
+                   f'{row["label"]}</text>')
+        x += len(names) * bar + gap
+    for i, n in enumerate(names):
+        out.append(f'<rect x="{left + i * 90}" y="{top + height + 120}" width="10" height="10" '
+                   f'fill="{colors[i % len(colors)]}"/>')
+        out.append(f'<text x="{left + i * 90 + 14}" y="{top + height + 129}">{n}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="larger sizes (tens of minutes)")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per run (default 3)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "results"), help="results parent folder")
+    parser.add_argument("--only", default="", help="comma-separated workload names")
+    options = parser.parse_args()
+
+    names = [a[0] for a in ALLOCATORS if a[1] is None or os.path.exists(a[1])]
+    missing = [a[0] for a in ALLOCATORS if a[0] not in names]
+    if missing:
+        print(f"compare: not found, left out: {', '.join(missing)}", file=sys.stderr)
+    plan = [w for w in workloads(options.full)
+            if not options.only or w[0] in options.only.split(",")]
+    total = len(plan) * len(names) * options.reps
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = os.path.join(options.out, f"compare-{stamp}")
+    os.makedirs(folder, exist_ok=True)
+    print(f"compare: {len(plan)} workload runs x {len(names)} allocators x {options.reps} "
+          f"repetitions on {os.cpu_count()} cores ({'full' if options.full else 'quick'})")
+
+    rows, csv_rows, done, bad_checksums = [], [], 0, []
+    for label, binary, threads, args in plan:
+        shown = label if threads is None else f"{label} T={threads}"
+        row = {"label": shown, "time": {}, "time_spread": {}, "cpu": {}, "rss": {}, "extra": {}}
+        checksums = {}
+        for name, preload, env_extra in ALLOCATORS:
+            if name not in names:
+                continue
+            walls, cpus, rsss, extras = [], [], [], []
+            for rep in range(options.reps):
+                r = run_once(os.path.join(BIN, "bench/workloads", binary), args, preload, env_extra)
+                done += 1
+                status = f"{r['wall']:.2f} s" if r["ok"] else "FAILED " + r["error"].strip()[-120:]
+                print(f"  [{done}/{total}] {shown:<18} {name:<10} run {rep + 1}: {status}", flush=True)
+                csv_rows.append([label, threads or 1, name, rep + 1, f"{r['wall']:.4f}",
+                                 f"{r['cpu']:.4f}", f"{r['rss']:.1f}", r["checksum"],
+                                 ";".join(f"{k}={v}" for k, v in sorted(r["extra"].items()))])
+                if r["ok"]:
+                    walls.append(r["wall"])
+                    cpus.append(r["cpu"])
+                    rsss.append(r["rss"])
+                    extras.append(r["extra"])
+                    checksums.setdefault(r["checksum"], []).append(name)
+            row["time"][name], row["time_spread"][name] = median_spread(walls)
+            row["cpu"][name] = median_spread(cpus)[0]
+            row["rss"][name] = median_spread(rsss)[0]
+            if extras:
+                row["extra"][name] = {k: statistics.median(float(e[k]) for e in extras)
+                                      for k in extras[0]}
+        if len(checksums) > 1:
+            bad_checksums.append((shown, checksums))
+        rows.append(row)
+
+    with open(os.path.join(folder, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["workload", "threads", "allocator", "run", "wall_s", "cpu_s", "peak_rss_mib",
+                    "checksum", "extra"])
+        w.writerows(csv_rows)
+
+    md = []
+    md.append(f"# strata against its peers ({'full' if options.full else 'quick'} run, {stamp})\n")
+    md.append(f"{os.cpu_count()} cores; median of {options.reps} runs; each figure is "
+              "the allocator's value divided by strata's (below 1: better than strata). "
+              "strata-hp is strata on huge pages (STRATA_BACKEND=hugepage).\n")
+    head = "| workload | strata time (s) | spread | " + " | ".join(n for n in names if n != "strata")
+    md.append("## Wall time\n")
+    md.append(head + " |")
+    md.append("|" + "---|" * (len(names) + 2))
+    for row in rows:
+        base = row["time"].get("strata", float("nan"))
+        cells = [fmt_ratio(row["time"][n], base) for n in names if n != "strata"]
+        md.append(f"| {row['label']} | {base:.3f} | {row['time_spread'].get('strata', 0):.0f} % | "
+                  + " | ".join(cells) + " |")
+    md.append("\n## Peak RSS\n")
+    md.append("| workload | strata peak RSS (MiB) | " + " | ".join(n for n in names if n != "strata") + " |")
+    md.append("|" + "---|" * (len(names) + 1))
+    for row in rows:
+        base = row["rss"].get("strata", float("nan"))
+        cells = [fmt_ratio(row["rss"][n], base) for n in names if n != "strata"]
+        md.append(f"| {row['label']} | {base:.1f} | " + " | ".join(cells) + " |")
+    memory = [r for r in rows if r["label"] == "memory"]
+    if memory:
+        md.append("\n## Memory workload: resident MiB at each point\n")
+        md.append("| allocator | after allocating | after freeing 90 % | after an idle second |")
+        md.append("|---|---|---|---|")
+        for name in names:
+            e = memory[0]["extra"].get(name)
+            if e:
+                md.append(f"| {name} | {e.get('rss_peak_mib', 0):.1f} | "
+                          f"{e.get('rss_after_free_mib', 0):.1f} | {e.get('rss_after_idle_mib', 0):.1f} |")
+
+    def geomean(values):
+        values = [v for v in values if v > 0 and not math.isnan(v)]
+        return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+    md.append("\n## Summary\n")
+    summary = []
+    for name in names:
+        t = geomean([r["time"][name] / r["time"]["strata"] for r in rows if r["time"].get("strata")])
+        m = geomean([r["rss"][name] / r["rss"]["strata"] for r in rows if r["rss"].get("strata")])
+        summary.append(f"- {name}: geometric-mean time {t:.2f}x strata's, peak RSS {m:.2f}x")
+    losses = []
+    worst = 0.0
+    for row in rows:
+        peers = {n: row["time"][n] for n in PEER_NAMES if n in names and not math.isnan(row["time"][n])}
+        if not peers or math.isnan(row["time"]["strata"]):
+            continue
+        best = min(peers, key=peers.get)
+        ratio = row["time"]["strata"] / min(peers[best], row["time"]["strata"])
+        worst = max(worst, ratio)
+        if row["time"]["strata"] > peers[best]:
+            losses.append(f"- {row['label']}: strata {row['time']['strata'] / peers[best]:.2f}x "
+                          f"the fastest ({best})")
+    if "mimalloc" in names:
+        t = geomean([r["time"]["mimalloc"] / r["time"]["strata"] for r in rows])
+        m = geomean([r["rss"]["mimalloc"] / r["rss"]["strata"] for r in rows])
+        summary.append("")
+        summary.append(f"Goals: geometric-mean time at or below mimalloc's: "
+                       f"{'met' if t >= 1 else 'not met'} (strata {1 / t:.2f}x mimalloc); "
+                       f"peak RSS at most 1.1x mimalloc's: {'met' if 1 / m <= 1.1 else 'not met'} "
+                       f"(strata {1 / m:.2f}x); no workload worse than 1.5x the best: "
+                       f"{'met' if worst <= 1.5 else 'not met'} (worst {worst:.2f}x).")
+    md += summary
+    md.append("\nWorkloads where a peer is faster than strata (on its default backend):\n")
+    md += losses or ["- none"]
+    if bad_checksums:
+        md.append("\n**Checksums differ** (a wrong result):\n")
+        for label, sums in bad_checksums:
+            md.append(f"- {label}: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in sums.items()))
+    with open(os.path.join(folder, "results.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    write_svg(os.path.join(folder, "chart.svg"), rows, names)
+
+    print("\n".join(md))
+    print(f"\ncompare: results in {folder} (results.md, results.csv, chart.svg)")
+    return 1 if bad_checksums else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
