@@ -26,24 +26,25 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "bazel-bin")
 PEERS = "/usr/lib/x86_64-linux-gnu"
-LAUNCHER = os.path.join(BIN, "bench/launcher")
 
-ALLOCATORS = [
-    # name, LD_PRELOAD, extra environment
-    ("strata", os.path.join(BIN, "frontend/malloc/libstrata.so"), {"STRATA_BACKEND": "mmap"}),
-    ("strata-hp", os.path.join(BIN, "frontend/malloc/libstrata.so"), {"STRATA_BACKEND": "hugepage"}),
-    ("glibc", None, {}),
-    ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
-    ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
-    ("tcmalloc", os.path.join(PEERS, "libtcmalloc_minimal.so"), {}),
-]
+
+def allocators(bin_dir):
+    """(name, LD_PRELOAD, extra environment) of every allocator compared."""
+    strata = os.path.join(bin_dir, "frontend/malloc/libstrata.so")
+    return [
+        ("strata", strata, {"STRATA_BACKEND": "mmap"}),
+        ("strata-hp", strata, {"STRATA_BACKEND": "hugepage"}),
+        ("glibc", None, {}),
+        ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
+        ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
+        ("tcmalloc", os.path.join(PEERS, "libtcmalloc_minimal.so"), {}),
+    ]
 PEER_NAMES = ["glibc", "mimalloc", "jemalloc", "tcmalloc"]
 THREADS = [1, 2, 4, 8]
 
 
-def workloads(full):
+def workloads(full, scale=1.0):
     """(label, binary, threads or None, arguments) for every run. Quick sizes
     make each run take a fraction of a second to a second here; --full
     multiplies them by four and allocates 1 GiB in the memory workload."""
@@ -59,17 +60,20 @@ def workloads(full):
     runs.append(("large", "large", None, [30_000 * k]))
     runs.append(("memory", "memory", None, [1024 if full else 256]))
     runs.append(("request", "request", None, [10_000 * k]))
+    if scale != 1.0:  # smaller runs for smoke tests; the thread count stays
+        runs = [(l, b, t, [a if (t is not None and i == 0) else max(1, int(a * scale))
+                           for i, a in enumerate(args)]) for l, b, t, args in runs]
     return runs
 
 
-def run_once(binary, args, preload, env_extra):
+def run_once(launcher, binary, args, preload, env_extra):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     if preload:
         env["LD_PRELOAD"] = preload
     env.update(env_extra)
     start = time.monotonic()
-    proc = subprocess.run([LAUNCHER, binary] + [str(a) for a in args], env=env,
+    proc = subprocess.run([launcher, binary] + [str(a) for a in args], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = time.monotonic() - start
     out, err = proc.stdout, proc.stderr
@@ -149,13 +153,18 @@ def main():
     parser.add_argument("--reps", type=int, default=3, help="repetitions per run (default 3)")
     parser.add_argument("--out", default=os.path.join(ROOT, "results"), help="results parent folder")
     parser.add_argument("--only", default="", help="comma-separated workload names")
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the work (smoke tests)")
+    parser.add_argument("--bin", default=os.path.join(ROOT, "bazel-bin"),
+                        help="where the built workloads, launcher and libstrata.so are")
     options = parser.parse_args()
+    ALLOCATORS = allocators(options.bin)
+    launcher = os.path.join(options.bin, "bench/launcher")
 
     names = [a[0] for a in ALLOCATORS if a[1] is None or os.path.exists(a[1])]
     missing = [a[0] for a in ALLOCATORS if a[0] not in names]
     if missing:
         print(f"compare: not found, left out: {', '.join(missing)}", file=sys.stderr)
-    plan = [w for w in workloads(options.full)
+    plan = [w for w in workloads(options.full, options.scale)
             if not options.only or w[0] in options.only.split(",")]
     total = len(plan) * len(names) * options.reps
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -174,7 +183,8 @@ def main():
                 continue
             walls, cpus, rsss, extras = [], [], [], []
             for rep in range(options.reps):
-                r = run_once(os.path.join(BIN, "bench/workloads", binary), args, preload, env_extra)
+                r = run_once(launcher, os.path.join(options.bin, "bench/workloads", binary), args,
+                             preload, env_extra)
                 done += 1
                 status = f"{r['wall']:.2f} s" if r["ok"] else "FAILED " + r["error"].strip()[-120:]
                 print(f"  [{done}/{total}] {shown:<18} {name:<10} run {rep + 1}: {status}", flush=True)
