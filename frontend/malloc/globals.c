@@ -2,6 +2,7 @@
  * configuration from the environment, the registry of thread caches, thread
  * exit and fork. This is the only global state in strata. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ static bool env_is(const char *name, const char *value) {
 static void read_config(strata_malloc_config *c) {
   c->on_error = env_is("STRATA_ON_ERROR", "warn") ? STRATA_ON_ERROR_WARN : STRATA_ON_ERROR_ABORT;
   c->show_stats = env_is("STRATA_SHOW_STATS", "1");
+  c->stats_file = getenv("STRATA_STATS_FILE");
   c->hugepages = env_is("STRATA_BACKEND", "hugepage");
   c->release_delay_ns = env_number("STRATA_RELEASE_DELAY_MS", 1000000, 1000000000);
   c->release_limit_bytes = (size_t)env_number("STRATA_RELEASE_LIMIT_MB", 1 << 20, SIZE_MAX);
@@ -152,10 +154,18 @@ static void after_fork_child(void) {
   after_fork_parent();
 }
 
-/* STRATA_SHOW_STATS=1: the stats at exit. */
+/* STRATA_SHOW_STATS=1: the stats at exit, on stderr or appended to
+ * STRATA_STATS_FILE (for programs that close stderr before they exit). */
 __attribute__((destructor)) static void print_stats_at_exit(void) {
-  if (__atomic_load_n(&strata_malloc_state.initialized, __ATOMIC_ACQUIRE) &&
-      strata_malloc_state.config.show_stats) {
-    strata_stats_print();
+  strata_malloc_config *c = &strata_malloc_state.config;
+  if (!__atomic_load_n(&strata_malloc_state.initialized, __ATOMIC_ACQUIRE) || !c->show_stats) {
+    return;
   }
+  int fd = STDERR_FILENO;
+  if (c->stats_file != NULL) {
+    fd = open(c->stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+  }
+  strata_stats_print_to(fd);
+  if (fd != STDERR_FILENO) close(fd);
 }

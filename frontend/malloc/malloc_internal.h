@@ -26,6 +26,7 @@ typedef enum strata_on_error { STRATA_ON_ERROR_ABORT, STRATA_ON_ERROR_WARN } str
 typedef struct strata_malloc_config {
   strata_on_error on_error;
   bool show_stats;
+  const char *stats_file;     /* where the stats at exit go; NULL: stderr */
   bool hugepages;
   uint64_t release_delay_ns;
   size_t release_limit_bytes;
@@ -83,6 +84,9 @@ void *strata_tcache_refill(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_flush(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
 void strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
+
+/* The stats, written to a file descriptor (stats.c). */
+void strata_stats_print_to(int fd) STRATA_HIDDEN;
 
 /* Error reports (report.c). `function` is "free", "realloc", ... */
 typedef enum strata_misuse { STRATA_MISUSE_INVALID, STRATA_MISUSE_DOUBLE_FREE } strata_misuse;

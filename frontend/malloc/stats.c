@@ -26,10 +26,10 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
 }
 
 /* Formats into a stack buffer and writes it: printing must not allocate. */
-static void print_line(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static void print_line(int fd, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 #include <stdarg.h>
-static void print_line(const char *format, ...) {
+static void print_line(int fd, const char *format, ...) {
   char buf[256];
   va_list args;
   va_start(args, format);
@@ -37,28 +37,30 @@ static void print_line(const char *format, ...) {
   va_end(args);
   if (n < 0) return;
   if ((size_t)n >= sizeof buf) n = sizeof buf - 1;
-  ssize_t written = write(STDERR_FILENO, buf, (size_t)n);
+  ssize_t written = write(fd, buf, (size_t)n);
   (void)written;
 }
 
-void strata_stats_print(void) {
+void strata_stats_print(void) { strata_stats_print_to(STDERR_FILENO); }
+
+void strata_stats_print_to(int fd) {
   strata_malloc_stats s;
   strata_malloc_get_stats(&s);
   const double mib = 1024.0 * 1024.0;
-  print_line("strata: heap: %.1f MiB mapped, %.1f MiB committed (peak %.1f), %.1f MiB in "
+  print_line(fd, "strata: heap: %.1f MiB mapped, %.1f MiB committed (peak %.1f), %.1f MiB in "
              "spans and large objects, %.1f MiB released, %.1f MiB metadata\n",
              s.mapped_bytes / mib, s.committed_bytes / mib, s.peak_committed_bytes / mib,
              s.in_use_bytes / mib, s.released_bytes / mib, s.metadata_bytes / mib);
-  print_line("strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
+  print_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
              s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
-  print_line("strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
+  print_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
              "transfer");
   strata_central *central = &strata_malloc_state.central;
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     strata_central_class_stats cs;
     strata_central_class_get_stats(central, strata_span_class_make(c, STRATA_MALLOC_KIND), &cs);
     if (cs.spans == 0 && cs.objects_out == 0) continue;
-    print_line("strata: %6u %8zu %8zu %12zu %10zu\n", c, strata_size_class_object_size(c),
+    print_line(fd, "strata: %6u %8zu %8zu %12zu %10zu\n", c, strata_size_class_object_size(c),
                cs.spans, cs.objects_out, cs.transfer_cached);
   }
 }
