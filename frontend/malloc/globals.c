@@ -44,6 +44,8 @@ static void read_config(strata_malloc_config *c) {
   c->thread_cache_bytes = (size_t)env_number("STRATA_THREAD_CACHE_KB", 1 << 10, 2 << 20);
   c->cache_total_bytes = (size_t)env_number("STRATA_CACHE_TOTAL_MB", 1 << 20, 64 << 20);
   c->large_release_bytes = (size_t)env_number("STRATA_LARGE_RELEASE_KB", 1 << 10, 32 << 20);
+  c->fault_injection = getenv("STRATA_FAULT_NTH") != NULL;
+  c->fault_nth = env_number("STRATA_FAULT_NTH", 1, 0);
 }
 
 static void thread_exit(void *arg);
@@ -65,6 +67,13 @@ void strata_malloc_ensure_init(void) {
     } else {
       strata_mmap_backend_init(&g->mmap_backend);
       backend = &g->mmap_backend.base;
+    }
+    if (g->config.fault_injection) {
+      /* For testing a program's (and strata's) out-of-memory paths: the
+       * backend refuses its n-th reserve or commit, once. */
+      strata_fault_backend_init(&g->fault_backend, backend);
+      strata_fault_backend_refuse_nth(&g->fault_backend, g->config.fault_nth);
+      backend = &g->fault_backend.base;
     }
     strata_pageheap_config heap_config = strata_pageheap_default_config();
     heap_config.release_delay_ns = g->config.release_delay_ns;

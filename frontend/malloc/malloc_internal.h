@@ -33,6 +33,8 @@ typedef struct strata_malloc_config {
   size_t thread_cache_bytes;  /* what one thread's cache may hold */
   size_t cache_total_bytes;   /* what all thread caches together may hold */
   size_t large_release_bytes; /* large frees at least this big go back at once */
+  bool fault_injection;       /* STRATA_FAULT_NTH is set */
+  uint64_t fault_nth;         /* refuse this acquiring backend call (0: count only) */
 } strata_malloc_config;
 
 /* One free list per size class. `max` is how long the list may grow before
@@ -64,6 +66,7 @@ typedef struct strata_malloc_global {
   strata_malloc_config config;
   strata_mmap_backend mmap_backend;
   strata_hugepage_backend hugepage_backend;
+  strata_fault_backend fault_backend;   /* wraps the other with STRATA_FAULT_NTH */
   strata_pageheap heap;
   strata_central central;
   pthread_key_t thread_exit_key;

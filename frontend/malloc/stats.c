@@ -23,6 +23,11 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   out->threads = g->thread_count;
   pthread_mutex_unlock(&g->threads_lock);
   out->errors = __atomic_load_n(&g->errors, __ATOMIC_RELAXED);
+  if (g->config.fault_injection) {
+    pthread_mutex_lock(&g->heap.lock);
+    out->backend_acquires = g->fault_backend.acquire_calls;
+    pthread_mutex_unlock(&g->heap.lock);
+  }
 }
 
 /* Formats into a stack buffer and writes it: printing must not allocate. */

@@ -57,6 +57,7 @@ typedef struct strata_malloc_stats {
   size_t thread_cache_capacity_bytes; /* what all thread caches may hold */
   size_t threads;               /* threads with a cache */
   uint64_t errors;              /* misuse reports (STRATA_ON_ERROR=warn) */
+  uint64_t backend_acquires;    /* reserve + commit calls, with STRATA_FAULT_NTH set */
 } strata_malloc_stats;
 
 void strata_malloc_get_stats(strata_malloc_stats *out);
