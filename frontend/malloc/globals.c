@@ -10,6 +10,13 @@
 #include "frontend/malloc/malloc_internal.h"
 
 strata_malloc_global strata_malloc_state;
+
+#ifdef STRATA_HARDENED
+#include <sys/auxv.h>
+/* Set once, before any list exists, from the 16 random bytes the kernel
+ * gives every process (AT_RANDOM): no system call, no allocation. */
+uintptr_t strata_link_key;
+#endif
 __thread strata_tcache strata_thread_cache __attribute__((tls_model("initial-exec")));
 
 /* A plain mutex with a static initialiser: taking it never allocates. */
@@ -60,6 +67,12 @@ void strata_malloc_ensure_init(void) {
   bool did_init = false;
   if (!g->initialized) {
     read_config(&g->config);
+#ifdef STRATA_HARDENED
+    const unsigned char *random_bytes = (const unsigned char *)getauxval(AT_RANDOM);
+    uintptr_t key = 0x9E3779B97F4A7C15ull;
+    if (random_bytes != NULL) memcpy(&key, random_bytes + 8, sizeof key);
+    strata_link_key = key | 1;
+#endif
     strata_backend *backend;
     if (g->config.hugepages) {
       strata_hugepage_backend_init(&g->hugepage_backend);

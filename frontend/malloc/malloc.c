@@ -20,6 +20,26 @@
 
 #define OS_PAGE 4096
 
+/* Hardened builds end every large object with an inaccessible guard page,
+ * so that running off its end faults at once instead of corrupting the
+ * neighbour. */
+#ifdef STRATA_HARDENED
+#include <sys/mman.h>
+#define GUARD_PAGES 1
+#else
+#define GUARD_PAGES 0
+#endif
+
+static void set_guard(strata_span *span, bool on) {
+#ifdef STRATA_HARDENED
+  void *guard = (void *)(strata_span_end(span) - STRATA_PAGE_SIZE);
+  mprotect(guard, STRATA_PAGE_SIZE, on ? PROT_NONE : PROT_READ | PROT_WRITE);
+#else
+  (void)span;
+  (void)on;
+#endif
+}
+
 static void *malloc_large(size_t size, size_t alignment) {
   strata_malloc_ensure_init();
   if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
@@ -27,12 +47,13 @@ static void *malloc_large(size_t size, size_t alignment) {
     return NULL;
   }
   size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
-  strata_span *span = strata_pageheap_alloc_large_aligned(&strata_malloc_state.heap,
-                                                          pages ? pages : 1, alignment);
+  strata_span *span = strata_pageheap_alloc_large_aligned(
+      &strata_malloc_state.heap, (pages ? pages : 1) + GUARD_PAGES, alignment);
   if (span == NULL) {
     errno = ENOMEM;
     return NULL;
   }
+  set_guard(span, true);
   return (void *)span->base;
 }
 
@@ -63,10 +84,13 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
   } else if (span->state != STRATA_SPAN_LARGE || (uintptr_t)p != span->base) {
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
-  } else if ((span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes) {
-    strata_pageheap_free_and_release(&g->heap, span);
   } else {
-    strata_pageheap_free(&g->heap, span);
+    set_guard(span, false); /* the page heap hands pages out read-write */
+    if ((span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes) {
+      strata_pageheap_free_and_release(&g->heap, span);
+    } else {
+      strata_pageheap_free(&g->heap, span);
+    }
   }
 }
 
@@ -90,7 +114,7 @@ static inline bool free_small(void *p, strata_span *span) {
     double_free_in_a_row(p);
     return true;
   }
-  *(void **)p = list->head;
+  strata_link_store(p, list->head);
   list->head = p;
   if (STRATA_UNLIKELY(--list->room < 0)) strata_tcache_flush(size_class);
   return true;
@@ -125,7 +149,8 @@ static size_t usable_size(const char *function, const void *p) {
     uintptr_t offset = (uintptr_t)p - span->base;
     uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
     if ((uintptr_t)index * span->object_size == offset && index < span->object_count) {
-      return span->object_size;
+      return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
+                                               : span->object_size;
     }
   }
   strata_report_misuse(function, span == NULL && page_map_entry(p) != NULL
@@ -168,7 +193,7 @@ void *strata_realloc(void *p, size_t size) {
   if (size <= usable && size >= usable / 2) return p;
   /* A large object that stays large grows or shrinks in place when the page
    * heap has the pages next to it: no copy, no new page faults. */
-  if (usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
+  if (GUARD_PAGES == 0 && usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
       size <= SIZE_MAX - STRATA_PAGE_SIZE) {
     size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
     strata_span *span = strata_malloc_span_of(p);

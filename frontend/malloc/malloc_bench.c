@@ -5,8 +5,9 @@
  *
  * The same binary measures every allocator: it calls plain malloc and free,
  * and the driver re-runs it with LD_PRELOAD set to each allocator's shared
- * library (none for glibc). strata runs twice: on its default mmap backend
- * and on huge pages (STRATA_BACKEND=hugepage, column "strata-hp"). */
+ * library (none for glibc). strata runs three times: on its default mmap
+ * backend, on huge pages (STRATA_BACKEND=hugepage, column "strata-hp"), and
+ * hardened (libstrata_hardened.so, column "strata-hard"). */
 #define _GNU_SOURCE
 #include <libgen.h>
 #include <stdbool.h>
@@ -113,6 +114,7 @@ int main(int argc, char **argv) {
   allocator all[] = {
       {"strata", "", "mmap"},
       {"strata-hp", "", "hugepage"},
+      {"strata-hard", "", "mmap"},
       {"glibc", "", NULL},
       {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so", NULL},
       {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so", NULL},
@@ -121,6 +123,7 @@ int main(int argc, char **argv) {
   const char *dir = dirname(self);
   snprintf(all[0].preload, sizeof all[0].preload, "%s/libstrata.so", dir);
   snprintf(all[1].preload, sizeof all[1].preload, "%s/libstrata.so", dir);
+  snprintf(all[2].preload, sizeof all[2].preload, "%s/libstrata_hardened.so", dir);
   const int count = sizeof all / sizeof all[0];
   for (int i = 0; i < count; i++) {
     if (all[i].preload[0] != '\0' && access(all[i].preload, R_OK) != 0) {
@@ -129,28 +132,28 @@ int main(int argc, char **argv) {
     }
   }
 
-  double ns[6][SIZES], ir[6][SIZES];
+  double ns[7][SIZES], ir[7][SIZES];
   for (int i = 0; i < count; i++) {
     for (int s = 0; s < SIZES; s++) {
       ns[i][s] = all[i].name ? timed_run(&all[i], s) : -1;
       ir[i][s] = all[i].name ? instructions(&all[i], s) : -1;
     }
   }
-  printf("%-10s %-40s", "malloc", "malloc + free pair, per pair");
-  for (int i = 0; i < count; i++) printf(" %10s", all[i].name ? all[i].name : "-");
+  printf("%-10s %-36s", "malloc", "malloc + free pair, per pair");
+  for (int i = 0; i < count; i++) printf(" %11s", all[i].name ? all[i].name : "-");
   printf("\n");
   for (int s = 0; s < SIZES; s++) {
     char what[64];
     snprintf(what, sizeof what, "%zu B, instructions (callgrind)", sizes[s]);
-    printf("%-10s %-40s", "malloc", what);
-    for (int i = 0; i < count; i++) printf(" %10.1f", ir[i][s]);
+    printf("%-10s %-36s", "malloc", what);
+    for (int i = 0; i < count; i++) printf(" %11.1f", ir[i][s]);
     printf("\n");
   }
   for (int s = 0; s < SIZES; s++) {
     char what[64];
     snprintf(what, sizeof what, "%zu B, ns (best of 5)", sizes[s]);
-    printf("%-10s %-40s", "malloc", what);
-    for (int i = 0; i < count; i++) printf(" %10.2f", ns[i][s]);
+    printf("%-10s %-36s", "malloc", what);
+    for (int i = 0; i < count; i++) printf(" %11.2f", ns[i][s]);
     printf("\n");
   }
   return 0;

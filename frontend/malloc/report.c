@@ -46,3 +46,15 @@ void strata_report_status(const char *function, strata_status status, const void
                                                         : STRATA_MISUSE_INVALID,
                        p);
 }
+
+#ifdef STRATA_HARDENED
+void strata_report_corrupt_list(const void *p) {
+  char buf[128];
+  size_t n = append(buf, 0, "strata: malloc(): free list corrupted at ");
+  n = append_hex(buf, n, (uintptr_t)p);
+  n = append(buf, n, " (a write after free?)\n");
+  ssize_t written = write(STDERR_FILENO, buf, n);
+  (void)written;
+  abort();
+}
+#endif

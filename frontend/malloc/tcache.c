@@ -75,7 +75,7 @@ void *strata_tcache_refill(unsigned size_class) {
     return NULL;
   }
   for (size_t i = got; i-- > 1;) {
-    *(void **)objects[i] = list->head;
+    strata_link_store(objects[i], list->head);
     list->head = objects[i];
   }
   list->room -= (int32_t)(got - 1);
@@ -88,7 +88,7 @@ static void give_back(strata_tcache_list *list, unsigned size_class, size_t n) {
   void *objects[STRATA_CENTRAL_MAX_BATCH];
   for (size_t i = 0; i < n; i++) {
     objects[i] = list->head;
-    list->head = *(void **)list->head;
+    list->head = strata_link_load(list->head, size_class);
   }
   list->room += (int32_t)n;
   void *bad = NULL;
