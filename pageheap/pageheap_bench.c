@@ -81,26 +81,17 @@ static const bench_case cases[] = {
 #define CASES (sizeof cases / sizeof cases[0])
 #define CALLGRIND_OPS 20000
 
-static size_t resident_bytes(void) {
-  long pages = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (f == NULL) return 0;
-  if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  fclose(f);
-  return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static void measure_release(void) {
   const size_t pages = (256u << 20) / STRATA_PAGE_SIZE;
   strata_span *big = strata_pageheap_alloc_large(&heap, pages);
   memset((void *)big->base, 1, pages * STRATA_PAGE_SIZE);
-  size_t before_free = resident_bytes();
+  size_t before_free = strata_bench_resident_bytes();
   strata_pageheap_free(&heap, big);
-  size_t after_free = resident_bytes();
+  size_t after_free = strata_bench_resident_bytes();
   uint64_t start = strata_bench_now_ns();
   size_t released = strata_pageheap_release(&heap);
   double ms = (double)(strata_bench_now_ns() - start) / 1e6;
-  size_t after_release = resident_bytes();
+  size_t after_release = strata_bench_resident_bytes();
   strata_bench_report("pageheap", "RSS with 256 MiB run in use", before_free / 1048576.0, "MiB");
   strata_bench_report("pageheap", "RSS after freeing it", after_free / 1048576.0, "MiB");
   strata_bench_report("pageheap", "RSS after release", after_release / 1048576.0, "MiB");

@@ -9,15 +9,6 @@
 
 #include "bench/workloads/workload.h"
 
-static double rss_mib(void) {
-  long size = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (f == NULL) return -1;
-  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
-  fclose(f);
-  return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
-}
-
 int main(int argc, char **argv) {
   long mib = workload_arg(argc, argv, 1, 1024);
   size_t target = (size_t)mib << 20;
@@ -35,7 +26,7 @@ int main(int argc, char **argv) {
     total += size;
     n++;
   }
-  double peak = rss_mib();
+  double peak = strata_bench_resident_bytes() / 1048576.0;
   for (size_t i = 0; i < n; i++) {
     if (workload_below(&rng, 10) != 0) {
       if (objects[i][sizes[i] - 1] != (unsigned char)(i & 0xff)) workload_corrupt("memory");
@@ -45,7 +36,7 @@ int main(int argc, char **argv) {
       sum = workload_mix(sum, sizes[i]);
     }
   }
-  double after_free = rss_mib();
+  double after_free = strata_bench_resident_bytes() / 1048576.0;
   unsigned char *blocks[64];
   int blocks_n = 0;
   for (size_t done = 0; done < target / 4 && blocks_n < 64; done += (size_t)4 << 20) {
@@ -58,7 +49,7 @@ int main(int argc, char **argv) {
   /* Allocators that return memory lazily get their chance: one more call,
    * large enough to reach any allocator's page level. */
   free(workload_malloc((size_t)256 << 10));
-  double after_idle = rss_mib();
+  double after_idle = strata_bench_resident_bytes() / 1048576.0;
   for (size_t i = 0; i < n; i++) free(objects[i]);
   free(objects);
   free(sizes);

@@ -12,20 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct workload_rng {
-  uint64_t state;
-} workload_rng;
+#include "tools/benchkit/benchkit.h"
 
-static inline uint64_t workload_next(workload_rng *r) {
-  uint64_t x = r->state;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  r->state = x;
-  return x * 0x2545F4914F6CDD1DULL;
+typedef strata_bench_rng workload_rng;
+
+static inline uint64_t workload_next(workload_rng *r) { return strata_bench_rng_next(r); }
+
+static inline uint64_t workload_below(workload_rng *r, uint64_t n) {
+  return strata_bench_rng_below(r, n);
 }
-
-static inline uint64_t workload_below(workload_rng *r, uint64_t n) { return workload_next(r) % n; }
 
 /* 8 B to 1 KiB, skewed small: most requests are under 128 bytes. */
 static inline size_t workload_small_size(workload_rng *r) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "frontend/malloc/strata_malloc.h"
+#include "tools/benchkit/benchkit.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 /* Sanitizers are ~10x slower: a shorter run, too short for RSS to settle,
@@ -32,7 +33,6 @@ typedef struct slot {
 
 static slot live[THREADS][LIVE_PER_THREAD];
 static double samples[SAMPLES]; /* RSS every OPS_PER_THREAD / SAMPLES of thread 0's operations */
-static double rss_mib(void);
 static pthread_mutex_t swap_lock = PTHREAD_MUTEX_INITIALIZER;
 static slot parcel[256];
 static int failures;
@@ -77,7 +77,7 @@ static void *worker(void *arg) {
   slot *mine = live[id];
   for (int i = 0; i < LIVE_PER_THREAD; i++) fill(&mine[i], &rng);
   for (long op = 0; op < OPS_PER_THREAD; op++) {
-    if (id == 0 && op % (OPS_PER_THREAD / SAMPLES) == 0) samples[op / (OPS_PER_THREAD / SAMPLES)] = rss_mib();
+    if (id == 0 && op % (OPS_PER_THREAD / SAMPLES) == 0) samples[op / (OPS_PER_THREAD / SAMPLES)] = strata_bench_resident_bytes() / 1048576.0;
     int i = (int)(next(&rng) % LIVE_PER_THREAD);
     if (op % 4096 == 0) {
       /* Trade 256 objects with whichever thread came last: cross-thread frees. */
@@ -94,15 +94,6 @@ static void *worker(void *arg) {
     fill(&mine[i], &rng);
   }
   return NULL;
-}
-
-static double rss_mib(void) {
-  long size = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (f == NULL) return 0;
-  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
-  fclose(f);
-  return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
 }
 
 

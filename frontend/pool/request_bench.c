@@ -105,15 +105,6 @@ static int serve(const variant *v, int requests) {
   return bad;
 }
 
-static double resident_mib(void) {
-  long size = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (f == NULL) return -1;
-  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
-  fclose(f);
-  return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
-}
-
 typedef struct child_report {
   double requests_per_second;
   double start_rss_mib;
@@ -131,7 +122,7 @@ int main(int argc, char **argv) {
     pid_t pid = fork();
     if (pid == 0) {
       close(fds[0]);
-      child_report report = {-1, resident_mib()};
+      child_report report = {-1, strata_bench_resident_bytes() / 1048576.0};
       serve(&variants[i], requests / 10); /* warm up */
       uint64_t start = strata_bench_now_ns();
       int bad = serve(&variants[i], requests);

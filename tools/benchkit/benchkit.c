@@ -16,6 +16,15 @@ uint64_t strata_bench_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+size_t strata_bench_resident_bytes(void) {
+  long size = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f == NULL) return 0;
+  if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+  fclose(f);
+  return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 void strata_bench_report(const char *layer, const char *what, double value,
                          const char *unit) {
   printf("%-10s %-52s %12.2f %s\n", layer, what, value, unit);

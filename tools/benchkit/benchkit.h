@@ -42,6 +42,9 @@ static inline uint64_t strata_bench_rng_below(strata_bench_rng *rng, uint64_t bo
   return strata_bench_rng_next(rng) % bound;
 }
 
+/* The process's resident memory now, in bytes (0 if unknown). */
+size_t strata_bench_resident_bytes(void);
+
 /* Prints one result line: "<layer>  <what>  <value> <unit>". */
 void strata_bench_report(const char *layer, const char *what, double value,
                          const char *unit);

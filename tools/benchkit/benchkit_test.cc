@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 TEST(Benchkit, ClockMovesForward) {
   uint64_t a = strata_bench_now_ns();
@@ -28,4 +29,11 @@ TEST(Benchkit, ChildModeIsRecognised) {
   char *argv[] = {prog, flag, fn, nullptr};
   EXPECT_STREQ(strata_bench_child(3, argv), "loop");
   EXPECT_EQ(strata_bench_child(1, argv), nullptr);
+}
+
+TEST(Benchkit, ResidentMemoryGrowsWhenTouched) {
+  size_t before = strata_bench_resident_bytes();
+  EXPECT_GT(before, 0u);
+  std::vector<char> block(size_t{32} << 20, 1);
+  EXPECT_GT(strata_bench_resident_bytes(), before + (size_t{16} << 20));
 }
