@@ -28,23 +28,6 @@ size_t strata_central_batch_size(unsigned size_class) {
   return n;
 }
 
-static void unlink_span(strata_span **head, strata_span *s) {
-  if (s->prev != NULL) {
-    s->prev->next = s->next;
-  } else {
-    *head = s->next;
-  }
-  if (s->next != NULL) s->next->prev = s->prev;
-  s->next = s->prev = NULL;
-}
-
-static void push_span(strata_span **head, strata_span *s) {
-  s->prev = NULL;
-  s->next = *head;
-  if (*head != NULL) (*head)->prev = s;
-  *head = s;
-}
-
 /* Fills out[] from span bitmaps, taking new spans from the page heap as
  * needed. Called with the class lock held. */
 static size_t remove_from_spans(strata_central *c, strata_central_class *k,
@@ -56,12 +39,12 @@ static size_t remove_from_spans(strata_central *c, strata_central_class *k,
       s = strata_pageheap_alloc_small(c->heap, span_class);
       if (s == NULL) break;
       k->spans++;
-      push_span(&k->partial, s);
+      strata_span_list_push(&k->partial, s);
     }
     got += strata_span_alloc_batch(s, out + got, n - got);
     if (strata_span_is_full(s)) {
-      unlink_span(&k->partial, s);
-      push_span(&k->full, s);
+      strata_span_list_remove(&k->partial, s);
+      strata_span_list_push(&k->full, s);
     }
   }
   k->objects_out += got;
@@ -96,15 +79,15 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
   if (status != STRATA_OK) return status;
   k->objects_out--;
   if (was_full) {
-    unlink_span(&k->full, s);
-    push_span(&k->partial, s);
+    strata_span_list_remove(&k->full, s);
+    strata_span_list_push(&k->partial, s);
   }
   if (strata_span_is_empty(s)) {
     /* Keep one empty span as a spare unless another partial span exists:
      * the class then has somewhere to allocate without the page heap. */
     bool another = k->partial != s || s->next != NULL;
     if (another) {
-      unlink_span(&k->partial, s);
+      strata_span_list_remove(&k->partial, s);
       k->spans--;
       strata_pageheap_free(c->heap, s);
     }
@@ -150,7 +133,7 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
     while (s != NULL) {
       strata_span *next = s->next;
       if (strata_span_is_empty(s)) {
-        unlink_span(&k->partial, s);
+        strata_span_list_remove(&k->partial, s);
         k->spans--;
         strata_pageheap_free(c->heap, s);
       }

@@ -4,13 +4,6 @@
 
 void strata_free_runs_init(strata_free_runs *fr) { memset(fr, 0, sizeof *fr); }
 
-static void push_front(strata_span **head, strata_span *run) {
-  run->prev = NULL;
-  run->next = *head;
-  if (*head != NULL) (*head)->prev = run;
-  *head = run;
-}
-
 static bool sorts_before(const strata_span *a, const strata_span *b) {
   return a->pages < b->pages || (a->pages == b->pages && a->base < b->base);
 }
@@ -20,7 +13,7 @@ void strata_free_runs_insert(strata_free_runs *fr, strata_span *run) {
   fr->pages += run->pages;
   if (run->pages < STRATA_FREE_RUNS_EXACT) {
     run->list = (uint16_t)run->pages;
-    push_front(&fr->exact[run->pages], run);
+    strata_span_list_push(&fr->exact[run->pages], run);
     fr->nonempty[run->pages / 64] |= (uint64_t)1 << (run->pages % 64);
     return;
   }
@@ -41,16 +34,10 @@ void strata_free_runs_remove(strata_free_runs *fr, strata_span *run) {
   fr->count--;
   fr->pages -= run->pages;
   strata_span **head = run->list == STRATA_FREE_RUNS_LONG ? &fr->long_runs : &fr->exact[run->list];
-  if (run->prev != NULL) {
-    run->prev->next = run->next;
-  } else {
-    *head = run->next;
-  }
-  if (run->next != NULL) run->next->prev = run->prev;
+  strata_span_list_remove(head, run);
   if (run->list != STRATA_FREE_RUNS_LONG && *head == NULL) {
     fr->nonempty[run->list / 64] &= ~((uint64_t)1 << (run->list % 64));
   }
-  run->next = run->prev = NULL;
 }
 
 strata_span *strata_free_runs_best_fit(const strata_free_runs *fr, size_t pages) {

@@ -81,6 +81,25 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
 /* Makes `s` a span holding one object of `pages` whole pages at `base`. */
 void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages);
 
+/* The owner's lists of spans, linked through next/prev: push at the head,
+ * and unlink from anywhere in O(1). */
+static inline void strata_span_list_push(strata_span **head, strata_span *s) {
+  s->prev = NULL;
+  s->next = *head;
+  if (*head != NULL) (*head)->prev = s;
+  *head = s;
+}
+
+static inline void strata_span_list_remove(strata_span **head, strata_span *s) {
+  if (s->prev != NULL) {
+    s->prev->next = s->next;
+  } else {
+    *head = s->next;
+  }
+  if (s->next != NULL) s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+}
+
 /* Marks a span FREE or DEAD (for its owner, the page heap). */
 static inline void strata_span_retire(strata_span *s, strata_span_state state) {
   s->small_class = 0;

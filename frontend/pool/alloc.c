@@ -5,13 +5,6 @@
 
 #include "frontend/pool/pool_internal.h"
 
-static void push_span(strata_span **list, strata_span *span) {
-  span->prev = NULL;
-  span->next = *list;
-  if (*list != NULL) (*list)->prev = span;
-  *list = span;
-}
-
 static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
   if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
     errno = ENOMEM;
@@ -24,7 +17,7 @@ static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
     errno = ENOMEM;
     return NULL;
   }
-  push_span(&pool->large, span);
+  strata_span_list_push(&pool->large, span);
   pool->stats.large_objects++;
   pool->stats.held_bytes += pages << STRATA_PAGE_SHIFT;
   if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
@@ -38,7 +31,7 @@ static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
 static bool new_chunk(strata_pool *pool) {
   strata_span *chunk = strata_pageheap_alloc_large(pool->heap, pool->chunk_pages);
   if (chunk == NULL) return false;
-  push_span(&pool->chunks, chunk);
+  strata_span_list_push(&pool->chunks, chunk);
   pool->cursor = chunk->base;
   pool->limit = strata_span_end(chunk);
   pool->stats.chunks++;
@@ -132,12 +125,7 @@ int strata_pool_free(strata_pool *pool, void *p) {
    * proves the pointer is this pool's. */
   for (strata_span *span = pool->large; span != NULL; span = span->next) {
     if (span->base != (uintptr_t)p) continue;
-    if (span->prev != NULL) {
-      span->prev->next = span->next;
-    } else {
-      pool->large = span->next;
-    }
-    if (span->next != NULL) span->next->prev = span->prev;
+    strata_span_list_remove(&pool->large, span);
     pool->stats.large_objects--;
     pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
     strata_pageheap_free(pool->heap, span);
