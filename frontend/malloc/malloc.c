@@ -98,17 +98,20 @@ __attribute__((noinline, cold)) static void double_free_in_a_row(void *p) {
   strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
 }
 
+/* Whether p is the start of an object of `span`: the slot index by the
+ * division magic, then the check that the slot starts exactly at p and is
+ * one of the span's objects (the tail after the last object is not). */
+static inline bool is_object_start(const strata_span *span, const void *p) {
+  uintptr_t offset = (uintptr_t)p - span->base;
+  uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
+  return (uintptr_t)index * span->object_size == offset && index < span->object_count;
+}
+
 /* The small-object part of free: true when it took p. */
 static inline bool free_small(void *p, strata_span *span) {
   if (STRATA_UNLIKELY(span == NULL)) return false;
   unsigned size_class = span->small_class; /* 0 unless a small span */
-  if (STRATA_UNLIKELY(size_class == 0)) return false;
-  uintptr_t offset = (uintptr_t)p - span->base;
-  uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
-  if (STRATA_UNLIKELY((uintptr_t)index * span->object_size != offset ||
-                      index >= span->object_count)) {
-    return false;
-  }
+  if (STRATA_UNLIKELY(size_class == 0 || !is_object_start(span, p))) return false;
   strata_tcache_list *list = &strata_thread_cache.lists[size_class];
   if (STRATA_UNLIKELY(list->head == p)) {
     double_free_in_a_row(p);
@@ -145,13 +148,9 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 /* The usable size of a live object, or 0 after reporting misuse. */
 static size_t usable_size(const char *function, const void *p) {
   strata_span *span = strata_malloc_span_of(p);
-  if (span != NULL) {
-    uintptr_t offset = (uintptr_t)p - span->base;
-    uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
-    if ((uintptr_t)index * span->object_size == offset && index < span->object_count) {
-      return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
-                                               : span->object_size;
-    }
+  if (span != NULL && is_object_start(span, p)) {
+    return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
+                                             : span->object_size;
   }
   strata_report_misuse(function, span == NULL && page_map_entry(p) != NULL
                                      ? STRATA_MISUSE_DOUBLE_FREE
