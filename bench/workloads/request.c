@@ -3,15 +3,7 @@
  * - 8 KiB (1 % up to 64 KiB), writes them, checks and frees them all. */
 #include "bench/workloads/workload.h"
 
-#define MAX_ALLOCS 2000
-
-static size_t request_size(workload_rng *rng) {
-  uint64_t r = workload_below(rng, 100);
-  if (r < 60) return 16 + workload_below(rng, 113);
-  if (r < 90) return 128 + workload_below(rng, 897);
-  if (r < 99) return 1024 + workload_below(rng, 7169);
-  return 16384 + workload_below(rng, 49153);
-}
+#define MAX_ALLOCS STRATA_BENCH_REQUEST_MAX_ALLOCS
 
 int main(int argc, char **argv) {
   long requests = workload_arg(argc, argv, 1, 10000);
@@ -19,10 +11,10 @@ int main(int argc, char **argv) {
   static size_t sizes[MAX_ALLOCS];
   uint64_t sum = 0;
   for (long r = 0; r < requests; r++) {
-    workload_rng rng = {0x9E3779B97F4A7C15ull ^ (uint64_t)(r + 1)};
-    int n = 50 + (int)workload_below(&rng, MAX_ALLOCS - 49);
+    workload_rng rng = strata_bench_request_rng(r);
+    int n = strata_bench_request_allocs(&rng);
     for (int i = 0; i < n; i++) {
-      sizes[i] = request_size(&rng);
+      sizes[i] = strata_bench_request_size(&rng);
       objects[i] = workload_malloc(sizes[i]);
       workload_fill(objects[i], sizes[i], (uint64_t)i);
     }

@@ -24,7 +24,7 @@
 #include "frontend/pool/strata_pool.h"
 #include "tools/benchkit/benchkit.h"
 
-#define MAX_ALLOCS 2000
+#define MAX_ALLOCS STRATA_BENCH_REQUEST_MAX_ALLOCS
 
 typedef struct variant {
   const char *name;
@@ -70,25 +70,17 @@ static const variant variants[] = {
 };
 #define VARIANTS (sizeof variants / sizeof variants[0])
 
-static size_t request_size(strata_bench_rng *rng) {
-  uint64_t r = strata_bench_rng_below(rng, 100);
-  if (r < 60) return 16 + strata_bench_rng_below(rng, 113);
-  if (r < 90) return 128 + strata_bench_rng_below(rng, 897);
-  if (r < 99) return 1024 + strata_bench_rng_below(rng, 7169);
-  return 16384 + strata_bench_rng_below(rng, 49153);
-}
-
 /* Serves `requests` requests; returns 0 when every byte read back. */
 static int serve(const variant *v, int requests) {
   static unsigned char *objects[MAX_ALLOCS];
   static size_t sizes[MAX_ALLOCS];
   int bad = 0;
   for (int r = 0; r < requests; r++) {
-    strata_bench_rng rng = {0x9E3779B97F4A7C15ull ^ (uint64_t)(r + 1)};
-    int n = 50 + (int)strata_bench_rng_below(&rng, MAX_ALLOCS - 49);
+    strata_bench_rng rng = strata_bench_request_rng(r);
+    int n = strata_bench_request_allocs(&rng);
     v->begin();
     for (int i = 0; i < n; i++) {
-      size_t size = request_size(&rng);
+      size_t size = strata_bench_request_size(&rng);
       unsigned char *p = v->alloc(size);
       if (p == NULL) return 1;
       memset(p, i, size < 64 ? size : 64);

@@ -42,6 +42,29 @@ static inline uint64_t strata_bench_rng_below(strata_bench_rng *rng, uint64_t bo
   return strata_bench_rng_next(rng) % bound;
 }
 
+/* The simulated request both request-loop benchmarks replay (the pool's
+ * and the comparison workload): the generator seeded for request r, how
+ * many allocations it makes (50 to 2000), and the size of each (16 B to
+ * 8 KiB, 1 % up to 64 KiB). */
+#define STRATA_BENCH_REQUEST_MAX_ALLOCS 2000
+
+static inline strata_bench_rng strata_bench_request_rng(long r) {
+  strata_bench_rng rng = {0x9E3779B97F4A7C15ull ^ (uint64_t)(r + 1)};
+  return rng;
+}
+
+static inline int strata_bench_request_allocs(strata_bench_rng *rng) {
+  return 50 + (int)strata_bench_rng_below(rng, STRATA_BENCH_REQUEST_MAX_ALLOCS - 49);
+}
+
+static inline size_t strata_bench_request_size(strata_bench_rng *rng) {
+  uint64_t r = strata_bench_rng_below(rng, 100);
+  if (r < 60) return 16 + strata_bench_rng_below(rng, 113);
+  if (r < 90) return 128 + strata_bench_rng_below(rng, 897);
+  if (r < 99) return 1024 + strata_bench_rng_below(rng, 7169);
+  return 16384 + strata_bench_rng_below(rng, 49153);
+}
+
 /* The process's resident memory now, in bytes (0 if unknown). */
 size_t strata_bench_resident_bytes(void);
 
