@@ -1,6 +1,7 @@
 /* The mmap backend, and the helpers the huge-page backend shares with it. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,15 +15,12 @@
  * backend's page: the huge-page backend's 2 MiB page is often, but not
  * always, where the kernel puts a large mapping. The extra is address space
  * only (PROT_NONE, MAP_NORESERVE): it never costs memory. */
-strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignment,
-                                void **out) {
-  (void)self;
+static strata_status reserve_with(size_t size, size_t alignment, int prot, void **out) {
   size_t os_page = (size_t)sysconf(_SC_PAGESIZE);
   size_t extra = alignment > os_page ? alignment - os_page : 0;
   if (size > SIZE_MAX - extra) return STRATA_ERR_OUT_OF_MEMORY;
   size_t span = size + extra;
-  void *p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void *p = mmap(NULL, span, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return STRATA_ERR_OUT_OF_MEMORY;
   uintptr_t start = (uintptr_t)p;
   uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t)(alignment - 1);
@@ -31,6 +29,26 @@ strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignm
   if (head != 0) munmap(p, head);
   if (tail != 0) munmap((void *)(aligned + size), tail);
   *out = (void *)aligned;
+  return STRATA_OK;
+}
+
+strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignment,
+                                void **out) {
+  (void)self;
+  return reserve_with(size, alignment, PROT_NONE, out);
+}
+
+/* Lazy commit: the reservation is usable as it is. */
+static strata_status reserve_usable(strata_backend *self, size_t size, size_t alignment,
+                                    void **out) {
+  (void)self;
+  return reserve_with(size, alignment, PROT_READ | PROT_WRITE, out);
+}
+
+static strata_status commit_on_touch(strata_backend *self, void *addr, size_t size) {
+  (void)self;
+  (void)addr;
+  (void)size;
   return STRATA_OK;
 }
 
@@ -58,16 +76,43 @@ strata_status strata_os_release(strata_backend *self, void *addr, size_t size) {
   return STRATA_OK;
 }
 
-static const strata_backend_ops mmap_ops = {
+static const strata_backend_ops eager_ops = {
     .reserve = strata_os_reserve,
     .commit = strata_os_commit,
     .decommit = strata_os_decommit,
     .release = strata_os_release,
 };
 
-void strata_mmap_backend_init(strata_mmap_backend *b) {
-  b->base.ops = &mmap_ops;
+static const strata_backend_ops lazy_ops = {
+    .reserve = reserve_usable,
+    .commit = commit_on_touch,
+    .decommit = strata_os_decommit,
+    .release = strata_os_release,
+};
+
+/* Whether the kernel charges every writable private mapping in full
+ * (vm.overcommit_memory = 2). Read with open/read: no allocation, so it is
+ * safe inside malloc's initialisation. */
+static bool strict_accounting(void) {
+  int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char c = 0;
+  ssize_t n = read(fd, &c, 1);
+  close(fd);
+  return n == 1 && c == '2';
+}
+
+void strata_mmap_backend_init_with(strata_mmap_backend *b, strata_commit_mode mode) {
+  if (mode == STRATA_COMMIT_DEFAULT) {
+    mode = strict_accounting() ? STRATA_COMMIT_EAGER : STRATA_COMMIT_LAZY;
+  }
+  b->commit_mode = mode;
+  b->base.ops = mode == STRATA_COMMIT_LAZY ? &lazy_ops : &eager_ops;
   b->base.name = "mmap";
   b->base.page_size = (size_t)sysconf(_SC_PAGESIZE);
   b->base.decommit_zeroes = true;
+}
+
+void strata_mmap_backend_init(strata_mmap_backend *b) {
+  strata_mmap_backend_init_with(b, STRATA_COMMIT_DEFAULT);
 }

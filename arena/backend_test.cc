@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -32,9 +33,14 @@ struct BackendCase {
 
 std::vector<BackendCase> AllBackends() {
   return {
-      {"mmap",
+      {"mmap_lazy",
        [](BackendFixture *f) {
-         strata_mmap_backend_init(&f->mmap_backend);
+         strata_mmap_backend_init_with(&f->mmap_backend, STRATA_COMMIT_LAZY);
+         f->backend = &f->mmap_backend.base;
+       }},
+      {"mmap_eager",
+       [](BackendFixture *f) {
+         strata_mmap_backend_init_with(&f->mmap_backend, STRATA_COMMIT_EAGER);
          f->backend = &f->mmap_backend.base;
        }},
       {"hugepage",
@@ -266,6 +272,69 @@ TEST(StaticBackendInit, RejectsBadBuffers) {
   EXPECT_EQ(strata_static_backend_free_bytes(&sb), 2u * 4096);
   ASSERT_EQ(strata_static_backend_init(&sb, buf, sizeof buf, 0), STRATA_OK);
   EXPECT_EQ(sb.base.page_size, 4096u);
+}
+
+// ---- mmap commit strategies ---------------------------------------------
+
+// The protection the kernel shows for the mapping that holds p, from
+// /proc/self/maps: "rw-p", "---p", ...
+std::string ProtectionAt(const void *p) {
+  FILE *maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return "";
+  char line[512];
+  std::string found;
+  while (found.empty() && std::fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long start = 0, end = 0;
+    char perms[8] = {0};
+    if (std::sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 &&
+        reinterpret_cast<uintptr_t>(p) >= start && reinterpret_cast<uintptr_t>(p) < end) {
+      found = perms;
+    }
+  }
+  std::fclose(maps);
+  return found;
+}
+
+TEST(MmapCommit, LazyReservesUsableMemoryAndCommitsWithoutAChange) {
+  strata_mmap_backend m;
+  strata_mmap_backend_init_with(&m, STRATA_COMMIT_LAZY);
+  EXPECT_EQ(m.commit_mode, STRATA_COMMIT_LAZY);
+  const size_t page = m.base.page_size;
+  void *p = nullptr;
+  ASSERT_EQ(strata_backend_reserve(&m.base, 64 * page, page, &p), STRATA_OK);
+  EXPECT_EQ(ProtectionAt(p), "rw-p");
+  ASSERT_EQ(strata_backend_commit(&m.base, p, 4 * page), STRATA_OK);
+  EXPECT_EQ(ProtectionAt(p), "rw-p");
+  static_cast<unsigned char *>(p)[0] = 1;
+  ASSERT_EQ(strata_backend_decommit(&m.base, p, 4 * page), STRATA_OK);
+  EXPECT_EQ(static_cast<unsigned char *>(p)[0], 0);  // decommitted pages read zero
+  EXPECT_EQ(strata_backend_release(&m.base, p, 64 * page), STRATA_OK);
+}
+
+TEST(MmapCommit, EagerReservesInaccessibleMemoryAndCommitsWithMprotect) {
+  strata_mmap_backend m;
+  strata_mmap_backend_init_with(&m, STRATA_COMMIT_EAGER);
+  EXPECT_EQ(m.commit_mode, STRATA_COMMIT_EAGER);
+  const size_t page = m.base.page_size;
+  void *p = nullptr;
+  ASSERT_EQ(strata_backend_reserve(&m.base, 64 * page, page, &p), STRATA_OK);
+  EXPECT_EQ(ProtectionAt(p), "---p");
+  ASSERT_EQ(strata_backend_commit(&m.base, p, 4 * page), STRATA_OK);
+  EXPECT_EQ(ProtectionAt(p), "rw-p");
+  EXPECT_EQ(ProtectionAt(static_cast<char *>(p) + 4 * page), "---p");
+  EXPECT_EQ(strata_backend_release(&m.base, p, 64 * page), STRATA_OK);
+}
+
+TEST(MmapCommit, DefaultFollowsTheKernelsAccounting) {
+  strata_mmap_backend m;
+  strata_mmap_backend_init(&m);
+  FILE *f = std::fopen("/proc/sys/vm/overcommit_memory", "r");
+  int mode = 0;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%d", &mode) != 1) mode = 0;
+    std::fclose(f);
+  }
+  EXPECT_EQ(m.commit_mode, mode == 2 ? STRATA_COMMIT_EAGER : STRATA_COMMIT_LAZY);
 }
 
 // ---- fault backend specifics --------------------------------------------

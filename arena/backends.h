@@ -13,17 +13,37 @@ extern "C" {
 #endif
 
 /* ---- mmap: the Linux default ----------------------------------------------
- * reserve: an inaccessible anonymous mapping (PROT_NONE, MAP_NORESERVE), so
- *   address space costs no memory;
- * commit: mprotect read/write; pages are faulted in on first touch;
- * decommit: madvise(MADV_DONTNEED): pages go back at once and read as zero;
- * release: munmap.
- * Thread-safe: it keeps no state of its own. */
+ * Two commit strategies:
+ *
+ * lazy (the default where the kernel overcommits, vm.overcommit_memory 0
+ *   or 1, as Linux does unless told otherwise):
+ *   reserve: a readable, writable anonymous mapping with MAP_NORESERVE, so
+ *     address space costs no memory and is not charged to the commit limit;
+ *   commit: nothing at all: the kernel commits a page on its first touch.
+ *     No system call, so no taking of the kernel's mmap lock, which every
+ *     page fault of every other thread of the process also needs;
+ * eager (the default under strict accounting, vm.overcommit_memory 2, where
+ *   a writable mapping is charged in full whatever its flags):
+ *   reserve: an inaccessible mapping (PROT_NONE, MAP_NORESERVE);
+ *   commit: mprotect read/write, one system call per commit; touching
+ *     reserved memory that was never committed faults at once.
+ * Both: decommit is madvise(MADV_DONTNEED): pages go back at once and read
+ * as zero; release is munmap.
+ * Thread-safe: it keeps no state beyond its strategy. */
+typedef enum strata_commit_mode {
+  STRATA_COMMIT_DEFAULT = 0, /* lazy, or eager under strict accounting */
+  STRATA_COMMIT_EAGER,
+  STRATA_COMMIT_LAZY,
+} strata_commit_mode;
+
 typedef struct strata_mmap_backend {
   strata_backend base;
+  strata_commit_mode commit_mode; /* EAGER or LAZY, as resolved by init */
 } strata_mmap_backend;
 
+/* With the default strategy. */
 void strata_mmap_backend_init(strata_mmap_backend *b);
+void strata_mmap_backend_init_with(strata_mmap_backend *b, strata_commit_mode mode);
 
 /* ---- hugepage: mmap in 2 MiB units with transparent huge pages ------------
  * Like mmap, but page_size is 2 MiB (so every reservation and commit is

@@ -5,19 +5,13 @@
 #include "base/zero.h"
 
 void strata_central_init(strata_central *c, strata_pageheap *heap) {
-  /* Only the headers: a transfer cache is read only below its count. */
+  /* Only the headers (zero is every lock released and every transfer slot
+   * EMPTY): a transfer batch is read only after its slot was filled. */
   strata_zero_untouched(c->classes, sizeof c->classes);
   c->heap = heap;
-  for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) {
-    pthread_mutex_init(&c->classes[i].lock, NULL);
-  }
 }
 
-void strata_central_destroy(strata_central *c) {
-  for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) {
-    pthread_mutex_destroy(&c->classes[i].lock);
-  }
-}
+void strata_central_destroy(strata_central *c) { (void)c; }
 
 size_t strata_central_batch_size(unsigned size_class) {
   size_t size = strata_size_class_object_size(size_class);
@@ -26,6 +20,61 @@ size_t strata_central_batch_size(unsigned size_class) {
   if (n < 2) n = 2;
   if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
   return n;
+}
+
+/* Claims a slot of class `sc` in state `from` for the caller (BUSY), or
+ * returns -1 when none is in that state now. The relaxed load first keeps
+ * losing claimers from writing the line. */
+static int claim_slot(strata_central_class *k, uint32_t from) {
+  for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
+    uint32_t state = __atomic_load_n(&k->slot_state[i], __ATOMIC_RELAXED);
+    if (state == from &&
+        __atomic_compare_exchange_n(&k->slot_state[i], &state, STRATA_TRANSFER_BUSY, false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+static void release_slot(strata_central_class *k, int slot, uint32_t to) {
+  __atomic_store_n(&k->slot_state[slot], to, __ATOMIC_RELEASE);
+}
+
+static uint32_t batch_count(const strata_transfer_batch *b) {
+  return __atomic_load_n(&b->count, __ATOMIC_RELAXED);
+}
+
+static void set_batch_count(strata_transfer_batch *b, uint32_t count) {
+  __atomic_store_n(&b->count, count, __ATOMIC_RELAXED);
+}
+
+/* Puts n objects into an empty transfer slot; false when there is none. */
+static bool transfer_put(strata_central *c, strata_span_class sc, void *const *objects,
+                         size_t n) {
+  strata_central_class *k = &c->classes[sc];
+  int slot = claim_slot(k, STRATA_TRANSFER_EMPTY);
+  if (slot < 0) return false;
+  strata_transfer_batch *b = &c->transfer[sc][slot];
+  memcpy(b->objects, objects, n * sizeof(void *));
+  set_batch_count(b, (uint32_t)n);
+  release_slot(k, slot, STRATA_TRANSFER_FULL);
+  return true;
+}
+
+/* Takes up to n objects out of one full transfer slot: the whole batch
+ * when it holds n or fewer, else the last n of it. */
+static size_t transfer_take(strata_central *c, strata_span_class sc, void **out, size_t n) {
+  strata_central_class *k = &c->classes[sc];
+  int slot = claim_slot(k, STRATA_TRANSFER_FULL);
+  if (slot < 0) return 0;
+  strata_transfer_batch *b = &c->transfer[sc][slot];
+  uint32_t count = batch_count(b);
+  size_t got = count < n ? count : n;
+  memcpy(out, &b->objects[count - got], got * sizeof(void *));
+  set_batch_count(b, count - (uint32_t)got);
+  release_slot(k, slot, count > got ? STRATA_TRANSFER_FULL : STRATA_TRANSFER_EMPTY);
+  return got;
 }
 
 /* Fills out[] from span bitmaps, taking new spans from the page heap as
@@ -55,15 +104,12 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
                              size_t n) {
   strata_central_class *k = &c->classes[span_class];
   if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
-  pthread_mutex_lock(&k->lock);
-  size_t got = 0;
-  if (k->transfer_count > 0) {
-    got = k->transfer_count < n ? k->transfer_count : n;
-    k->transfer_count -= (uint32_t)got;
-    memcpy(out, &c->transfer[span_class][k->transfer_count], got * sizeof(void *));
+  size_t got = transfer_take(c, span_class, out, n);
+  if (got < n) {
+    strata_lock_acquire(&k->lock);
+    got += remove_from_spans(c, k, span_class, out + got, n - got);
+    strata_lock_release(&k->lock);
   }
-  if (got < n) got += remove_from_spans(c, k, span_class, out + got, n - got);
-  pthread_mutex_unlock(&k->lock);
   return got;
 }
 
@@ -95,39 +141,44 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
   return STRATA_OK;
 }
 
-strata_status strata_central_insert(strata_central *c, strata_span_class span_class,
-                                    void *const *objects, size_t n, void **bad) {
-  strata_central_class *k = &c->classes[span_class];
+/* Returns n objects to their spans. Called with the class lock held.
+ * Returns the first error, with its object in *bad. */
+static strata_status return_all_to_spans(strata_central *c, strata_central_class *k,
+                                         strata_span_class span_class, void *const *objects,
+                                         size_t n, void **bad) {
   strata_status first_error = STRATA_OK;
-  pthread_mutex_lock(&k->lock);
-  if (k->transfer_count + n <= STRATA_CENTRAL_TRANSFER_SLOTS) {
-    memcpy(&c->transfer[span_class][k->transfer_count], objects, n * sizeof(void *));
-    k->transfer_count += (uint32_t)n;
-  } else {
-    for (size_t i = 0; i < n; i++) {
-      strata_status status = return_to_span(c, k, span_class, objects[i]);
-      if (status != STRATA_OK && first_error == STRATA_OK) {
-        first_error = status;
-        if (bad != NULL) *bad = objects[i];
-      }
+  for (size_t i = 0; i < n; i++) {
+    strata_status status = return_to_span(c, k, span_class, objects[i]);
+    if (status != STRATA_OK && first_error == STRATA_OK) {
+      first_error = status;
+      if (bad != NULL) *bad = objects[i];
     }
   }
-  pthread_mutex_unlock(&k->lock);
   return first_error;
+}
+
+strata_status strata_central_insert(strata_central *c, strata_span_class span_class,
+                                    void *const *objects, size_t n, void **bad) {
+  if (n == 0) return STRATA_OK;
+  if (n <= STRATA_CENTRAL_MAX_BATCH && transfer_put(c, span_class, objects, n)) return STRATA_OK;
+  strata_central_class *k = &c->classes[span_class];
+  strata_lock_acquire(&k->lock);
+  strata_status status = return_all_to_spans(c, k, span_class, objects, n, bad);
+  strata_lock_release(&k->lock);
+  return status;
 }
 
 strata_status strata_central_drain(strata_central *c, void **bad) {
   strata_status first_error = STRATA_OK;
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
-    pthread_mutex_lock(&k->lock);
-    while (k->transfer_count > 0) {
-      void *object = c->transfer[sc][--k->transfer_count];
-      strata_status status = return_to_span(c, k, (strata_span_class)sc, object);
-      if (status != STRATA_OK && first_error == STRATA_OK) {
-        first_error = status;
-        if (bad != NULL) *bad = object;
-      }
+    strata_lock_acquire(&k->lock);
+    void *objects[STRATA_CENTRAL_MAX_BATCH];
+    size_t n;
+    while ((n = transfer_take(c, (strata_span_class)sc, objects, STRATA_CENTRAL_MAX_BATCH)) > 0) {
+      strata_status status = return_all_to_spans(c, k, (strata_span_class)sc, objects, n,
+                                                 first_error == STRATA_OK ? bad : NULL);
+      if (first_error == STRATA_OK) first_error = status;
     }
     strata_span *s = k->partial;
     while (s != NULL) {
@@ -139,7 +190,7 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
       }
       s = next;
     }
-    pthread_mutex_unlock(&k->lock);
+    strata_lock_release(&k->lock);
   }
   return first_error;
 }
@@ -147,20 +198,26 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
 void strata_central_for_each_span(strata_central *c, strata_span_class span_class,
                                   void (*fn)(const strata_span *span, void *arg), void *arg) {
   strata_central_class *k = &c->classes[span_class];
-  pthread_mutex_lock(&k->lock);
+  strata_lock_acquire(&k->lock);
   for (const strata_span *s = k->partial; s != NULL; s = s->next) fn(s, arg);
   for (const strata_span *s = k->full; s != NULL; s = s->next) fn(s, arg);
-  pthread_mutex_unlock(&k->lock);
+  strata_lock_release(&k->lock);
 }
 
 void strata_central_class_get_stats(strata_central *c, strata_span_class span_class,
                                     strata_central_class_stats *out) {
   strata_central_class *k = &c->classes[span_class];
-  pthread_mutex_lock(&k->lock);
+  strata_lock_acquire(&k->lock);
   out->spans = k->spans;
   out->objects_out = k->objects_out;
-  out->transfer_cached = k->transfer_count;
-  pthread_mutex_unlock(&k->lock);
+  strata_lock_release(&k->lock);
+  /* A snapshot: slots change under us, and that is fine for stats. */
+  out->transfer_cached = 0;
+  for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
+    if (__atomic_load_n(&k->slot_state[i], __ATOMIC_ACQUIRE) == STRATA_TRANSFER_FULL) {
+      out->transfer_cached += batch_count(&c->transfer[span_class][i]);
+    }
+  }
 }
 
 static bool check_list(const strata_span *head, strata_span_class sc, bool want_full,
@@ -177,29 +234,58 @@ static bool check_list(const strata_span *head, strata_span_class sc, bool want_
   return true;
 }
 
+/* A full slot holds 1 to MAX_BATCH allocated objects of its class; a slot
+ * BUSY now is some thread's, in flight, and is left alone. */
+static bool check_slot(strata_central *c, strata_span_class sc, int slot) {
+  strata_central_class *k = &c->classes[sc];
+  uint32_t state = __atomic_load_n(&k->slot_state[slot], __ATOMIC_RELAXED);
+  if (state > STRATA_TRANSFER_FULL) return false;
+  if (state != STRATA_TRANSFER_FULL) return true;
+  if (!__atomic_compare_exchange_n(&k->slot_state[slot], &state, STRATA_TRANSFER_BUSY, false,
+                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+    return true; /* taken meanwhile */
+  }
+  const strata_transfer_batch *b = &c->transfer[sc][slot];
+  bool ok = b->count >= 1 && b->count <= STRATA_CENTRAL_MAX_BATCH;
+  for (uint32_t i = 0; ok && i < b->count; i++) {
+    strata_span *s = strata_pageheap_span_of(c->heap, b->objects[i]);
+    ok = s != NULL && s->span_class == sc && strata_span_owns_object(s, b->objects[i]);
+  }
+  release_slot(k, slot, STRATA_TRANSFER_FULL);
+  return ok;
+}
+
 strata_status strata_central_check(strata_central *c) {
   bool ok = true;
   for (size_t sc = 0; ok && sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
-    pthread_mutex_lock(&k->lock);
+    strata_lock_acquire(&k->lock);
     size_t spans = 0, allocated = 0;
     ok = check_list(k->partial, (strata_span_class)sc, false, &spans, &allocated) &&
          check_list(k->full, (strata_span_class)sc, true, &spans, &allocated) &&
-         spans == k->spans && allocated == k->objects_out &&
-         k->transfer_count <= STRATA_CENTRAL_TRANSFER_SLOTS;
-    for (uint32_t i = 0; ok && i < k->transfer_count; i++) {
-      strata_span *s = strata_pageheap_span_of(c->heap, c->transfer[sc][i]);
-      ok = s != NULL && s->span_class == sc && strata_span_owns_object(s, c->transfer[sc][i]);
+         spans == k->spans && allocated == k->objects_out;
+    for (int slot = 0; ok && slot < STRATA_CENTRAL_TRANSFER_BATCHES; slot++) {
+      ok = check_slot(c, (strata_span_class)sc, slot);
     }
-    pthread_mutex_unlock(&k->lock);
+    strata_lock_release(&k->lock);
   }
   return ok ? STRATA_OK : STRATA_ERR_CORRUPT;
 }
 
 void strata_central_lock_all(strata_central *c) {
-  for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) pthread_mutex_lock(&c->classes[i].lock);
+  for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) strata_lock_acquire(&c->classes[i].lock);
 }
 
 void strata_central_unlock_all(strata_central *c) {
-  for (size_t i = STRATA_SPAN_CLASS_COUNT; i-- > 0;) pthread_mutex_unlock(&c->classes[i].lock);
+  for (size_t i = STRATA_SPAN_CLASS_COUNT; i-- > 0;) strata_lock_release(&c->classes[i].lock);
+}
+
+void strata_central_forget_in_flight(strata_central *c) {
+  for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+    for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
+      uint32_t busy = STRATA_TRANSFER_BUSY;
+      __atomic_compare_exchange_n(&c->classes[sc].slot_state[i], &busy, STRATA_TRANSFER_EMPTY,
+                                  false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
+  }
 }

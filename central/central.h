@@ -6,12 +6,25 @@
  * lock per class, as the Go runtime's mcentral does. Thread caches do not
  * take objects one at a time: they remove and insert batches.
  *
- * In front of the spans sits a transfer cache (TCMalloc's idea): a small
- * stack of object pointers per class. A batch one thread flushes is usually
- * the batch another thread refills from next, so most refills and flushes
- * are a memcpy under the class lock and never touch a span's bitmap. Only
- * when the transfer cache is empty (refill) or full (flush) do objects come
+ * In front of the spans sits a transfer cache (TCMalloc's idea): a few
+ * slots per class, each holding one batch of object pointers. A batch one
+ * thread flushes is usually the batch another thread refills from next, so
+ * most refills and flushes are a memcpy and never touch a span's bitmap.
+ * Only when every slot is empty (refill) or full (flush) do objects come
  * from, or go back to, span bitmaps.
+ *
+ * Why the transfer cache is lock free. Objects freed by a thread other
+ * than the one that allocated them (producer/consumer, hand-offs) go
+ * through here in both directions, from many threads at once. Behind a
+ * lock, a holder preempted on a machine with more threads than cores
+ * stalls every other thread of the class. So a slot is claimed with one
+ * compare-and-swap of its state word (EMPTY -> BUSY to fill it, FULL ->
+ * BUSY to empty it), its batch copied, and the state stored back with
+ * release order (BUSY -> FULL or EMPTY). A claimer that loses the race
+ * moves to the next slot: nobody waits for anybody, and there is no ABA
+ * question because only the claimer of a slot touches its batch. The span
+ * lists keep a lock (strata_lock: spin, then yield, never sleep), taken
+ * only when the slots are exhausted one way or the other.
  *
  * Going back to a span validates each object (page map -> span -> bitmap):
  * a pointer of another class or heap, an interior pointer and a double free
@@ -21,14 +34,14 @@
  * emptying and refilling one span does not hit the page heap every time.
  *
  * Lock order: a class lock, then the page heap's lock; never the reverse.
- * Several classes' locks are never held at once. */
+ * Several classes' locks are never held at once, except by lock_all. */
 #ifndef STRATA_CENTRAL_CENTRAL_H_
 #define STRATA_CENTRAL_CENTRAL_H_
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/lock.h"
 #include "pageheap/pageheap.h"
 #include "sizeclass/sizeclass.h"
 #include "span/span.h"
@@ -39,27 +52,45 @@ extern "C" {
 
 /* Objects per batch never exceed this. */
 #define STRATA_CENTRAL_MAX_BATCH 32
-/* Pointers the transfer cache of one class can hold. */
-#define STRATA_CENTRAL_TRANSFER_SLOTS 128
+/* Batches the transfer cache of one class can hold. */
+#define STRATA_CENTRAL_TRANSFER_BATCHES 8
+
+/* A transfer slot's state. Read and written only with atomics: claimed by
+ * compare-and-swap with acquire order, handed back by a store with release
+ * order, so a claimer sees the batch the last owner wrote. */
+enum {
+  STRATA_TRANSFER_EMPTY = 0, /* holds no batch; zero, as a fresh struct */
+  STRATA_TRANSFER_BUSY,      /* one thread is filling or emptying it */
+  STRATA_TRANSFER_FULL,      /* holds `count` objects, 1 to MAX_BATCH */
+};
+
+/* One batch of a transfer slot. Only the thread that claimed the slot
+ * (state BUSY) writes it; count is also read, relaxed, by stats. */
+typedef struct strata_transfer_batch {
+  uint32_t count;
+  void *objects[STRATA_CENTRAL_MAX_BATCH];
+} strata_transfer_batch;
 
 typedef struct strata_central_class {
-  pthread_mutex_t lock;
+  strata_lock lock;      /* guards the fields below it, not slot_state */
   strata_span *partial;  /* spans with a free slot; doubly linked */
   strata_span *full;     /* spans with none */
   size_t spans;          /* spans of this class taken from the page heap */
   size_t objects_out;    /* objects handed out of spans, not yet back */
-  uint32_t transfer_count;
+  /* Lock free: see the top of this file. Beside the lock's line rather
+   * than with the batches, so that finding a slot reads one cache line. */
+  uint32_t slot_state[STRATA_CENTRAL_TRANSFER_BATCHES];
 } strata_central_class;
 
-/* The class headers sit together and the transfer caches apart, so that a
+/* The class headers sit together and the transfer batches apart, so that a
  * class nobody uses costs no resident memory for its transfer cache. */
 typedef struct strata_central {
   strata_pageheap *heap;
   strata_central_class classes[STRATA_SPAN_CLASS_COUNT];
-  void *transfer[STRATA_SPAN_CLASS_COUNT][STRATA_CENTRAL_TRANSFER_SLOTS];
+  strata_transfer_batch transfer[STRATA_SPAN_CLASS_COUNT][STRATA_CENTRAL_TRANSFER_BATCHES];
 } strata_central;
 
-/* About 150 KiB, mostly transfer caches that stay untouched until used:
+/* About 300 KiB, mostly transfer batches that stay untouched until used:
  * keep it in static storage or the heap. */
 void strata_central_init(strata_central *c, strata_pageheap *heap);
 void strata_central_destroy(strata_central *c);
@@ -68,11 +99,16 @@ void strata_central_destroy(strata_central *c);
 size_t strata_central_batch_size(unsigned size_class);
 
 /* Up to n (<= STRATA_CENTRAL_MAX_BATCH) objects of `span_class` into out[].
- * Returns how many; 0 only when the page heap cannot supply a span. */
+ * Returns how many; 0 only when the page heap cannot supply a span. A
+ * transfer batch serves the call without a lock when one holds at most n
+ * objects; the span lists serve the rest under the class lock. */
 size_t strata_central_remove(strata_central *c, strata_span_class span_class, void **out,
                              size_t n);
 
-/* Takes back n objects of `span_class`. Returns STRATA_OK, or the error of
+/* Takes back n objects of `span_class`: into an empty transfer slot without
+ * a lock when n <= STRATA_CENTRAL_MAX_BATCH and a slot is free (the objects
+ * are validated later, when they reach their spans), else to their spans
+ * under the class lock. Returns STRATA_OK, or the error of
  * the first object that could not be taken back (STRATA_ERR_NOT_OWNED,
  * STRATA_ERR_INTERIOR_POINTER, STRATA_ERR_DOUBLE_FREE), with that object in
  * *bad when bad is not NULL. Every valid object is taken back regardless. */
@@ -109,6 +145,13 @@ strata_status strata_central_check(strata_central *c);
  * locks all, the parent and child handlers unlock all. */
 void strata_central_lock_all(strata_central *c);
 void strata_central_unlock_all(strata_central *c);
+
+/* In a child after fork(), before unlock_all: only the forking thread lives
+ * on, so a transfer slot another thread was filling or emptying at the
+ * fork stays BUSY forever. This makes such slots EMPTY again; their objects
+ * belonged to threads that do not exist in the child and stay unreachable,
+ * like those threads' caches. */
+void strata_central_forget_in_flight(strata_central *c);
 
 #ifdef __cplusplus
 }

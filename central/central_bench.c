@@ -2,7 +2,7 @@
  * and the central lists, per object, in ns and callgrind instructions:
  *   - through the transfer cache (the common case: one batch out, back in);
  *   - mostly through span bitmaps: 64 batches out, then 64 back, of which
- *     the transfer cache holds only 4. */
+ *     the transfer cache holds only 8. */
 #include <string.h>
 
 #include "arena/backends.h"

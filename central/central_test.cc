@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -50,6 +51,13 @@ class Central : public ::testing::Test {
       objects.insert(objects.end(), batch, batch + got);
     }
     return objects;
+  }
+  // Inserts the objects one at a time: each call fills one transfer slot
+  // while a slot is free, so TRANSFER_BATCHES objects fill the cache.
+  void InsertOneByOne(strata_span_class sc, const std::vector<void *> &objects) {
+    for (void *p : objects) {
+      ASSERT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
+    }
   }
   strata_mmap_backend mmap_;
   strata_fault_backend fault_;
@@ -105,12 +113,45 @@ TEST_F(Central, TransferCacheHandsBackWhatWasJustInserted) {
   EXPECT_EQ(Stats(sc).transfer_cached, 0u);
 }
 
+TEST_F(Central, ASmallerRemoveTakesPartOfATransferBatch) {
+  strata_span_class sc = Class(64);
+  std::vector<void *> objects = Take(sc, 32);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, objects.data(), 32, nullptr), STRATA_OK);
+  void *batch[10];
+  ASSERT_EQ(strata_central_remove(central_.get(), sc, batch, 10), 10u);
+  EXPECT_EQ(Stats(sc).transfer_cached, 22u);
+  for (void *p : batch) EXPECT_NE(std::find(objects.begin(), objects.end(), p), objects.end());
+}
+
+TEST_F(Central, MoreThanABatchGoesStraightToTheSpans) {
+  strata_span_class sc = Class(64);
+  std::vector<void *> objects = Take(sc, STRATA_CENTRAL_MAX_BATCH + 8);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, objects.data(), objects.size(), nullptr),
+            STRATA_OK);
+  EXPECT_EQ(Stats(sc).transfer_cached, 0u);
+  EXPECT_EQ(Stats(sc).objects_out, 0u);
+}
+
+TEST_F(Central, ForgetInFlightFreesOnlyBusySlots) {
+  strata_span_class sc = Class(64);
+  std::vector<void *> objects = Take(sc, 2);
+  InsertOneByOne(sc, objects);  // slots 0 and 1 full
+  strata_central_class *k = &central_->classes[sc];
+  k->slot_state[2] = STRATA_TRANSFER_BUSY;  // as if a thread was mid-copy at a fork
+  strata_central_forget_in_flight(central_.get());
+  EXPECT_EQ(k->slot_state[0], static_cast<uint32_t>(STRATA_TRANSFER_FULL));
+  EXPECT_EQ(k->slot_state[1], static_cast<uint32_t>(STRATA_TRANSFER_FULL));
+  EXPECT_EQ(k->slot_state[2], static_cast<uint32_t>(STRATA_TRANSFER_EMPTY));
+  EXPECT_EQ(Stats(sc).transfer_cached, 2u);
+}
+
 TEST_F(Central, EmptySpansGoBackToThePageHeapKeepingOneSpare) {
   strata_span_class sc = Class(1024);  // 8 objects per span
   // Fill the transfer cache so that the next inserts reach the spans.
-  std::vector<void *> filler = Take(sc, STRATA_CENTRAL_TRANSFER_SLOTS);
+  std::vector<void *> filler = Take(sc, STRATA_CENTRAL_TRANSFER_BATCHES);
   std::vector<void *> objects = Take(sc, 8 * 10);
-  ASSERT_EQ(strata_central_insert(central_.get(), sc, filler.data(), filler.size(), nullptr), STRATA_OK);
+  InsertOneByOne(sc, filler);
+  EXPECT_EQ(Stats(sc).transfer_cached, size_t{STRATA_CENTRAL_TRANSFER_BATCHES});
   size_t spans = Stats(sc).spans;
   for (void *p : objects) ASSERT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
   EXPECT_LE(Stats(sc).spans, spans - 10 + 1);
@@ -119,9 +160,9 @@ TEST_F(Central, EmptySpansGoBackToThePageHeapKeepingOneSpare) {
 
 TEST_F(Central, InvalidObjectsAreReportedAndLeftAlone) {
   strata_span_class sc = Class(48);
-  std::vector<void *> filler = Take(sc, STRATA_CENTRAL_TRANSFER_SLOTS);
+  std::vector<void *> filler = Take(sc, STRATA_CENTRAL_TRANSFER_BATCHES);
   std::vector<void *> objects = Take(sc, 4);
-  ASSERT_EQ(strata_central_insert(central_.get(), sc, filler.data(), filler.size(), nullptr), STRATA_OK);
+  InsertOneByOne(sc, filler);
   int on_stack = 0;
   void *bad = nullptr;
   void *foreign[] = {&on_stack};

@@ -66,7 +66,7 @@ static bool walk_region(const strata_pageheap *ph, strata_page_id first, strata_
 }
 
 strata_status strata_pageheap_check(strata_pageheap *ph) {
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   bool ok = true;
 
   index_check c = {ph, 0, 0, true};
@@ -95,6 +95,6 @@ strata_status strata_pageheap_check(strata_pageheap *ph) {
        t.in_use_runs == ph->in_use_runs && t.in_use_pages == ph->in_use_pages &&
        t.committed_pages == ph->committed_pages &&
        t.pages == ph->arenas.reserved_bytes >> STRATA_PAGE_SHIFT;
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return ok ? STRATA_OK : STRATA_ERR_CORRUPT;
 }

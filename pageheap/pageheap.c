@@ -38,16 +38,14 @@ strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
   strata_pagemap_init(&ph->pagemap, &ph->metadata);
   strata_free_runs_init(&ph->free_runs);
   ph->last_scavenge_ns = strata_pageheap_now(ph);
-  pthread_mutex_init(&ph->lock, NULL);
   return STRATA_OK;
 }
 
 strata_status strata_pageheap_destroy(strata_pageheap *ph) {
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   strata_status status = strata_arena_release_all(&ph->arenas);
   strata_status meta_status = strata_persistent_release_all(&ph->metadata);
-  pthread_mutex_unlock(&ph->lock);
-  pthread_mutex_destroy(&ph->lock);
+  strata_lock_release(&ph->lock);
   return status != STRATA_OK ? status : meta_status;
 }
 
@@ -196,13 +194,13 @@ strata_span *strata_pageheap_alloc_small(strata_pageheap *ph, strata_span_class 
   unsigned size_class = strata_span_class_size_class(span_class);
   if (size_class == 0 || size_class >= STRATA_SIZE_CLASS_COUNT) return NULL;
   bool zeroed = false;
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   strata_span *span = alloc_run(ph, strata_size_class_span_pages(size_class), 1, &zeroed);
   if (span != NULL) {
     strata_span_init_small(span, span->base, span_class);
     map_in_use(ph, span, zeroed);
   }
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return span;
 }
 
@@ -213,13 +211,13 @@ strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pag
   const size_t max_pages = SIZE_MAX >> (STRATA_PAGE_SHIFT + 1);
   if (pages == 0 || pages > max_pages || align_pages > max_pages - pages) return NULL;
   bool zeroed = false;
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   strata_span *span = alloc_run(ph, pages, align_pages, &zeroed);
   if (span != NULL) {
     strata_span_init_large(span, span->base, pages);
     map_in_use(ph, span, zeroed);
   }
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return span;
 }
 
@@ -234,9 +232,9 @@ static bool is_in_use_span_of(const strata_pageheap *ph, const strata_span *span
 }
 
 static strata_status free_span(strata_pageheap *ph, strata_span *span, bool release_now) {
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   if (span == NULL || !is_in_use_span_of(ph, span)) {
-    pthread_mutex_unlock(&ph->lock);
+    strata_lock_release(&ph->lock);
     return STRATA_ERR_NOT_OWNED;
   }
   ph->in_use_pages -= span->pages;
@@ -246,7 +244,7 @@ static strata_status free_span(strata_pageheap *ph, strata_span *span, bool rele
   strata_span *run = insert_free_run(ph, span, now);
   if (release_now) strata_pageheap_release_run(ph, run);
   strata_pageheap_apply_policy(ph, run, now);
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return STRATA_OK;
 }
 
@@ -304,7 +302,7 @@ static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages
 
 bool strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages) {
   if (pages == 0 || pages > (SIZE_MAX >> (STRATA_PAGE_SHIFT + 1))) return false;
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   bool done = false;
   if (is_in_use_span_of(ph, span) && span->state == STRATA_SPAN_LARGE) {
     if (pages == span->pages) {
@@ -315,7 +313,7 @@ bool strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t
       done = shrink_in_place(ph, span, pages);
     }
   }
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return done;
 }
 
@@ -330,7 +328,7 @@ strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {
 }
 
 void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) {
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   size_t mapped_pages = ph->arenas.reserved_bytes >> STRATA_PAGE_SHIFT;
   out->mapped_bytes = ph->arenas.reserved_bytes;
   out->committed_bytes = ph->committed_pages << STRATA_PAGE_SHIFT;
@@ -343,5 +341,5 @@ void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) 
   out->decommit_calls = ph->decommit_calls;
   out->peak_in_use_bytes = ph->peak_in_use_pages << STRATA_PAGE_SHIFT;
   out->peak_committed_bytes = ph->peak_committed_pages << STRATA_PAGE_SHIFT;
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
 }

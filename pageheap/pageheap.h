@@ -27,20 +27,24 @@
  *   mapped   = in_use + free_committed + released,
  *   committed = in_use + free_committed.
  *
- * Locking. One mutex per page heap. alloc, free, release, scavenge, stats,
- * check and destroy take it. span_of takes no lock: it reads the page map
+ * Locking. One strata_lock per page heap (base/lock.h: it spins, then
+ * yields, and never puts a thread to sleep, which on a machine with more
+ * threads than cores beats a mutex for sections this short; the longest,
+ * a commit or decommit system call, is still short beside a futex sleep
+ * and wake). alloc, free, release, scavenge, stats, check and destroy take
+ * it. span_of takes no lock: it reads the page map
  * with acquire loads and may run on any thread at any time. Several page
  * heaps, on different backends, can live side by side. */
 #ifndef STRATA_PAGEHEAP_PAGEHEAP_H_
 #define STRATA_PAGEHEAP_PAGEHEAP_H_
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arena/arena.h"
 #include "arena/backend.h"
+#include "base/lock.h"
 #include "metadata/metadata.h"
 #include "pageheap/free_runs.h"
 #include "pageheap/pagemap.h"
@@ -83,7 +87,7 @@ typedef struct strata_pageheap_stats {
 } strata_pageheap_stats;
 
 typedef struct strata_pageheap {
-  pthread_mutex_t lock;
+  strata_lock lock; /* spins, then yields; never sleeps (base/lock.h) */
   strata_backend *backend;
   strata_pageheap_config config;
   size_t commit_granule_pages;  /* backend page / strata page, at least 1 */

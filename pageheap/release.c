@@ -113,20 +113,20 @@ void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint6
 }
 
 size_t strata_pageheap_release(strata_pageheap *ph) {
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   size_t released = walk_free_runs(ph, 0, false, false);
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return released;
 }
 
 size_t strata_pageheap_scavenge(strata_pageheap *ph) {
-  pthread_mutex_lock(&ph->lock);
+  strata_lock_acquire(&ph->lock);
   uint64_t now = strata_pageheap_now(ph);
   size_t released = enforce_limit(ph, NULL, now);
   if (ph->config.release_delay_ns != UINT64_MAX) {
     ph->last_scavenge_ns = now;
     released += walk_free_runs(ph, now, true, false);
   }
-  pthread_mutex_unlock(&ph->lock);
+  strata_lock_release(&ph->lock);
   return released;
 }

@@ -22,7 +22,22 @@
  *
  * Descriptors are never malloc'ed: the page heap takes them from a
  * strata_fixalloc (//metadata). A span is not thread-safe; its owner (a
- * central list or a thread cache) serialises access. */
+ * central list or a thread cache) serialises access.
+ *
+ * Fields read without a lock. A malloc-style free runs on any thread and
+ * finds the span of a pointer through the page map with no lock held; it
+ * reads `state`, `small_class`, `base`, `div_magic`, `object_size` and
+ * `object_count`, and nothing else. The rule that makes this safe (Go's
+ * mSpanStateBox rule, in the page map's terms): the page heap writes these
+ * fields (strata_span_init_*, strata_span_retire) only while no page-map
+ * entry leads to the span in its new use, and publishes the span with
+ * release stores into the page map that lookups load with acquire; and
+ * while any object of the span is allocated, the span is not retired, so
+ * the fields do not change. A valid free therefore reads the span exactly
+ * as it was made. Only a misuse (a free of memory that is not allocated)
+ * can read a span being retired; such a pointer is validated again where
+ * the object reaches its span, under its owner's lock. The bitmap, the
+ * cache and `allocated` are the owner's alone. */
 #ifndef STRATA_SPAN_SPAN_H_
 #define STRATA_SPAN_SPAN_H_
 

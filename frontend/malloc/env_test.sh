@@ -27,6 +27,18 @@ out=$(STRATA_BACKEND=hugepage STRATA_SHOW_STATS=1 "$probe" 2>&1)
 [[ "$out" == *"ok errors=0 check=0"* && "$out" == *"2.0 MiB committed"* || "$out" == *"ok errors=0 check=0"* ]] \
   && pass "STRATA_BACKEND=hugepage runs" || fail "hugepage: $out"
 
+strict=$(cat /proc/sys/vm/overcommit_memory 2>/dev/null)
+default_commit="lazy commit"; [ "$strict" = 2 ] && default_commit="eager commit"
+out=$(STRATA_SHOW_STATS=1 "$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* && "$out" == *"backend mmap, $default_commit"* ]] \
+  && pass "the mmap backend commits $default_commit by default" || fail "default commit: $out"
+out=$(STRATA_COMMIT=eager STRATA_SHOW_STATS=1 "$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* && "$out" == *"backend mmap, eager commit"* ]] \
+  && pass "STRATA_COMMIT=eager commits with mprotect" || fail "eager commit: $out"
+out=$(STRATA_COMMIT=lazy STRATA_SHOW_STATS=1 "$probe" 2>&1)
+[[ "$out" == *"ok errors=0 check=0"* && "$out" == *"backend mmap, lazy commit"* ]] \
+  && pass "STRATA_COMMIT=lazy commits on first touch" || fail "lazy commit: $out"
+
 out=$(STRATA_RELEASE_DELAY_MS=0 STRATA_THREAD_CACHE_KB=64 STRATA_CACHE_TOTAL_MB=1 \
       STRATA_LARGE_RELEASE_KB=64 STRATA_RELEASE_LIMIT_MB=1 "$probe" 2>&1)
 [[ "$out" == *"ok errors=0 check=0"* ]] && pass "tuning variables accepted" || fail "tuning: $out"
@@ -38,5 +50,5 @@ out=$(PROBE_SAY_AFTER_EXIT=1 "$probe" dlopen "$dlopen_lib" 2>&1)
 [[ "$out" == *"dlopen ok"* && "$out" == *"ok errors=0 check=0"* && "$out" == *"allocated after exit"* ]] \
   && pass "before main, after exit and across dlopen" || fail "dlopen/constructors: $out"
 
-echo "$((8 - failures)) passed, $failures failed"
+echo "$((11 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

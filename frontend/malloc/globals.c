@@ -46,6 +46,9 @@ static void read_config(strata_malloc_config *c) {
   c->show_stats = env_is("STRATA_SHOW_STATS", "1");
   c->stats_file = getenv("STRATA_STATS_FILE");
   c->hugepages = env_is("STRATA_BACKEND", "hugepage");
+  c->commit_mode = env_is("STRATA_COMMIT", "eager")  ? STRATA_COMMIT_EAGER
+                   : env_is("STRATA_COMMIT", "lazy") ? STRATA_COMMIT_LAZY
+                                                     : STRATA_COMMIT_DEFAULT;
   c->release_delay_ns = env_number("STRATA_RELEASE_DELAY_MS", 1000000, 1000000000);
   c->release_limit_bytes = (size_t)env_number("STRATA_RELEASE_LIMIT_MB", 1 << 20, SIZE_MAX);
   c->thread_cache_bytes = (size_t)env_number("STRATA_THREAD_CACHE_KB", 1 << 10, 2 << 20);
@@ -78,7 +81,7 @@ void strata_malloc_ensure_init(void) {
       strata_hugepage_backend_init(&g->hugepage_backend);
       backend = &g->hugepage_backend.base;
     } else {
-      strata_mmap_backend_init(&g->mmap_backend);
+      strata_mmap_backend_init_with(&g->mmap_backend, g->config.commit_mode);
       backend = &g->mmap_backend.base;
     }
     if (g->config.fault_injection) {
@@ -147,12 +150,12 @@ static void before_fork(void) {
   pthread_mutex_lock(&init_lock);
   pthread_mutex_lock(&g->threads_lock);
   strata_central_lock_all(&g->central);
-  pthread_mutex_lock(&g->heap.lock);
+  strata_lock_acquire(&g->heap.lock);
 }
 
 static void after_fork_parent(void) {
   strata_malloc_global *g = &strata_malloc_state;
-  pthread_mutex_unlock(&g->heap.lock);
+  strata_lock_release(&g->heap.lock);
   strata_central_unlock_all(&g->central);
   pthread_mutex_unlock(&g->threads_lock);
   pthread_mutex_unlock(&init_lock);
@@ -173,6 +176,7 @@ static void after_fork_child(void) {
     capacity = self->capacity_bytes;
   }
   __atomic_store_n(&g->cache_capacity_bytes, capacity, __ATOMIC_RELAXED);
+  strata_central_forget_in_flight(&g->central);
   after_fork_parent();
 }
 

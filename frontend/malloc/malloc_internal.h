@@ -28,6 +28,7 @@ typedef struct strata_malloc_config {
   bool show_stats;
   const char *stats_file;     /* where the stats at exit go; NULL: stderr */
   bool hugepages;
+  strata_commit_mode commit_mode; /* STRATA_COMMIT: the mmap backend's strategy */
   uint64_t release_delay_ns;
   size_t release_limit_bytes;
   size_t thread_cache_bytes;  /* what one thread's cache may hold */

@@ -24,9 +24,9 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   pthread_mutex_unlock(&g->threads_lock);
   out->errors = __atomic_load_n(&g->errors, __ATOMIC_RELAXED);
   if (g->config.fault_injection) {
-    pthread_mutex_lock(&g->heap.lock);
+    strata_lock_acquire(&g->heap.lock);
     out->backend_acquires = g->fault_backend.acquire_calls;
-    pthread_mutex_unlock(&g->heap.lock);
+    strata_lock_release(&g->heap.lock);
   }
 }
 
@@ -56,6 +56,13 @@ void strata_stats_print_to(int fd) {
              "spans and large objects, %.1f MiB released, %.1f MiB metadata\n",
              s.mapped_bytes / mib, s.committed_bytes / mib, s.peak_committed_bytes / mib,
              s.in_use_bytes / mib, s.released_bytes / mib, s.metadata_bytes / mib);
+  strata_malloc_global *g = &strata_malloc_state;
+  const char *commit = "";
+  if (!g->config.hugepages) {
+    commit = g->mmap_backend.commit_mode == STRATA_COMMIT_EAGER ? ", eager commit (mprotect)"
+                                                                : ", lazy commit (first touch)";
+  }
+  print_line(fd, "strata: backend %s%s\n", g->heap.backend->name, commit);
   print_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
              s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
   print_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
