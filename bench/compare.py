@@ -29,9 +29,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = "/usr/lib/x86_64-linux-gnu"
 
 
-def allocators(bin_dir):
+def allocators(bin_dir, strata=None):
     """(name, LD_PRELOAD, extra environment) of every allocator compared."""
-    strata = os.path.join(bin_dir, "frontend/malloc/libstrata.so")
+    strata = strata or os.path.join(bin_dir, "frontend/malloc/libstrata.so")
     return [
         ("strata", strata, {"STRATA_BACKEND": "mmap"}),
         ("strata-hp", strata, {"STRATA_BACKEND": "hugepage"}),
@@ -42,6 +42,8 @@ def allocators(bin_dir):
     ]
 PEER_NAMES = ["glibc", "mimalloc", "jemalloc", "tcmalloc"]
 THREADS = [1, 2, 4, 8]
+# The cross-thread workloads: every object freed by another thread.
+CROSS_THREADS = [2, 4, 8]
 
 
 def workloads(full, scale=1.0):
@@ -56,6 +58,9 @@ def workloads(full, scale=1.0):
         runs.append(("prodcons", "prodcons", t, [t, 6_000_000 * k]))
     for t in THREADS:
         runs.append(("false_sharing", "false_sharing", t, [t, 300_000_000 * k]))
+    for name in ["xbatch", "fanout", "handoff"]:
+        for t in CROSS_THREADS:
+            runs.append((name, name, t, [t, 4_000_000 * k]))
     runs.append(("realloc_growth", "realloc_growth", None, [12_000 * k]))
     runs.append(("large", "large", None, [30_000 * k]))
     runs.append(("memory", "memory", None, [1024 if full else 256]))
@@ -77,15 +82,21 @@ def run_once(launcher, binary, args, preload, env_extra):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = time.monotonic() - start
     out, err = proc.stdout, proc.stderr
-    usage = re.search(r"launcher: status=(\d+) cpu_s=(\S+) peak_rss_kib=(\d+)", err.decode())
+    usage = re.search(r"launcher: status=(\d+) cpu_s=(\S+) peak_rss_kib=(\d+) vcsw=(\d+) "
+                      r"ivcsw=(\d+) minflt=(\d+)", err.decode())
     cpu = float(usage.group(2)) if usage else float("nan")
     rss = int(usage.group(3)) / 1024.0 if usage else float("nan")
+    vcsw, ivcsw, minflt = ((int(usage.group(i)) for i in (4, 5, 6)) if usage
+                           else (float("nan"),) * 3)
     metrics = dict(re.findall(r"^(\w+) (\S+)$", out.decode(), re.M))
     return {
         "ok": proc.returncode == 0 and "checksum" in metrics,
         "wall": wall,
         "cpu": cpu,
         "rss": rss,
+        "vcsw": vcsw,
+        "ivcsw": ivcsw,
+        "minflt": minflt,
         "checksum": metrics.pop("checksum", "-"),
         "extra": metrics,
         "error": err.decode()[-300:],
@@ -156,8 +167,10 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the work (smoke tests)")
     parser.add_argument("--bin", default=os.path.join(ROOT, "bazel-bin"),
                         help="where the built workloads, launcher and libstrata.so are")
+    parser.add_argument("--strata", default=None,
+                        help="the libstrata.so to measure (default: the one under --bin)")
     options = parser.parse_args()
-    ALLOCATORS = allocators(options.bin)
+    ALLOCATORS = allocators(options.bin, options.strata)
     launcher = os.path.join(options.bin, "bench/launcher")
 
     names = [a[0] for a in ALLOCATORS if a[1] is None or os.path.exists(a[1])]
@@ -176,12 +189,14 @@ def main():
     rows, csv_rows, done, bad_checksums = [], [], 0, []
     for label, binary, threads, args in plan:
         shown = label if threads is None else f"{label} T={threads}"
-        row = {"label": shown, "time": {}, "time_spread": {}, "cpu": {}, "rss": {}, "extra": {}}
+        row = {"label": shown, "time": {}, "time_spread": {}, "cpu": {}, "rss": {}, "extra": {},
+               "vcsw": {}, "ivcsw": {}, "minflt": {}}
         checksums = {}
         for name, preload, env_extra in ALLOCATORS:
             if name not in names:
                 continue
             walls, cpus, rsss, extras = [], [], [], []
+            counts = {"vcsw": [], "ivcsw": [], "minflt": []}
             for rep in range(options.reps):
                 r = run_once(launcher, os.path.join(options.bin, "bench/workloads", binary), args,
                              preload, env_extra)
@@ -189,17 +204,22 @@ def main():
                 status = f"{r['wall']:.2f} s" if r["ok"] else "FAILED " + r["error"].strip()[-120:]
                 print(f"  [{done}/{total}] {shown:<18} {name:<10} run {rep + 1}: {status}", flush=True)
                 csv_rows.append([label, threads or 1, name, rep + 1, f"{r['wall']:.4f}",
-                                 f"{r['cpu']:.4f}", f"{r['rss']:.1f}", r["checksum"],
+                                 f"{r['cpu']:.4f}", f"{r['rss']:.1f}", r["vcsw"], r["ivcsw"],
+                                 r["minflt"], r["checksum"],
                                  ";".join(f"{k}={v}" for k, v in sorted(r["extra"].items()))])
                 if r["ok"]:
                     walls.append(r["wall"])
                     cpus.append(r["cpu"])
                     rsss.append(r["rss"])
+                    for key in counts:
+                        counts[key].append(r[key])
                     extras.append(r["extra"])
                     checksums.setdefault(r["checksum"], []).append(name)
             row["time"][name], row["time_spread"][name] = median_spread(walls)
             row["cpu"][name] = median_spread(cpus)[0]
             row["rss"][name] = median_spread(rsss)[0]
+            for key in counts:
+                row[key][name] = median_spread(counts[key])[0]
             if extras:
                 row["extra"][name] = {k: statistics.median(float(e[k]) for e in extras)
                                       for k in extras[0]}
@@ -210,7 +230,7 @@ def main():
     with open(os.path.join(folder, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["workload", "threads", "allocator", "run", "wall_s", "cpu_s", "peak_rss_mib",
-                    "checksum", "extra"])
+                    "voluntary_csw", "involuntary_csw", "minor_faults", "checksum", "extra"])
         w.writerows(csv_rows)
 
     md = []
@@ -234,6 +254,20 @@ def main():
         base = row["rss"].get("strata", float("nan"))
         cells = [fmt_ratio(row["rss"][n], base) for n in names if n != "strata"]
         md.append(f"| {row['label']} | {base:.1f} | " + " | ".join(cells) + " |")
+    def count(v):
+        return "-" if math.isnan(v) else f"{v:.0f}"
+    md.append("\n## Context switches (voluntary / involuntary) and minor page faults\n")
+    md.append("Absolute counts, median of the runs: a voluntary switch is a thread that "
+              "blocked (a sleeping lock), an involuntary one a thread preempted or yielding.\n")
+    md.append("| workload | " + " | ".join(names) + " |")
+    md.append("|" + "---|" * (len(names) + 1))
+    for row in rows:
+        md.append(f"| {row['label']} | " + " | ".join(
+            f"{count(row['vcsw'][n])} / {count(row['ivcsw'][n])}" for n in names) + " |")
+    md.append("\n| workload (minor faults) | " + " | ".join(names) + " |")
+    md.append("|" + "---|" * (len(names) + 1))
+    for row in rows:
+        md.append(f"| {row['label']} | " + " | ".join(count(row["minflt"][n]) for n in names) + " |")
     memory = [r for r in rows if r["label"] == "memory"]
     if memory:
         md.append("\n## Memory workload: resident MiB at each point\n")

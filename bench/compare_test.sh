@@ -18,6 +18,8 @@ done
 grep -q "FAILED" "$out/log" && { echo "FAIL: a workload run failed"; failures=$((failures + 1)); }
 python3 -c "import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])" "$folder/chart.svg" \
   || { echo "FAIL: chart.svg is not well-formed"; failures=$((failures + 1)); }
+grep -q "^| xbatch T=2 | .* / " "$folder/results.md" \
+  || { echo "FAIL: no context-switch figures"; failures=$((failures + 1)); }
 rows=$(($(wc -l < "$folder/results.csv") - 1))
 [ "$rows" -ge 17 ] || { echo "FAIL: only $rows result rows"; failures=$((failures + 1)); }
 echo "$((1 - (failures > 0))) passed, $((failures > 0)) failed"

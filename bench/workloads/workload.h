@@ -43,6 +43,36 @@ static inline int workload_check(const unsigned char *p, size_t size, uint64_t t
          p[size - 1] == (unsigned char)(tag >> 16);
 }
 
+/* Objects that cross threads carry their own size and tag in their first 16
+ * bytes (so they must be at least 16 bytes), so whichever thread frees one
+ * can check it without side tables. workload_stamp returns what the object
+ * adds to a checksum; workload_unstamp checks the object and returns the
+ * same value (an object under 19 bytes carries only the header), so a
+ * workload's sum over its frees equals the sum over its
+ * allocations whatever thread did which. */
+typedef struct workload_stamp_header {
+  uint64_t size;
+  uint64_t tag;
+} workload_stamp_header;
+
+static inline uint64_t workload_stamp(unsigned char *p, size_t size, uint64_t tag) {
+  workload_stamp_header h = {size, tag};
+  memcpy(p, &h, sizeof h);
+  if (size >= sizeof h + 3) workload_fill(p + sizeof h, size - sizeof h, tag);
+  return size ^ (tag << 8);
+}
+
+static inline uint64_t workload_unstamp(const unsigned char *p, const char *who) {
+  workload_stamp_header h;
+  memcpy(&h, p, sizeof h);
+  if (h.size < sizeof h || h.size > (1u << 24) ||
+      (h.size >= sizeof h + 3 && !workload_check(p + sizeof h, h.size - sizeof h, h.tag))) {
+    fprintf(stderr, "workload: memory changed under us (%s)\n", who);
+    exit(4);
+  }
+  return h.size ^ (h.tag << 8);
+}
+
 static inline uint64_t workload_mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
   return h;
