@@ -44,11 +44,17 @@ def malloc_variant(name, libc_names = False, hardened = False, copts = [], **kwa
 
 def malloc_shared_library(name, variant):
     """The shared library of a variant with libc names, for LD_PRELOAD: it
-    exports only the malloc API (libstrata.lds)."""
+    exports only the malloc API (libstrata.lds). --as-needed drops the C++
+    and math libraries the toolchain links into every binary: strata is C
+    and needs neither, and loading libstdc++ into every process that
+    preloads strata cost about 1.2 MiB of resident memory at start."""
     cc_binary(
         name = name,
         additional_linker_inputs = ["libstrata.lds"],
-        linkopts = ["-Wl,--version-script=$(location libstrata.lds)"],
+        linkopts = [
+            "-Wl,--as-needed",
+            "-Wl,--version-script=$(location libstrata.lds)",
+        ],
         linkshared = True,
         deps = [variant],
     )
