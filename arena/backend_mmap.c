@@ -38,11 +38,22 @@ strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignm
   return reserve_with(size, alignment, PROT_NONE, out);
 }
 
-/* Lazy commit: the reservation is usable as it is. */
+/* Lazy commit: the reservation is usable as it is. Where transparent huge
+ * pages are "always", the kernel may back any 2 MiB-aligned stretch of a
+ * writable mapping with a huge page on its first touch, turning a 16 KiB
+ * span into 2 MiB of resident memory; this backend promises 4 KiB
+ * granularity (huge pages are the hugepage backend's job), so it opts the
+ * reservation out. An eager reservation needs no such care: its committed
+ * pieces are separate mappings, too small for a huge page. */
 static strata_status reserve_usable(strata_backend *self, size_t size, size_t alignment,
                                     void **out) {
   (void)self;
-  return reserve_with(size, alignment, PROT_READ | PROT_WRITE, out);
+  strata_status status = reserve_with(size, alignment, PROT_READ | PROT_WRITE, out);
+  if (status == STRATA_OK) {
+    /* Advice only: a kernel without THP refuses it, and that is fine. */
+    (void)madvise(*out, size, MADV_NOHUGEPAGE);
+  }
+  return status;
 }
 
 static strata_status commit_on_touch(strata_backend *self, void *addr, size_t size) {

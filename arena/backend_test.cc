@@ -295,6 +295,26 @@ std::string ProtectionAt(const void *p) {
   return found;
 }
 
+// The VmFlags line of /proc/self/smaps for the mapping that holds p.
+std::string VmFlagsAt(const void *p) {
+  FILE *smaps = std::fopen("/proc/self/smaps", "r");
+  if (smaps == nullptr) return "";
+  char line[512];
+  bool inside = false;
+  std::string found;
+  while (found.empty() && std::fgets(line, sizeof line, smaps) != nullptr) {
+    unsigned long start = 0, end = 0;
+    if (std::sscanf(line, "%lx-%lx ", &start, &end) == 2 && std::strchr(line, ':') != nullptr &&
+        std::strncmp(line, "VmFlags", 7) != 0) {
+      inside = reinterpret_cast<uintptr_t>(p) >= start && reinterpret_cast<uintptr_t>(p) < end;
+    } else if (inside && std::strncmp(line, "VmFlags:", 8) == 0) {
+      found = line;
+    }
+  }
+  std::fclose(smaps);
+  return found;
+}
+
 TEST(MmapCommit, LazyReservesUsableMemoryAndCommitsWithoutAChange) {
   strata_mmap_backend m;
   strata_mmap_backend_init_with(&m, STRATA_COMMIT_LAZY);
@@ -303,6 +323,9 @@ TEST(MmapCommit, LazyReservesUsableMemoryAndCommitsWithoutAChange) {
   void *p = nullptr;
   ASSERT_EQ(strata_backend_reserve(&m.base, 64 * page, page, &p), STRATA_OK);
   EXPECT_EQ(ProtectionAt(p), "rw-p");
+  // Opted out of transparent huge pages: one touch must not make 2 MiB
+  // resident ("nh" in the mapping's flags).
+  EXPECT_NE(VmFlagsAt(p).find(" nh"), std::string::npos) << VmFlagsAt(p);
   ASSERT_EQ(strata_backend_commit(&m.base, p, 4 * page), STRATA_OK);
   EXPECT_EQ(ProtectionAt(p), "rw-p");
   static_cast<unsigned char *>(p)[0] = 1;
