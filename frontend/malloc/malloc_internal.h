@@ -55,8 +55,21 @@ typedef enum strata_tcache_state {
   STRATA_TCACHE_GONE,       /* the thread is exiting: no more caching */
 } strata_tcache_state;
 
+/* Fresh objects of one class that the thread holds but has not handed out:
+ * [next, end), one object every object-size bytes, never written to. A
+ * batch taken from a span's bitmap is contiguous, and linking it into the
+ * free list would write a link into every object, faulting in pages the
+ * program may never use; kept as a range, an object's memory is first
+ * touched by the program that receives it. The objects count in their
+ * list's length (max - room). */
+typedef struct strata_tcache_fresh {
+  uintptr_t next;
+  uintptr_t end;
+} strata_tcache_fresh;
+
 typedef struct strata_tcache {
   strata_tcache_list lists[STRATA_SIZE_CLASS_COUNT];
+  strata_tcache_fresh fresh[STRATA_SIZE_CLASS_COUNT]; /* slow path only: apart from lists */
   size_t capacity_bytes; /* sum over lists of max * object size */
   int state;
   struct strata_tcache *next, *prev; /* all active caches, for stats and fork */

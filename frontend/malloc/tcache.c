@@ -67,6 +67,14 @@ void *strata_tcache_refill(unsigned size_class) {
     return objects[0];
   }
   if (list->head != NULL) return strata_malloc_small(size_class); /* filled meanwhile */
+  size_t size = strata_size_class_object_size(size_class);
+  strata_tcache_fresh *fresh = &cache->fresh[size_class];
+  if (fresh->next != fresh->end) {
+    void *p = (void *)fresh->next;
+    fresh->next += size;
+    list->room++;
+    return p;
+  }
   size_t batch = strata_central_batch_size(size_class);
   grow_limit(cache, size_class, batch);
   size_t got = strata_central_remove(central, span_class_of(size_class), objects, batch);
@@ -74,7 +82,18 @@ void *strata_tcache_refill(unsigned size_class) {
     errno = ENOMEM;
     return NULL;
   }
-  for (size_t i = got; i-- > 1;) {
+  /* Keep the contiguous run at the end of the batch (the objects a span's
+   * bitmap gave, when it gave several in a row) as the fresh range; link
+   * only the others, which were freed before and are touched already. */
+  size_t run = got - 1;
+  while (run > 1 && (uintptr_t)objects[run - 1] + size == (uintptr_t)objects[run]) run--;
+  if (run < got - 1) {
+    fresh->next = (uintptr_t)objects[run];
+    fresh->end = (uintptr_t)objects[got - 1] + size;
+  } else {
+    run = got;
+  }
+  for (size_t i = run; i-- > 1;) {
     strata_link_store(objects[i], list->head);
     list->head = objects[i];
   }
@@ -84,11 +103,20 @@ void *strata_tcache_refill(unsigned size_class) {
 
 /* Hands `n` objects from the head of a list back to the central lists,
  * reporting any the central lists refuse (a double free found at the span). */
-static void give_back(strata_tcache_list *list, unsigned size_class, size_t n) {
+static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
+  strata_tcache_list *list = &cache->lists[size_class];
+  strata_tcache_fresh *fresh = &cache->fresh[size_class];
+  size_t size = strata_size_class_object_size(size_class);
   void *objects[STRATA_CENTRAL_MAX_BATCH];
   for (size_t i = 0; i < n; i++) {
-    objects[i] = list->head;
-    list->head = strata_link_load(list->head, size_class);
+    if (list->head != NULL) {
+      objects[i] = list->head;
+      list->head = strata_link_load(list->head, size_class);
+    } else {
+      /* The list is empty: the rest of its length is fresh objects. */
+      objects[i] = (void *)fresh->next;
+      fresh->next += size;
+    }
   }
   list->room += (int32_t)n;
   void *bad = NULL;
@@ -112,7 +140,7 @@ void strata_tcache_flush(unsigned size_class) {
     size_t n = list->max == 0 ? length(list) : batch;
     if (n > length(list)) n = length(list);
     if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
-    give_back(list, size_class, n);
+    give_back(cache, size_class, n);
   }
 }
 
@@ -121,7 +149,7 @@ void strata_tcache_release_all(strata_tcache *cache) {
     strata_tcache_list *list = &cache->lists[c];
     while (length(list) > 0) {
       size_t n = length(list) < STRATA_CENTRAL_MAX_BATCH ? length(list) : STRATA_CENTRAL_MAX_BATCH;
-      give_back(list, c, n);
+      give_back(cache, c, n);
     }
     list->max = 0;
     list->room = 0;
