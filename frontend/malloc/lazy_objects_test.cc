@@ -52,6 +52,30 @@ TEST(LazyObjects, RefillFromAFreshSpanTouchesOnlyTheObjectHandedOut) {
   EXPECT_EQ(strata_malloc_check(), 0);
 }
 
+// Small objects: the refill links the objects that share an OS page with
+// the one handed out (that page is touched anyway), and leaves every other
+// page of the batch untouched.
+TEST(LazyObjects, SmallObjectsTouchOnlyThePageOfTheObjectHandedOut) {
+  const size_t size = 1024;  // a batch of 32: eight 4 KiB pages
+  const size_t os_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::thread fresh_thread([&] {
+    auto *first = static_cast<unsigned char *>(strata_malloc(size));
+    ASSERT_NE(first, nullptr);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(first) % os_page, 0u);  // a fresh span's first object
+    EXPECT_EQ(ResidentPages(first, os_page), 1u);  // its page: the links of its neighbours
+    EXPECT_EQ(ResidentPages(first + os_page, 31 * size + size - os_page), 0u);
+    // The objects of the first page come from the list, the next page's
+    // first object from the range again.
+    std::vector<void *> made = {first};
+    for (size_t i = 1; i < os_page / size + 1; i++) made.push_back(strata_malloc(size));
+    EXPECT_EQ(made.back(), first + os_page);
+    EXPECT_EQ(ResidentPages(first + 2 * os_page, 32 * size - 2 * os_page), 0u);
+    for (void *p : made) strata_free(p);
+  });
+  fresh_thread.join();
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
 // A thread that keeps a fresh range exits: the range's objects go back like
 // the rest of its cache, and the heap balances.
 TEST(LazyObjects, FreshObjectsGoBackWhenTheThreadExits) {

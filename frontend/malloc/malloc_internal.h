@@ -56,15 +56,20 @@ typedef enum strata_tcache_state {
 } strata_tcache_state;
 
 /* Fresh objects of one class that the thread holds but has not handed out:
- * [next, end), one object every object-size bytes, never written to. A
- * batch taken from a span's bitmap is contiguous, and linking it into the
+ * [next, end), one object every `size` bytes, never written to. A batch
+ * taken from a span's bitmap is contiguous, and linking all of it into the
  * free list would write a link into every object, faulting in pages the
- * program may never use; kept as a range, an object's memory is first
- * touched by the program that receives it. The objects count in their
- * list's length (max - room). */
+ * program may not use for a long time, or ever. So the thread keeps such a
+ * run as a range and, each time its list runs dry, hands out the range's
+ * first object and links only the fresh objects on the same OS page, which
+ * the program is about to touch anyway (mimalloc extends a page's free
+ * list in the same spirit). No page is touched before an object on it is
+ * handed out, and the malloc fast path stays a list pop. The objects count
+ * in their list's length (max - room). */
 typedef struct strata_tcache_fresh {
   uintptr_t next;
   uintptr_t end;
+  uintptr_t size; /* the class's object size, the step from one to the next */
 } strata_tcache_fresh;
 
 typedef struct strata_tcache {

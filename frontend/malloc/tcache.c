@@ -14,6 +14,9 @@
 #include "frontend/malloc/malloc_internal.h"
 
 #define CLASS_MAX_BYTES (256u << 10)
+/* The smallest OS page size: objects starting within one such page of a
+ * handed-out object share its page on any kernel. */
+#define OS_PAGE_MIN 4096u
 
 static strata_span_class span_class_of(unsigned size_class) {
   return strata_span_class_make(size_class, STRATA_MALLOC_KIND);
@@ -53,9 +56,34 @@ static bool cache_usable(strata_tcache *cache) {
   return false;
 }
 
+/* Hands out the first object of a non-empty fresh range and links into the
+ * (empty) list the fresh objects that start on the same OS page: the
+ * program touches that page anyway, and the next mallocs then pop them.
+ * Objects of 4 KiB and more never share a page, so none is linked. */
+static void *take_fresh(strata_tcache_list *list, strata_tcache_fresh *fresh) {
+  uintptr_t p = fresh->next;
+  uintptr_t page_end = (p | (OS_PAGE_MIN - 1)) + 1;
+  uintptr_t stop = page_end < fresh->end ? page_end : fresh->end;
+  uintptr_t first = p + fresh->size;
+  size_t linked = first < stop ? (stop - first + fresh->size - 1) / fresh->size : 0;
+  for (size_t i = linked; i-- > 0;) {
+    void *q = (void *)(first + i * fresh->size);
+    strata_link_store(q, list->head);
+    list->head = q;
+  }
+  fresh->next = first + linked * fresh->size;
+  list->room++;
+  return (void *)p;
+}
+
 void *strata_tcache_refill(unsigned size_class) {
-  strata_malloc_ensure_init();
   strata_tcache *cache = &strata_thread_cache;
+  /* First, before any other check: the list ran dry with fresh objects
+   * left, once per OS page of them for a thread that mostly allocates. A
+   * range exists only in an active cache (release_all empties it). */
+  strata_tcache_fresh *fresh = &cache->fresh[size_class];
+  if (fresh->next != fresh->end) return take_fresh(&cache->lists[size_class], fresh);
+  strata_malloc_ensure_init();
   strata_central *central = &strata_malloc_state.central;
   strata_tcache_list *list = &cache->lists[size_class];
   void *objects[STRATA_CENTRAL_MAX_BATCH];
@@ -68,13 +96,6 @@ void *strata_tcache_refill(unsigned size_class) {
   }
   if (list->head != NULL) return strata_malloc_small(size_class); /* filled meanwhile */
   size_t size = strata_size_class_object_size(size_class);
-  strata_tcache_fresh *fresh = &cache->fresh[size_class];
-  if (fresh->next != fresh->end) {
-    void *p = (void *)fresh->next;
-    fresh->next += size;
-    list->room++;
-    return p;
-  }
   size_t batch = strata_central_batch_size(size_class);
   grow_limit(cache, size_class, batch);
   size_t got = strata_central_remove(central, span_class_of(size_class), objects, batch);
@@ -82,22 +103,30 @@ void *strata_tcache_refill(unsigned size_class) {
     errno = ENOMEM;
     return NULL;
   }
-  /* Keep the contiguous run at the end of the batch (the objects a span's
-   * bitmap gave, when it gave several in a row) as the fresh range; link
-   * only the others, which were freed before and are touched already. */
+  /* The contiguous run at the end of the batch (what a span's bitmap gave
+   * in a row), objects[0] included, becomes the fresh range, and its first
+   * object is handed out from there; the objects before the run were freed
+   * before and are touched already: those are linked. */
   size_t run = got - 1;
-  while (run > 1 && (uintptr_t)objects[run - 1] + size == (uintptr_t)objects[run]) run--;
-  if (run < got - 1) {
-    fresh->next = (uintptr_t)objects[run];
-    fresh->end = (uintptr_t)objects[got - 1] + size;
-  } else {
-    run = got;
-  }
+  while (run > 0 && (uintptr_t)objects[run - 1] + size == (uintptr_t)objects[run]) run--;
+  if (run == got - 1) run = got; /* no run of two or more */
   for (size_t i = run; i-- > 1;) {
     strata_link_store(objects[i], list->head);
     list->head = objects[i];
   }
   list->room -= (int32_t)(got - 1);
+  if (run == 0) {
+    fresh->next = (uintptr_t)objects[0];
+    fresh->end = (uintptr_t)objects[got - 1] + size;
+    fresh->size = size;
+    list->room--; /* take_fresh counts objects[0] out again */
+    return take_fresh(list, fresh);
+  }
+  if (run < got) {
+    fresh->next = (uintptr_t)objects[run];
+    fresh->end = (uintptr_t)objects[got - 1] + size;
+    fresh->size = size;
+  }
   return objects[0];
 }
 
@@ -106,17 +135,18 @@ void *strata_tcache_refill(unsigned size_class) {
 static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
   strata_tcache_list *list = &cache->lists[size_class];
   strata_tcache_fresh *fresh = &cache->fresh[size_class];
-  size_t size = strata_size_class_object_size(size_class);
   void *objects[STRATA_CENTRAL_MAX_BATCH];
-  for (size_t i = 0; i < n; i++) {
-    if (list->head != NULL) {
-      objects[i] = list->head;
-      list->head = strata_link_load(list->head, size_class);
-    } else {
-      /* The list is empty: the rest of its length is fresh objects. */
-      objects[i] = (void *)fresh->next;
-      fresh->next += size;
-    }
+  void *head = list->head; /* a local: the stores to objects[] may alias */
+  size_t i = 0;
+  for (; i < n && head != NULL; i++) {
+    objects[i] = head;
+    head = strata_link_load(head, size_class);
+  }
+  list->head = head;
+  /* The list ran out first: the rest of its length is fresh objects. */
+  for (; i < n; i++) {
+    objects[i] = (void *)fresh->next;
+    fresh->next += fresh->size;
   }
   list->room += (int32_t)n;
   void *bad = NULL;
