@@ -51,7 +51,10 @@ def workloads(full, scale=1.0):
     make each run take a fraction of a second to a second here; --full
     multiplies them by four and allocates 1 GiB in the memory workload."""
     k = 4 if full else 1
-    runs = [("churn", "churn", None, [8_000_000 * k])]
+    # Small programs first: an allocator's fixed cost (RSS, page faults at
+    # start) is what a program that allocates little pays.
+    runs = [("startup", "startup", None, []), ("smallprog", "smallprog", None, [5000 * k])]
+    runs.append(("churn", "churn", None, [8_000_000 * k]))
     for t in THREADS:
         runs.append(("larson", "larson", t, [t, 8_000_000 * k]))
     for t in THREADS:
