@@ -54,6 +54,7 @@ static void read_config(strata_malloc_config *c) {
   c->thread_cache_bytes = (size_t)env_number("STRATA_THREAD_CACHE_KB", 1 << 10, 2 << 20);
   c->cache_total_bytes = (size_t)env_number("STRATA_CACHE_TOTAL_MB", 1 << 20, 64 << 20);
   c->large_release_bytes = (size_t)env_number("STRATA_LARGE_RELEASE_KB", 1 << 10, 32 << 20);
+  c->background_release = !env_is("STRATA_BACKGROUND_RELEASE", "0");
   c->fault_injection = getenv("STRATA_FAULT_NTH") != NULL;
   c->fault_nth = env_number("STRATA_FAULT_NTH", 1, 0);
 }
@@ -143,6 +144,7 @@ static void thread_exit(void *arg) {
   cache->state = STRATA_TCACHE_GONE;
   strata_tcache_release_all(cache);
   unregister(cache);
+  strata_background_release_poke();
 }
 
 static void before_fork(void) {
@@ -177,6 +179,7 @@ static void after_fork_child(void) {
   }
   __atomic_store_n(&g->cache_capacity_bytes, capacity, __ATOMIC_RELAXED);
   strata_central_forget_in_flight(&g->central);
+  strata_background_release_after_fork_child();
   after_fork_parent();
 }
 

@@ -86,6 +86,7 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
   } else {
     set_guard(span, false); /* the page heap hands pages out read-write */
+    strata_background_release_poke();
     if ((span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes) {
       strata_pageheap_free_and_release(&g->heap, span);
     } else {

@@ -34,6 +34,7 @@ typedef struct strata_malloc_config {
   size_t thread_cache_bytes;  /* what one thread's cache may hold */
   size_t cache_total_bytes;   /* what all thread caches together may hold */
   size_t large_release_bytes; /* large frees at least this big go back at once */
+  bool background_release;    /* STRATA_BACKGROUND_RELEASE: not 0 (background.c) */
   bool fault_injection;       /* STRATA_FAULT_NTH is set */
   uint64_t fault_nth;         /* refuse this acquiring backend call (0: count only) */
 } strata_malloc_config;
@@ -106,6 +107,11 @@ void *strata_tcache_refill(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_flush(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
 void strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
+
+/* Background release (background.c): called where memory flows back
+ * towards the page heap; starts the releasing thread the first time. */
+void strata_background_release_poke(void) STRATA_HIDDEN;
+void strata_background_release_after_fork_child(void) STRATA_HIDDEN;
 
 /* The stats, written to a file descriptor (stats.c). */
 void strata_stats_print_to(int fd) STRATA_HIDDEN;

@@ -157,6 +157,7 @@ static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
 
 void strata_tcache_flush(unsigned size_class) {
   strata_malloc_ensure_init();
+  strata_background_release_poke();
   strata_tcache *cache = &strata_thread_cache;
   strata_tcache_list *list = &cache->lists[size_class];
   size_t batch = strata_central_batch_size(size_class);

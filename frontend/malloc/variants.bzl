@@ -4,6 +4,7 @@ C library's names or not, hardened or not, at -O2 or in the build's mode."""
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 
 _SRCS = [
+    "background.c",
     "globals.c",
     "malloc.c",
     "malloc_internal.h",

@@ -1,0 +1,80 @@
+/* Background release: memory the program freed and then left alone goes
+ * back to the OS even if the program never calls the allocator again.
+ *
+ * Why a thread. The page heap applies its release policy (runs idle longer
+ * than STRATA_RELEASE_DELAY_MS go back) as it works, on allocations and
+ * frees. A program that frees a lot and then goes quiet (a server between
+ * bursts, a tool waiting on input) would keep every freed page resident
+ * for as long as it stays quiet. So one thread sleeps for the release delay
+ * at a time and, when it wakes, applies the policy once: one wake-up and
+ * one walk of the free runs per delay, no other work. (jemalloc's
+ * background_thread and tcmalloc's background release do the same job.)
+ *
+ * The thread starts lazily, the first time memory flows back towards the
+ * page heap (a thread cache flushes, a thread exits, a large object is
+ * freed): a program that never frees never has it, and a short program
+ * rarely does. It blocks every signal, so signals still reach the program's
+ * own threads; it never allocates through malloc, so it has no thread cache.
+ *
+ * After fork() the child has no such thread, and does not start one: a
+ * child of a multi-threaded process (and with this thread every process
+ * that freed is one) should call only async-signal-safe functions until it
+ * execs, which pthread_create is not, and ThreadSanitizer refuses it
+ * outright. A child that lives on applies the policy as it allocates and
+ * frees, as with STRATA_BACKGROUND_RELEASE=0, which turns the thread off. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include "frontend/malloc/malloc_internal.h"
+
+/* 0: not started; 1: started (or being started, or refused). Read relaxed
+ * on every poke: a poke that sees 0 races to set it with one exchange. */
+static int started;
+
+static void *release_loop(void *arg) {
+  (void)arg;
+  strata_malloc_global *g = &strata_malloc_state;
+  uint64_t delay = g->config.release_delay_ns;
+  struct timespec nap = {(time_t)(delay / 1000000000u), (long)(delay % 1000000000u)};
+  for (;;) {
+    nanosleep(&nap, NULL);
+    strata_pageheap_scavenge(&g->heap);
+  }
+  return NULL;
+}
+
+static void start(void) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return;
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 << 10);
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous); /* inherited by the new thread */
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, release_loop, NULL) == 0) {
+    pthread_setname_np(thread, "strata-release");
+  }
+  /* A refusal (no threads left, a sandbox) leaves the policy to the heap's
+   * own calls, as with STRATA_BACKGROUND_RELEASE=0; nothing is retried. */
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  pthread_attr_destroy(&attr);
+}
+
+void strata_background_release_poke(void) {
+  if (STRATA_LIKELY(__atomic_load_n(&started, __ATOMIC_RELAXED))) return;
+  strata_malloc_global *g = &strata_malloc_state;
+  /* Off, or no policy to apply: release at once (delay 0) or never. */
+  uint64_t delay = g->config.release_delay_ns;
+  if (!g->config.background_release || delay == 0 || delay == UINT64_MAX) {
+    __atomic_store_n(&started, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  if (__atomic_exchange_n(&started, 1, __ATOMIC_RELAXED) == 0) start();
+}
+
+void strata_background_release_after_fork_child(void) {
+  __atomic_store_n(&started, 1, __ATOMIC_RELAXED); /* never in a child: see above */
+}
