@@ -13,7 +13,6 @@
 
 #define BATCH 64
 #define RING 16
-#define MAX_THREADS 64
 
 typedef struct batch {
   unsigned char *p[BATCH];
@@ -28,7 +27,7 @@ typedef struct ring {
   int done;
 } ring;
 
-static ring rings[MAX_THREADS];
+static ring rings[WORKLOAD_MAX_THREADS];
 
 static void put(ring *r, batch *b) {
   unsigned long tail = r->tail;
@@ -69,9 +68,9 @@ int main(int argc, char **argv) {
   long threads = workload_arg(argc, argv, 1, 2);
   long ops = workload_arg(argc, argv, 2, 4000000);
   if (threads < 2) threads = 2;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > WORKLOAD_MAX_THREADS) threads = WORKLOAD_MAX_THREADS;
   long consumers = threads - 1;
-  pthread_t id[MAX_THREADS];
+  pthread_t id[WORKLOAD_MAX_THREADS];
   for (long i = 0; i < consumers; i++) pthread_create(&id[i], NULL, consumer, &rings[i]);
   workload_rng rng = {77};
   uint64_t allocated = 0;

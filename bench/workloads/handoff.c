@@ -4,12 +4,10 @@
  * checks and frees the object it took out, which any thread may have
  * allocated. Sizes are spread over most small classes, so frees land on
  * many classes' spans at once. */
-#include <pthread.h>
 
 #include "bench/workloads/workload.h"
 
 #define SLOTS 4096
-#define MAX_THREADS 64
 
 static unsigned char *slots[SLOTS];
 static long ops_per_thread;
@@ -22,14 +20,10 @@ static size_t handoff_size(workload_rng *rng) {
   return 512 + workload_below(rng, 8192 - 512 + 1);
 }
 
-typedef struct tally {
-  uint64_t allocated, freed;
-} tally;
-
-static tally tallies[MAX_THREADS];
+static workload_tally tallies[WORKLOAD_MAX_THREADS];
 
 static void *worker(void *arg) {
-  tally *t = arg;
+  workload_tally *t = arg;
   workload_rng rng = {555 + (uint64_t)(t - tallies)};
   for (long n = 0; n < ops_per_thread; n++) {
     size_t size = handoff_size(&rng);
@@ -49,16 +43,10 @@ int main(int argc, char **argv) {
   long threads = workload_arg(argc, argv, 1, 2);
   long ops = workload_arg(argc, argv, 2, 4000000);
   if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > WORKLOAD_MAX_THREADS) threads = WORKLOAD_MAX_THREADS;
   ops_per_thread = ops / threads;
-  pthread_t id[MAX_THREADS];
-  for (long i = 0; i < threads; i++) pthread_create(&id[i], NULL, worker, &tallies[i]);
-  uint64_t allocated = 0, freed = 0;
-  for (long i = 0; i < threads; i++) {
-    pthread_join(id[i], NULL);
-    allocated += tallies[i].allocated;
-    freed += tallies[i].freed;
-  }
+  workload_tally total = workload_run_tallied(threads, worker, tallies);
+  uint64_t allocated = total.allocated, freed = total.freed;
   for (long i = 0; i < SLOTS; i++) {
     if (slots[i] != NULL) {
       freed += workload_unstamp(slots[i], "handoff");

@@ -7,6 +7,7 @@
 #ifndef STRATA_BENCH_WORKLOADS_WORKLOAD_H_
 #define STRATA_BENCH_WORKLOADS_WORKLOAD_H_
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,31 @@ static inline void workload_corrupt(const char *what) {
 /* argv[i] as a number, or `fallback`. */
 static inline long workload_arg(int argc, char **argv, int i, long fallback) {
   return argc > i ? atol(argv[i]) : fallback;
+}
+
+/* The thread count limit of the multithreaded workloads. */
+#define WORKLOAD_MAX_THREADS 64
+
+/* What one thread of a cross-thread workload allocated and freed, in
+ * workload_stamp units. */
+typedef struct workload_tally {
+  uint64_t allocated, freed;
+} workload_tally;
+
+/* Runs worker(&tallies[i]) on `threads` threads (1 to WORKLOAD_MAX_THREADS;
+ * a worker's index is its tally's offset in the array), joins them and
+ * returns the sum of their tallies. */
+static inline workload_tally workload_run_tallied(long threads, void *(*worker)(void *),
+                                                  workload_tally *tallies) {
+  pthread_t id[WORKLOAD_MAX_THREADS];
+  for (long i = 0; i < threads; i++) pthread_create(&id[i], NULL, worker, &tallies[i]);
+  workload_tally total = {0, 0};
+  for (long i = 0; i < threads; i++) {
+    pthread_join(id[i], NULL);
+    total.allocated += tallies[i].allocated;
+    total.freed += tallies[i].freed;
+  }
+  return total;
 }
 
 static inline void workload_finish(uint64_t checksum) {

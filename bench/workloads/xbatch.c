@@ -5,18 +5,16 @@
  * that did not allocate it, in bursts of a whole batch: the pattern where a
  * lock between thread caches hurts most. The boxes are swapped with one
  * atomic exchange, so the workload itself never sleeps. */
-#include <pthread.h>
 
 #include "bench/workloads/workload.h"
 
 #define BATCH 100
-#define MAX_THREADS 64
 
 typedef struct batch {
   unsigned char *p[BATCH];
 } batch;
 
-static batch *boxes[2 * MAX_THREADS];
+static batch *boxes[2 * WORKLOAD_MAX_THREADS];
 static long box_count;
 static long batches_per_thread;
 
@@ -40,14 +38,10 @@ static uint64_t release(batch *b) {
   return sum;
 }
 
-typedef struct tally {
-  uint64_t allocated, freed;
-} tally;
-
-static tally tallies[MAX_THREADS];
+static workload_tally tallies[WORKLOAD_MAX_THREADS];
 
 static void *worker(void *arg) {
-  tally *t = arg;
+  workload_tally *t = arg;
   workload_rng rng = {31 + (uint64_t)(t - tallies)};
   for (long n = 0; n < batches_per_thread; n++) {
     batch *mine = make(&rng, &t->allocated);
@@ -62,17 +56,11 @@ int main(int argc, char **argv) {
   long threads = workload_arg(argc, argv, 1, 2);
   long ops = workload_arg(argc, argv, 2, 4000000);
   if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > WORKLOAD_MAX_THREADS) threads = WORKLOAD_MAX_THREADS;
   box_count = 2 * threads;
   batches_per_thread = ops / BATCH / threads;
-  pthread_t id[MAX_THREADS];
-  for (long i = 0; i < threads; i++) pthread_create(&id[i], NULL, worker, &tallies[i]);
-  uint64_t allocated = 0, freed = 0;
-  for (long i = 0; i < threads; i++) {
-    pthread_join(id[i], NULL);
-    allocated += tallies[i].allocated;
-    freed += tallies[i].freed;
-  }
+  workload_tally total = workload_run_tallied(threads, worker, tallies);
+  uint64_t allocated = total.allocated, freed = total.freed;
   for (long i = 0; i < box_count; i++) {
     if (boxes[i] != NULL) freed += release(boxes[i]);
   }
