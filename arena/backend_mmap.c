@@ -76,7 +76,11 @@ strata_status strata_os_decommit(strata_backend *self, void *addr, size_t size) 
   /* MADV_DONTNEED on private anonymous memory frees the pages now and makes
    * the next touch read zeros. MADV_FREE would be cheaper but leaves RSS
    * high until the kernel is under pressure, which makes the page heap's
-   * released-bytes figure a lie; strata prefers the honest figure. */
+   * released-bytes figure a lie; strata prefers the honest figure. Measured
+   * with the comparison's workloads (release delay 100 ms): MADV_FREE left
+   * 376 MiB resident after the memory workload's idle second against 262,
+   * and saved no page faults there (95 746 against 95 757) nor in the
+   * large-object and larson workloads (within 1 %). */
   if (madvise(addr, size, MADV_DONTNEED) != 0) return STRATA_ERR_NOT_OWNED;
   return STRATA_OK;
 }
