@@ -65,10 +65,8 @@ static void *consumer(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  long threads = workload_arg(argc, argv, 1, 2);
+  long threads = workload_threads(argc, argv, 2);
   long ops = workload_arg(argc, argv, 2, 4000000);
-  if (threads < 2) threads = 2;
-  if (threads > WORKLOAD_MAX_THREADS) threads = WORKLOAD_MAX_THREADS;
   long consumers = threads - 1;
   pthread_t id[WORKLOAD_MAX_THREADS];
   for (long i = 0; i < consumers; i++) pthread_create(&id[i], NULL, consumer, &rings[i]);

@@ -40,10 +40,8 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  long threads = workload_arg(argc, argv, 1, 2);
+  long threads = workload_threads(argc, argv, 1);
   long ops = workload_arg(argc, argv, 2, 4000000);
-  if (threads < 1) threads = 1;
-  if (threads > WORKLOAD_MAX_THREADS) threads = WORKLOAD_MAX_THREADS;
   ops_per_thread = ops / threads;
   workload_tally total = workload_run_tallied(threads, worker, tallies);
   uint64_t allocated = total.allocated, freed = total.freed;

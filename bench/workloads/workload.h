@@ -101,6 +101,14 @@ static inline long workload_arg(int argc, char **argv, int i, long fallback) {
 /* The thread count limit of the multithreaded workloads. */
 #define WORKLOAD_MAX_THREADS 64
 
+/* The thread count of a multithreaded workload: argv[1] (default 2),
+ * between `least` and WORKLOAD_MAX_THREADS. */
+static inline long workload_threads(int argc, char **argv, long least) {
+  long threads = workload_arg(argc, argv, 1, 2);
+  if (threads < least) threads = least;
+  return threads > WORKLOAD_MAX_THREADS ? WORKLOAD_MAX_THREADS : threads;
+}
+
 /* What one thread of a cross-thread workload allocated and freed, in
  * workload_stamp units. */
 typedef struct workload_tally {

@@ -53,10 +53,8 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  long threads = workload_arg(argc, argv, 1, 2);
+  long threads = workload_threads(argc, argv, 1);
   long ops = workload_arg(argc, argv, 2, 4000000);
-  if (threads < 1) threads = 1;
-  if (threads > WORKLOAD_MAX_THREADS) threads = WORKLOAD_MAX_THREADS;
   box_count = 2 * threads;
   batches_per_thread = ops / BATCH / threads;
   workload_tally total = workload_run_tallied(threads, worker, tallies);
