@@ -343,3 +343,7 @@ void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) 
   out->peak_committed_bytes = ph->peak_committed_pages << STRATA_PAGE_SHIFT;
   strata_lock_release(&ph->lock);
 }
+
+void strata_pageheap_lock(strata_pageheap *ph) { strata_lock_acquire(&ph->lock); }
+
+void strata_pageheap_unlock(strata_pageheap *ph) { strata_lock_release(&ph->lock); }

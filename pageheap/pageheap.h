@@ -167,6 +167,14 @@ void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out);
  * passes strata_span_check. STRATA_OK or STRATA_ERR_CORRUPT. O(pages). */
 strata_status strata_pageheap_check(strata_pageheap *ph);
 
+/* Takes and releases the heap's lock from outside, for fork(): the prepare
+ * handler locks, the parent and child handlers unlock, so that no other
+ * thread is inside the heap at the fork. Also for reading, consistently
+ * with the heap's calls, state the heap's backend keeps (a test backend's
+ * counters). Nothing else may hold it across a call into the heap. */
+void strata_pageheap_lock(strata_pageheap *ph);
+void strata_pageheap_unlock(strata_pageheap *ph);
+
 #ifdef __cplusplus
 }
 #endif

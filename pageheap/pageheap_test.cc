@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -344,6 +345,27 @@ TEST_F(PageHeap, FreeCommittedBytesStayUnderTheLimit) {
 }
 
 // Randomised operations checked against a model after every step.
+// The lock a fork handler takes from outside: while it is held, no other
+// thread gets into the heap; once released, the waiting call goes through.
+TEST_F(PageHeap, LockFromOutsideKeepsOtherThreadsOut) {
+  strata_pageheap_lock(ph_.get());
+  std::atomic<bool> done{false};
+  std::thread other([&] {
+    strata_span *s = strata_pageheap_alloc_large(ph_.get(), 4);
+    EXPECT_NE(s, nullptr);
+    if (s != nullptr) {
+      EXPECT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+    }
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(done.load());
+  strata_pageheap_unlock(ph_.get());
+  other.join();
+  EXPECT_TRUE(done.load());
+  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+}
+
 TEST_F(PageHeap, RandomOperationsKeepEveryInvariant) {
   std::mt19937_64 rng(42);
   struct Live {

@@ -152,12 +152,12 @@ static void before_fork(void) {
   pthread_mutex_lock(&init_lock);
   pthread_mutex_lock(&g->threads_lock);
   strata_central_lock_all(&g->central);
-  strata_lock_acquire(&g->heap.lock);
+  strata_pageheap_lock(&g->heap);
 }
 
 static void after_fork_parent(void) {
   strata_malloc_global *g = &strata_malloc_state;
-  strata_lock_release(&g->heap.lock);
+  strata_pageheap_unlock(&g->heap);
   strata_central_unlock_all(&g->central);
   pthread_mutex_unlock(&g->threads_lock);
   pthread_mutex_unlock(&init_lock);

@@ -24,9 +24,9 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   pthread_mutex_unlock(&g->threads_lock);
   out->errors = __atomic_load_n(&g->errors, __ATOMIC_RELAXED);
   if (g->config.fault_injection) {
-    strata_lock_acquire(&g->heap.lock);
+    strata_pageheap_lock(&g->heap);
     out->backend_acquires = g->fault_backend.acquire_calls;
-    strata_lock_release(&g->heap.lock);
+    strata_pageheap_unlock(&g->heap);
   }
 }
 
