@@ -275,8 +275,7 @@ static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages) 
     recycle_descriptor(ph, right);
   }
   strata_pagemap_set_range(&ph->pagemap, run_first_page(span) + span->pages, need, span);
-  span->pages = pages;
-  span->object_size = pages << STRATA_PAGE_SHIFT;
+  strata_span_resize_large(span, pages);
   ph->in_use_pages += need;
   if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
   if (ph->committed_pages > ph->peak_committed_pages) {
@@ -290,8 +289,7 @@ static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages
   strata_span *tail = strata_fixalloc_alloc(&ph->span_descriptors);
   if (tail == NULL) return false;
   size_t cut = span->pages - pages;
-  span->pages = pages;
-  span->object_size = pages << STRATA_PAGE_SHIFT;
+  strata_span_resize_large(span, pages);
   ph->in_use_pages -= cut;
   strata_span_retire(tail, STRATA_SPAN_FREE);
   tail->base = strata_span_end(span);

@@ -17,6 +17,20 @@ static void load_cache(strata_span *s, uint32_t w) {
   s->cache = w < word_count(s) ? ~s->alloc_bits[w] & valid_mask(s, w) : 0;
 }
 
+/* Sets object_size and what strata_span_object_index needs for it: the
+ * inverse of its odd part modulo 2^64, by Newton's iteration (each step
+ * doubles the correct low bits; an odd number is its own inverse to 3
+ * bits, so five steps give 96 > 64). */
+static void set_object_size(strata_span *s, size_t object_size) {
+  unsigned shift = (unsigned)__builtin_ctzll(object_size);
+  uint64_t odd = object_size >> shift;
+  uint64_t inverse = odd;
+  for (int step = 0; step < 5; step++) inverse *= 2 - odd * inverse;
+  s->object_size = object_size;
+  s->index_shift = (uint8_t)shift;
+  s->index_inverse = inverse;
+}
+
 static void init_common(strata_span *s, uintptr_t base, size_t pages) {
   strata_span *next = s->next, *prev = s->prev;
   memset(s, 0, sizeof *s);
@@ -33,19 +47,23 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
   s->state = STRATA_SPAN_SMALL;
   s->span_class = span_class;
   s->small_class = (uint8_t)size_class;
-  s->object_size = info->object_size;
+  set_object_size(s, info->object_size);
   s->object_count = info->span_objects;
-  s->div_magic = info->span_objects > 1 ? info->div_magic : 0;
+  s->small_objects = info->span_objects;
   load_cache(s, 0);
 }
 
 void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages) {
   init_common(s, base, pages);
   s->state = STRATA_SPAN_LARGE;
-  s->object_size = pages << STRATA_PAGE_SHIFT;
+  set_object_size(s, pages << STRATA_PAGE_SHIFT);
   s->object_count = 1;
-  s->div_magic = 0;
   load_cache(s, 0);
+}
+
+void strata_span_resize_large(strata_span *s, size_t pages) {
+  s->pages = pages;
+  set_object_size(s, pages << STRATA_PAGE_SHIFT);
 }
 
 /* Moves the cache forward to the next word with a free slot. False when
@@ -93,9 +111,9 @@ static strata_status slot_of(const strata_span *s, const void *p, uint32_t *inde
   if (addr < s->base) return STRATA_ERR_NOT_OWNED;
   uintptr_t offset = addr - s->base;
   if (offset >= (uintptr_t)s->object_count * s->object_size) return STRATA_ERR_NOT_OWNED;
-  uint32_t i = (uint32_t)(((uint64_t)offset * s->div_magic) >> 32);
-  if ((uintptr_t)i * s->object_size != offset) return STRATA_ERR_INTERIOR_POINTER;
-  *index = i;
+  uintptr_t i = strata_span_object_index(s, p);
+  if (i >= s->object_count) return STRATA_ERR_INTERIOR_POINTER;
+  *index = (uint32_t)i;
   return STRATA_OK;
 }
 
@@ -123,9 +141,18 @@ bool strata_span_owns_object(const strata_span *s, const void *p) {
 }
 
 strata_status strata_span_check(const strata_span *s) {
-  if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) return STRATA_OK;
+  if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) {
+    return s->small_objects == 0 ? STRATA_OK : STRATA_ERR_CORRUPT;
+  }
   uint32_t words = word_count(s);
   if (s->object_count == 0 || s->object_count > STRATA_SPAN_MAX_OBJECTS) return STRATA_ERR_CORRUPT;
+  if (s->small_objects != (s->state == STRATA_SPAN_SMALL ? s->object_count : 0)) {
+    return STRATA_ERR_CORRUPT;
+  }
+  if (s->object_size == 0 || (s->object_size >> s->index_shift) * s->index_inverse != 1 ||
+      ((s->object_size >> s->index_shift) & 1) == 0) {
+    return STRATA_ERR_CORRUPT;
+  }
   if ((uintptr_t)s->object_count * s->object_size > (s->pages << STRATA_PAGE_SHIFT)) {
     return STRATA_ERR_CORRUPT;
   }

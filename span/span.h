@@ -18,7 +18,9 @@
  * Freeing validates: the pointer must be inside the span's objects
  * (STRATA_ERR_NOT_OWNED), at the start of a slot
  * (STRATA_ERR_INTERIOR_POINTER), and allocated (STRATA_ERR_DOUBLE_FREE). The
- * slot index comes from the size class's division magic, not a divide.
+ * slot index comes from a multiply by the object size's inverse, not a
+ * divide (strata_span_object_index below), which also tells an interior
+ * pointer from an object's start in the same step.
  *
  * Descriptors are never malloc'ed: the page heap takes them from a
  * strata_fixalloc (//metadata). A span is not thread-safe; its owner (a
@@ -26,8 +28,8 @@
  *
  * Fields read without a lock. A malloc-style free runs on any thread and
  * finds the span of a pointer through the page map with no lock held; it
- * reads `state`, `small_class`, `base`, `div_magic`, `object_size` and
- * `object_count`, and nothing else. The rule that makes this safe (Go's
+ * reads `state`, `small_class`, `small_objects`, `base`, `index_inverse`,
+ * `index_shift`, `object_size` and `object_count`, and nothing else. The rule that makes this safe (Go's
  * mSpanStateBox rule, in the page map's terms): the page heap writes these
  * fields (strata_span_init_*, strata_span_retire) only while no page-map
  * entry leads to the span in its new use, and publishes the span with
@@ -78,10 +80,15 @@ typedef struct strata_span {
   /* The size class while the span is SMALL, 0 in every other state: a
    * malloc's free checks "small span, and which class" with one byte. */
   uint8_t small_class;
+  uint8_t index_shift;       /* strata_span_object_index: trailing zeros of object_size */
   uint16_t list;             /* which list of its owner it is on */
   uint32_t object_count;
+  /* object_count while the span is SMALL, 0 in every other state, so that
+   * "index < small_objects" asks "a small span, and one of its objects'
+   * starts" with one compare (a malloc's free). */
+  uint32_t small_objects;
+  uint64_t index_inverse;    /* strata_span_object_index: odd part of object_size, inverted */
   size_t object_size;
-  uint32_t div_magic;        /* 0 for one-object spans */
   uint32_t allocated;        /* objects in use */
   uint32_t cache_word;       /* bitmap word `cache` covers; == word count when exhausted */
   uint64_t cache;            /* free slots of cache_word not yet handed out */
@@ -95,6 +102,10 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
 
 /* Makes `s` a span holding one object of `pages` whole pages at `base`. */
 void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages);
+
+/* Makes a large span `pages` long, its object with it (its owner has
+ * checked that the pages are there). */
+void strata_span_resize_large(strata_span *s, size_t pages);
 
 /* The owner's lists of spans, linked through next/prev: push at the head,
  * and unlink from anywhere in O(1). */
@@ -118,8 +129,29 @@ static inline void strata_span_list_remove(strata_span **head, strata_span *s) {
 /* Marks a span FREE or DEAD (for its owner, the page heap). */
 static inline void strata_span_retire(strata_span *s, strata_span_state state) {
   s->small_class = 0;
+  s->small_objects = 0;
   s->span_class = 0;
   s->state = (uint8_t)state;
+}
+
+/* The slot index of p, if p is the start of one of the span's objects:
+ * then the result is below object_count. For any other address (inside an
+ * object, in the tail after the last one, before the span or far outside
+ * it) the result is object_count or more. One subtract, one multiply, one
+ * rotate; no divide and no branch.
+ *
+ * Why it works: write object_size = odd << shift. Multiplying by the odd
+ * part's inverse modulo 2^64 is a bijection that maps each multiple
+ * i * object_size to i << shift exactly; the rotate brings that to i. Every
+ * other offset maps elsewhere, and the exact-division test (Granlund and
+ * Montgomery) says where: a 64-bit offset is a multiple of object_size if
+ * and only if the rotated product is at most (2^64 - 1) / object_size,
+ * which is far above object_count. An offset below base wraps to a huge
+ * number and fails the same way. */
+static inline uintptr_t strata_span_object_index(const strata_span *s, const void *p) {
+  uint64_t scaled = (uint64_t)((uintptr_t)p - s->base) * s->index_inverse;
+  unsigned shift = s->index_shift;
+  return (uintptr_t)((scaled >> shift) | (scaled << ((0u - shift) & 63)));
 }
 
 /* One free slot, now allocated, or NULL when the span is full. */

@@ -47,6 +47,39 @@ TEST(Span, EveryClassHandsOutEverySlotOnceInAddressOrder) {
   }
 }
 
+// strata_span_object_index against a divide, at every byte offset of every
+// class's span, around it, and for addresses far away: below object_count
+// exactly at objects' starts.
+TEST(Span, ObjectIndexIsBelowTheCountExactlyAtObjectStarts) {
+  SpanMemory memory;
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
+    strata_span s = MakeSmall(memory.base(), c);
+    ASSERT_EQ(s.small_objects, s.object_count) << "class " << c;
+    uintptr_t span_bytes = s.pages * STRATA_PAGE_SIZE;
+    for (uintptr_t offset = 0; offset < span_bytes + 64; ++offset) {
+      uintptr_t index = strata_span_object_index(&s, reinterpret_cast<void *>(s.base + offset));
+      bool start = offset % s.object_size == 0 && offset / s.object_size < s.object_count;
+      ASSERT_EQ(index < s.object_count, start) << "class " << c << " offset " << offset;
+      if (start) {
+        ASSERT_EQ(index, offset / s.object_size);
+      }
+    }
+    const uintptr_t far[] = {s.base - 1, s.base - s.object_size, 0, UINTPTR_MAX,
+                             s.base + (uintptr_t{1} << 48), s.base - (uintptr_t{1} << 40)};
+    for (uintptr_t address : far) {
+      EXPECT_GE(strata_span_object_index(&s, reinterpret_cast<void *>(address)), s.object_count)
+          << "class " << c << " address " << address;
+    }
+  }
+  strata_span large = {};
+  strata_span_init_large(&large, memory.base(), 3);
+  EXPECT_EQ(large.small_objects, 0u);
+  EXPECT_EQ(strata_span_object_index(&large, memory.data), 0u);
+  EXPECT_GE(strata_span_object_index(&large, memory.data + 8), 1u);
+  strata_span_retire(&large, STRATA_SPAN_FREE);
+  EXPECT_EQ(large.small_objects, 0u);
+}
+
 TEST(Span, FreedSlotsAreReusedLowestFirst) {
   SpanMemory memory;
   strata_span s = MakeSmall(memory.base(), 1);  // 8 B: 1024 slots, 16 words
@@ -136,6 +169,12 @@ TEST(Span, CheckCatchesCorruption) {
   small.alloc_bits[0] |= uint64_t{1} << 20;  // beyond the 8 objects
   small.allocated = 1;
   EXPECT_EQ(strata_span_check(&small), STRATA_ERR_CORRUPT);
+  bad = s;
+  bad.small_objects = 0;  // a small span whose free check would reject everything
+  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  bad = s;
+  bad.index_inverse += 2;  // no longer the inverse of the object size
+  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
 }
 
 // Random allocate/free sequences on every class, against a set model.

@@ -2,7 +2,8 @@
  *
  *   malloc: size -> class by table, pop the thread's list for the class.
  *   free:   page map -> span; check the pointer is an object's start in an
- *           in-use small span (division magic, no divide); check it is not
+ *           in-use small span (one multiply by the inverse of the object
+ *           size, one compare: strata_span_object_index); check it is not
  *           the object freed last; push it on the thread's list.
  *
  * Neither takes a lock, makes an atomic read-modify-write or a system call.
@@ -74,6 +75,7 @@ void *strata_malloc(size_t size) {
 __attribute__((noinline, cold)) static void free_slow(const char *function, void *p,
                                                       strata_span *entry) {
   strata_malloc_global *g = &strata_malloc_state;
+  if (p == NULL) return;
   if (entry == NULL) {
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
     return;
@@ -99,20 +101,13 @@ __attribute__((noinline, cold)) static void double_free_in_a_row(void *p) {
   strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
 }
 
-/* Whether p is the start of an object of `span`: the slot index by the
- * division magic, then the check that the slot starts exactly at p and is
- * one of the span's objects (the tail after the last object is not). */
-static inline bool is_object_start(const strata_span *span, const void *p) {
-  uintptr_t offset = (uintptr_t)p - span->base;
-  uint32_t index = (uint32_t)(((uint64_t)offset * span->div_magic) >> 32);
-  return (uintptr_t)index * span->object_size == offset && index < span->object_count;
-}
-
 /* The small-object part of free: true when it took p. */
 static inline bool free_small(void *p, strata_span *span) {
   if (STRATA_UNLIKELY(span == NULL)) return false;
-  unsigned size_class = span->small_class; /* 0 unless a small span */
-  if (STRATA_UNLIKELY(size_class == 0 || !is_object_start(span, p))) return false;
+  /* One compare asks both "is the span small" (small_objects is 0 in any
+   * other state) and "is p one of its objects' starts". */
+  if (STRATA_UNLIKELY(strata_span_object_index(span, p) >= span->small_objects)) return false;
+  unsigned size_class = span->small_class;
   strata_tcache_list *list = &strata_thread_cache.lists[size_class];
   if (STRATA_UNLIKELY(list->head == p)) {
     double_free_in_a_row(p);
@@ -128,8 +123,9 @@ static inline strata_span *page_map_entry(const void *p) {
   return strata_pagemap_get(&strata_malloc_state.heap.pagemap, strata_page_of(p));
 }
 
+/* free(NULL) needs no test of its own here: page 0 is never in a heap, so
+ * its page-map entry is NULL and it leaves by free_slow, which returns. */
 void strata_free(void *p) {
-  if (STRATA_UNLIKELY(p == NULL)) return;
   strata_span *entry = page_map_entry(p);
   if (STRATA_LIKELY(free_small(p, entry))) return;
   free_slow("free", p, entry);
@@ -149,7 +145,7 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 /* The usable size of a live object, or 0 after reporting misuse. */
 static size_t usable_size(const char *function, const void *p) {
   strata_span *span = strata_malloc_span_of(p);
-  if (span != NULL && is_object_start(span, p)) {
+  if (span != NULL && strata_span_object_index(span, p) < span->object_count) {
     return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
                                              : span->object_size;
   }
