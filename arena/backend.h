@@ -53,6 +53,11 @@ struct strata_backend {
   const char *name;      /* "mmap", "static", "hugepage", "fault" */
   size_t page_size;      /* granule of every address and size, power of two */
   bool decommit_zeroes;  /* decommitted memory reads as zero after commit */
+  /* Newly reserved memory reads as zero once committed (the OS's fresh
+   * pages), so whoever writes it first need not clear it: reading it to
+   * check would cost resident memory on kernels without a shared zero
+   * page. False for a caller's buffer, which may hold old bytes. */
+  bool reserve_zeroes;
 };
 
 /* Operations, for counters kept by wrappers such as the fault backend. */

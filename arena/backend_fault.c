@@ -61,6 +61,7 @@ void strata_fault_backend_init(strata_fault_backend *f, strata_backend *inner) {
   f->base.name = "fault";
   f->base.page_size = inner->page_size;
   f->base.decommit_zeroes = inner->decommit_zeroes;
+  f->base.reserve_zeroes = inner->reserve_zeroes;
   f->inner = inner;
   f->budget = SIZE_MAX;
 }

@@ -29,6 +29,7 @@ void strata_hugepage_backend_init(strata_hugepage_backend *b) {
   b->base.name = "hugepage";
   b->base.page_size = STRATA_HUGEPAGE_SIZE;
   b->base.decommit_zeroes = true;
+  b->base.reserve_zeroes = true;
   b->huge_pages = false;
   b->advice_refusals = 0;
 }

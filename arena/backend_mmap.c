@@ -126,6 +126,7 @@ void strata_mmap_backend_init_with(strata_mmap_backend *b, strata_commit_mode mo
   b->base.name = "mmap";
   b->base.page_size = (size_t)sysconf(_SC_PAGESIZE);
   b->base.decommit_zeroes = true;
+  b->base.reserve_zeroes = true;
 }
 
 void strata_mmap_backend_init(strata_mmap_backend *b) {

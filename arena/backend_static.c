@@ -137,6 +137,7 @@ strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
   b->base.name = "static";
   b->base.page_size = page_size;
   b->base.decommit_zeroes = false;
+  b->base.reserve_zeroes = false;
   b->start = start;
   b->end = end;
   b->top = start;

@@ -106,6 +106,22 @@ TEST_P(BackendConformance, ReserveCommitWriteDecommitRelease) {
   EXPECT_EQ(strata_backend_release(b(), p, size), STRATA_OK);
 }
 
+// A backend that says its new reservations read as zero keeps its word,
+// also when the addresses were reserved, written and released before.
+TEST_P(BackendConformance, NewReservationsReadAsZeroWhenItSaysSo) {
+  if (!b()->reserve_zeroes) GTEST_SKIP() << b()->name << " makes no such promise";
+  const size_t size = 4 * page_;
+  for (int round = 0; round < 3; round++) {
+    void *p = nullptr;
+    ASSERT_EQ(strata_backend_reserve(b(), size, page_, &p), STRATA_OK);
+    ASSERT_EQ(strata_backend_commit(b(), p, size), STRATA_OK);
+    auto *bytes = static_cast<unsigned char *>(p);
+    for (size_t i = 0; i < size; i += 64) ASSERT_EQ(bytes[i], 0) << "round " << round << " byte " << i;
+    std::memset(bytes, 0xCD, size);
+    ASSERT_EQ(strata_backend_release(b(), p, size), STRATA_OK);
+  }
+}
+
 TEST_P(BackendConformance, HonoursAlignment) {
   for (size_t alignment = page_; alignment <= (page_ << 4); alignment <<= 1) {
     void *p = nullptr;

@@ -62,9 +62,11 @@ void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignmen
   }
   p->next = start + size;
   p->used_bytes += size;
-  /* Backends that do not zero (a static buffer) may hand back old bytes;
-   * fresh pages of those that do stay untouched until used. */
-  strata_zero_untouched((void *)start, size);
+  /* Nothing here is handed out twice, so from a backend whose new memory
+   * reads as zero (mmap) it is zero already and stays untouched until its
+   * user writes it: a page-map leaf covering 32 MiB costs resident memory
+   * only where the heap is. A caller's buffer may hold old bytes. */
+  if (!p->backend->reserve_zeroes) strata_zero_untouched((void *)start, size);
   return (void *)start;
 }
 
