@@ -6,8 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-#include <vector>
+#include "base/check_testing.h"
 
 namespace {
 
@@ -34,15 +33,9 @@ TEST(CheckDeathTest, LockHeldIsChecked) {
 }
 
 TEST(Check, ReporterHearsTheInvariantOnce) {
-  std::vector<std::string> heard;
-  strata_check_reporter reporter = {
-      [](void *arg, const char *invariant) {
-        static_cast<std::vector<std::string> *>(arg)->push_back(invariant);
-      },
-      &heard};
-  EXPECT_EQ(strata_check_fail(&reporter, "thing: count is off"), STRATA_ERR_CORRUPT);
-  ASSERT_EQ(heard.size(), 1u);
-  EXPECT_EQ(heard[0], "thing: count is off");
+  strata_testing::Heard heard;
+  EXPECT_EQ(strata_check_fail(&heard.reporter, "thing: count is off"), STRATA_ERR_CORRUPT);
+  EXPECT_EQ(heard.Only(), "thing: count is off");
   EXPECT_EQ(strata_check_fail(nullptr, "no one listens"), STRATA_ERR_CORRUPT);
 }
 

@@ -220,56 +220,75 @@ void strata_central_class_get_stats(strata_central *c, strata_span_class span_cl
   }
 }
 
-static bool check_list(const strata_span *head, strata_span_class sc, bool want_full,
-                       size_t *spans, size_t *allocated) {
+/* NULL, or the invariant found broken. `span_reported` when a span's own
+ * check has already named its invariant to `why`. */
+static const char span_reported[] = "central: a span is corrupt";
+
+static const char *check_list(const strata_span *head, strata_span_class sc, bool want_full,
+                              size_t *spans, size_t *allocated, const strata_check_reporter *why) {
   const strata_span *prev = NULL;
   for (const strata_span *s = head; s != NULL; prev = s, s = s->next) {
-    if (s->prev != prev || s->state != STRATA_SPAN_SMALL || s->span_class != sc ||
-        strata_span_is_full(s) != want_full || strata_span_check(s) != STRATA_OK) {
-      return false;
+    if (s->prev != prev) return "central: a span list's back links are broken";
+    if (s->state != STRATA_SPAN_SMALL || s->span_class != sc) {
+      return "central: a listed span is not a small span of its class";
     }
+    if (strata_span_is_full(s) != want_full) {
+      return want_full ? "central: a span on the full list has free slots"
+                       : "central: a span on the partial list is full";
+    }
+    if (strata_span_check(s, why) != STRATA_OK) return span_reported;
     (*spans)++;
     *allocated += s->allocated;
   }
-  return true;
+  return NULL;
 }
 
 /* A full slot holds 1 to MAX_BATCH allocated objects of its class; a slot
  * BUSY now is some thread's, in flight, and is left alone. */
-static bool check_slot(strata_central *c, strata_span_class sc, int slot) {
+static const char *check_slot(strata_central *c, strata_span_class sc, int slot) {
   strata_central_class *k = &c->classes[sc];
   uint32_t state = __atomic_load_n(&k->slot_state[slot], __ATOMIC_RELAXED);
-  if (state > STRATA_TRANSFER_FULL) return false;
-  if (state != STRATA_TRANSFER_FULL) return true;
+  if (state > STRATA_TRANSFER_FULL) return "central: a transfer slot's state is unknown";
+  if (state != STRATA_TRANSFER_FULL) return NULL;
   if (!__atomic_compare_exchange_n(&k->slot_state[slot], &state, STRATA_TRANSFER_BUSY, false,
                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-    return true; /* taken meanwhile */
+    return NULL; /* taken meanwhile */
   }
   const strata_transfer_batch *b = &c->transfer[sc][slot];
-  bool ok = b->count >= 1 && b->count <= STRATA_CENTRAL_MAX_BATCH;
-  for (uint32_t i = 0; ok && i < b->count; i++) {
+  const char *broken = NULL;
+  if (b->count < 1 || b->count > STRATA_CENTRAL_MAX_BATCH) {
+    broken = "central: a full transfer batch's count is out of range";
+  }
+  for (uint32_t i = 0; broken == NULL && i < b->count; i++) {
     strata_span *s = strata_pageheap_span_of(c->heap, b->objects[i]);
-    ok = s != NULL && s->span_class == sc && strata_span_owns_object(s, b->objects[i]);
+    if (s == NULL || s->span_class != sc || !strata_span_owns_object(s, b->objects[i])) {
+      broken = "central: a transfer batch holds an object that is not an allocated one of its class";
+    }
   }
   release_slot(k, slot, STRATA_TRANSFER_FULL);
-  return ok;
+  return broken;
 }
 
-strata_status strata_central_check(strata_central *c) {
-  bool ok = true;
-  for (size_t sc = 0; ok && sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+strata_status strata_central_check(strata_central *c, const strata_check_reporter *why) {
+  const char *broken = NULL;
+  for (size_t sc = 0; broken == NULL && sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
     strata_lock_acquire(&k->lock);
     size_t spans = 0, allocated = 0;
-    ok = check_list(k->partial, (strata_span_class)sc, false, &spans, &allocated) &&
-         check_list(k->full, (strata_span_class)sc, true, &spans, &allocated) &&
-         spans == k->spans && allocated == k->objects_out;
-    for (int slot = 0; ok && slot < STRATA_CENTRAL_TRANSFER_BATCHES; slot++) {
-      ok = check_slot(c, (strata_span_class)sc, slot);
+    broken = check_list(k->partial, (strata_span_class)sc, false, &spans, &allocated, why);
+    if (broken == NULL) {
+      broken = check_list(k->full, (strata_span_class)sc, true, &spans, &allocated, why);
+    }
+    if (broken == NULL && (spans != k->spans || allocated != k->objects_out)) {
+      broken = "central: a class's span or object counts differ from its lists";
+    }
+    for (int slot = 0; broken == NULL && slot < STRATA_CENTRAL_TRANSFER_BATCHES; slot++) {
+      broken = check_slot(c, (strata_span_class)sc, slot);
     }
     strata_lock_release(&k->lock);
   }
-  return ok ? STRATA_OK : STRATA_ERR_CORRUPT;
+  if (broken == NULL) return STRATA_OK;
+  return broken == span_reported ? STRATA_ERR_CORRUPT : strata_check_fail(why, broken);
 }
 
 void strata_central_lock_all(strata_central *c) {

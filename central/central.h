@@ -138,8 +138,9 @@ void strata_central_class_get_stats(strata_central *c, strata_span_class span_cl
 
 /* Checks every class: lists hold spans of the class in the right state,
  * each span passes strata_span_check, counts add up, transfer-cached
- * objects are allocated slots. STRATA_OK or STRATA_ERR_CORRUPT. */
-strata_status strata_central_check(strata_central *c);
+ * objects are allocated slots. STRATA_OK or STRATA_ERR_CORRUPT, and then
+ * the broken invariant's name to `why` (may be NULL), once. */
+strata_status strata_central_check(strata_central *c, const strata_check_reporter *why);
 
 /* Takes and releases every class lock, for fork(): the prepare handler
  * locks all, the parent and child handlers unlock all. */

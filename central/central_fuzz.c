@@ -110,9 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FUZZ_ASSERT(stats.objects_out >= m->count);
       FUZZ_ASSERT(stats.objects_out == m->count + stats.transfer_cached);
     }
-    if (step % 8 == 0) FUZZ_ASSERT(strata_central_check(&central) == STRATA_OK);
+    if (step % 8 == 0) FUZZ_ASSERT(strata_central_check(&central, NULL) == STRATA_OK);
   }
-  FUZZ_ASSERT(strata_central_check(&central) == STRATA_OK);
+  FUZZ_ASSERT(strata_central_check(&central, NULL) == STRATA_OK);
   for (unsigned c = 0; c < CLASSES; c++) {
     void *batch[STRATA_CENTRAL_MAX_BATCH];
     size_t n;

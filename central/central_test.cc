@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arena/backends.h"
+#include "base/check_testing.h"
 
 namespace {
 
@@ -30,7 +31,7 @@ class Central : public ::testing::Test {
     strata_central_init(central_.get(), heap_.get());
   }
   void TearDown() override {
-    EXPECT_EQ(strata_central_check(central_.get()), STRATA_OK);
+    EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
     strata_central_destroy(central_.get());
     EXPECT_EQ(strata_pageheap_destroy(heap_.get()), STRATA_OK);
   }
@@ -86,7 +87,7 @@ TEST_F(Central, EveryClassHandsOutDistinctObjectsOfItsSize) {
     }
     EXPECT_EQ(Stats(sc).spans, 4u) << "class " << c;
     EXPECT_EQ(Stats(sc).objects_out, objects.size());
-    ASSERT_EQ(strata_central_check(central_.get()), STRATA_OK);
+    ASSERT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
     for (size_t i = 0; i < objects.size(); i += 7) {
       size_t n = std::min<size_t>(7, objects.size() - i);
       ASSERT_EQ(strata_central_insert(central_.get(), sc, &objects[i], n, nullptr), STRATA_OK);
@@ -111,6 +112,18 @@ TEST_F(Central, TransferCacheHandsBackWhatWasJustInserted) {
   ASSERT_EQ(strata_central_remove(central_.get(), sc, batch, 32), 32u);
   EXPECT_EQ(std::set<void *>(batch, batch + 32), std::set<void *>(objects.begin(), objects.end()));
   EXPECT_EQ(Stats(sc).transfer_cached, 0u);
+}
+
+TEST_F(Central, CheckNamesTheBrokenInvariant) {
+  strata_span_class sc = Class(64);
+  std::vector<void *> objects = Take(sc, 4);
+  strata_testing::Heard heard;
+  central_->classes[sc].spans++;
+  EXPECT_EQ(strata_central_check(central_.get(), &heard.reporter), STRATA_ERR_CORRUPT);
+  central_->classes[sc].spans--;
+  EXPECT_EQ(heard.Only(), "central: a class's span or object counts differ from its lists");
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, objects.data(), objects.size(), nullptr),
+            STRATA_OK);
 }
 
 TEST_F(Central, ASmallerRemoveTakesPartOfATransferBatch) {
@@ -155,7 +168,7 @@ TEST_F(Central, EmptySpansGoBackToThePageHeapKeepingOneSpare) {
   size_t spans = Stats(sc).spans;
   for (void *p : objects) ASSERT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
   EXPECT_LE(Stats(sc).spans, spans - 10 + 1);
-  EXPECT_EQ(strata_central_check(central_.get()), STRATA_OK);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(Central, InvalidObjectsAreReportedAndLeftAlone) {
@@ -180,7 +193,7 @@ TEST_F(Central, InvalidObjectsAreReportedAndLeftAlone) {
   strata_span *s = strata_pageheap_span_of(heap_.get(), objects[2]);
   EXPECT_FALSE(strata_span_owns_object(s, objects[2]));
   EXPECT_TRUE(strata_span_owns_object(s, objects[0]));  // untouched
-  EXPECT_EQ(strata_central_check(central_.get()), STRATA_OK);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(Central, DrainFindsADoubleFreeHiddenInTheTransferCache) {

@@ -11,7 +11,7 @@ typedef struct tally {
 typedef struct index_check {
   const strata_pageheap *ph;
   size_t runs, pages;
-  bool ok;
+  const char *broken; /* the first invariant found broken, or NULL */
 } index_check;
 
 static void check_indexed_run(strata_span *run, void *arg) {
@@ -19,59 +19,76 @@ static void check_indexed_run(strata_span *run, void *arg) {
   strata_page_id first = run_first_page(run);
   bool list_ok = run->pages < STRATA_FREE_RUNS_EXACT ? run->list == run->pages
                                                      : run->list == STRATA_FREE_RUNS_LONG;
-  if (run->state != STRATA_SPAN_FREE || run->pages == 0 || !list_ok ||
-      strata_pagemap_get(&c->ph->pagemap, first) != run ||
-      strata_pagemap_get(&c->ph->pagemap, first + run->pages - 1) != run ||
-      !strata_arena_contains(&c->ph->arenas, (void *)run->base)) {
-    c->ok = false;
+  const char *broken = NULL;
+  if (run->state != STRATA_SPAN_FREE || run->pages == 0) {
+    broken = "page heap: an indexed free run is not a free run";
+  } else if (!list_ok) {
+    broken = "page heap: a free run is on the wrong list for its length";
+  } else if (strata_pagemap_get(&c->ph->pagemap, first) != run ||
+             strata_pagemap_get(&c->ph->pagemap, first + run->pages - 1) != run) {
+    broken = "page heap: a free run's end pages do not map to it";
+  } else if (!strata_arena_contains(&c->ph->arenas, (void *)run->base)) {
+    broken = "page heap: a free run lies outside every arena";
   }
+  if (c->broken == NULL) c->broken = broken;
   c->runs++;
   c->pages += run->pages;
 }
 
-/* Walks pages [first, end) of one contiguous stretch of arenas. */
-static bool walk_region(const strata_pageheap *ph, strata_page_id first, strata_page_id end,
-                        tally *t) {
+/* What walk_region answers when a span's own check has already told the
+ * reporter which of its invariants failed. */
+static const char span_reported[] = "page heap: an in-use span is corrupt";
+
+/* Walks pages [first, end) of one contiguous stretch of arenas. NULL, or
+ * the invariant found broken. */
+static const char *walk_region(const strata_pageheap *ph, strata_page_id first,
+                               strata_page_id end, tally *t, const strata_check_reporter *why) {
   bool previous_free = false;
   strata_page_id page = first;
   while (page < end) {
     strata_span *s = strata_pagemap_get(&ph->pagemap, page);
     if (s == NULL || run_first_page(s) != page || s->pages == 0 || s->pages > end - page) {
-      return false; /* runs must tile the arenas exactly */
+      return "page heap: runs do not tile the arenas exactly";
     }
     size_t committed = strata_pagemap_count_committed(&ph->pagemap, page, s->pages);
     if (s->state == STRATA_SPAN_FREE) {
-      if (previous_free) return false; /* two free runs side by side */
-      if (strata_pagemap_get(&ph->pagemap, page + s->pages - 1) != s) return false;
+      if (previous_free) return "page heap: two free runs side by side (not coalesced)";
+      if (strata_pagemap_get(&ph->pagemap, page + s->pages - 1) != s) {
+        return "page heap: a free run's last page does not map to it";
+      }
       t->free_runs++;
       t->free_pages += s->pages;
       previous_free = true;
     } else if (s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE) {
       for (size_t i = 0; i < s->pages; i++) {
-        if (strata_pagemap_get(&ph->pagemap, page + i) != s) return false;
+        if (strata_pagemap_get(&ph->pagemap, page + i) != s) {
+          return "page heap: a page of an in-use span does not map to it";
+        }
       }
-      if (committed != s->pages) return false; /* in use means committed */
-      if (strata_span_check(s) != STRATA_OK) return false;
+      if (committed != s->pages) return "page heap: an in-use span has uncommitted pages";
+      /* The span names its own invariant to `why`. */
+      if (strata_span_check(s, why) != STRATA_OK) return span_reported;
       t->in_use_runs++;
       t->in_use_pages += s->pages;
       previous_free = false;
     } else {
-      return false;
+      return "page heap: a page maps to a span that is neither free nor in use";
     }
     t->committed_pages += committed;
     t->pages += s->pages;
     page += s->pages;
   }
-  return true;
+  return NULL;
 }
 
-strata_status strata_pageheap_check(strata_pageheap *ph) {
+strata_status strata_pageheap_check(strata_pageheap *ph, const strata_check_reporter *why) {
   strata_lock_acquire(&ph->lock);
-  bool ok = true;
-
-  index_check c = {ph, 0, 0, true};
+  index_check c = {ph, 0, 0, NULL};
   strata_free_runs_each(&ph->free_runs, check_indexed_run, &c);
-  ok = c.ok && c.runs == ph->free_runs.count && c.pages == ph->free_runs.pages;
+  const char *broken = c.broken;
+  if (broken == NULL && (c.runs != ph->free_runs.count || c.pages != ph->free_runs.pages)) {
+    broken = "page heap: the free-run index's counts differ from its runs";
+  }
 
   /* Arenas in address order; adjacent ones form one region, since free runs
    * may coalesce across the boundary. */
@@ -85,16 +102,24 @@ strata_status strata_pageheap_check(strata_pageheap *ph) {
     sorted[j] = a;
   }
   tally t = {0, 0, 0, 0, 0, 0};
-  for (size_t i = 0; ok && i < n;) {
+  for (size_t i = 0; broken == NULL && i < n;) {
     uintptr_t start = sorted[i].base, end = sorted[i].base + sorted[i].size;
     for (i++; i < n && sorted[i].base == end; i++) end += sorted[i].size;
-    ok = walk_region(ph, start >> STRATA_PAGE_SHIFT, end >> STRATA_PAGE_SHIFT, &t);
+    broken = walk_region(ph, start >> STRATA_PAGE_SHIFT, end >> STRATA_PAGE_SHIFT, &t, why);
   }
 
-  ok = ok && t.free_runs == ph->free_runs.count && t.free_pages == ph->free_runs.pages &&
-       t.in_use_runs == ph->in_use_runs && t.in_use_pages == ph->in_use_pages &&
-       t.committed_pages == ph->committed_pages &&
-       t.pages == ph->arenas.reserved_bytes >> STRATA_PAGE_SHIFT;
+  if (broken == NULL) {
+    if (t.free_runs != ph->free_runs.count || t.free_pages != ph->free_runs.pages) {
+      broken = "page heap: free runs in the arenas differ from the free-run index";
+    } else if (t.in_use_runs != ph->in_use_runs || t.in_use_pages != ph->in_use_pages) {
+      broken = "page heap: in-use counters differ from the in-use spans";
+    } else if (t.committed_pages != ph->committed_pages) {
+      broken = "page heap: committed counter differs from the committed bits";
+    } else if (t.pages != ph->arenas.reserved_bytes >> STRATA_PAGE_SHIFT) {
+      broken = "page heap: runs do not cover the reserved arenas";
+    }
+  }
   strata_lock_release(&ph->lock);
-  return ok ? STRATA_OK : STRATA_ERR_CORRUPT;
+  if (broken == NULL) return STRATA_OK;
+  return broken == span_reported ? STRATA_ERR_CORRUPT : strata_check_fail(why, broken);
 }

@@ -298,21 +298,23 @@ static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages
   return true;
 }
 
-bool strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages) {
-  if (pages == 0 || pages > (SIZE_MAX >> (STRATA_PAGE_SHIFT + 1))) return false;
+strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages) {
+  if (pages == 0 || pages > (SIZE_MAX >> (STRATA_PAGE_SHIFT + 1))) {
+    return STRATA_ERR_INVALID_ARGUMENT;
+  }
   strata_lock_acquire(&ph->lock);
-  bool done = false;
+  strata_status status = STRATA_ERR_NOT_OWNED;
   if (is_in_use_span_of(ph, span) && span->state == STRATA_SPAN_LARGE) {
-    if (pages == span->pages) {
-      done = true;
-    } else if (pages > span->pages) {
+    bool done = true;
+    if (pages > span->pages) {
       done = grow_in_place(ph, span, pages);
-    } else {
+    } else if (pages < span->pages) {
       done = shrink_in_place(ph, span, pages);
     }
+    status = done ? STRATA_OK : STRATA_ERR_OUT_OF_MEMORY;
   }
   strata_lock_release(&ph->lock);
-  return done;
+  return status;
 }
 
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {

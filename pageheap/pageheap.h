@@ -132,10 +132,12 @@ strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pag
 
 /* Changes the length of an in-use large span in place: shrinking gives its
  * tail back as free pages; growing takes pages from the free run right
- * after it, committed. False (nothing changed) when the next run is not
- * free or long enough, memory is refused, or span is not an in-use large
- * span of this heap. realloc of large objects uses it to avoid a copy. */
-bool strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages);
+ * after it, committed. realloc of large objects uses it to avoid a copy.
+ * On failure nothing changed: STRATA_ERR_INVALID_ARGUMENT for 0 or an
+ * impossible number of pages, STRATA_ERR_NOT_OWNED when span is not an
+ * in-use large span of this heap, STRATA_ERR_OUT_OF_MEMORY when the pages
+ * after it are not free, or memory (a descriptor, a commit) is refused. */
+strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages);
 
 /* Returns an in-use span's pages to the heap. STRATA_ERR_NOT_OWNED when
  * `span` is not an in-use span of this heap (already freed, or another
@@ -164,8 +166,9 @@ void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out);
  * without overlap; every in-use page maps to its span; free runs map their
  * ends and sit on the right free list; no two free runs are adjacent; in-use
  * pages are committed; the counters match the page map; every small span
- * passes strata_span_check. STRATA_OK or STRATA_ERR_CORRUPT. O(pages). */
-strata_status strata_pageheap_check(strata_pageheap *ph);
+ * passes strata_span_check. STRATA_OK or STRATA_ERR_CORRUPT, and then the
+ * broken invariant's name to `why` (may be NULL), once. O(pages). */
+strata_status strata_pageheap_check(strata_pageheap *ph, const strata_check_reporter *why);
 
 /* Takes and releases the heap's lock from outside, for fork(): the prepare
  * handler locks, the parent and child handlers unlock, so that no other

@@ -128,6 +128,6 @@ int main(int argc, char **argv) {
   }
   measure_release();
   strata_bench_report("pageheap", "check of the whole fragmented heap",
-                      strata_pageheap_check(&heap) == STRATA_OK ? 1 : 0, "(1 = passed)");
+                      strata_pageheap_check(&heap, NULL) == STRATA_OK ? 1 : 0, "(1 = passed)");
   return 0;
 }

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       strata_span *s = live[i];
       if (s == NULL || s->state != STRATA_SPAN_LARGE) continue;
       size_t pages = 1 + fuzz_u16(&in) % 300;
-      if (strata_pageheap_resize_large(&heap, s, pages)) {
+      if (strata_pageheap_resize_large(&heap, s, pages) == STRATA_OK) {
         FUZZ_ASSERT(s->pages == pages);
         memcpy((void *)(strata_span_end(s) - sizeof tags[i]), &tags[i], sizeof tags[i]);
       }
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       strata_span *s = strata_pageheap_span_of(&heap, (void *)p);
       FUZZ_ASSERT(s == NULL || (p >= s->base && p < strata_span_end(s)));
     }
-    FUZZ_ASSERT(strata_pageheap_check(&heap) == STRATA_OK);
+    FUZZ_ASSERT(strata_pageheap_check(&heap, NULL) == STRATA_OK);
   }
   for (unsigned i = 0; i < LIVE; i++) {
     if (live[i] != NULL) FUZZ_ASSERT(strata_pageheap_free(&heap, live[i]) == STRATA_OK);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arena/backends.h"
+#include "base/check_testing.h"
 
 namespace {
 
@@ -82,9 +83,9 @@ TEST_F(PageHeap, SmallSpansOfEveryClassAreMappedAndUsable) {
     }
     spans.push_back(s);
   }
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
   for (strata_span *s : spans) EXPECT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
   EXPECT_EQ(Stats().in_use_bytes, 0u);
   EXPECT_EQ(Stats().free_runs, 1u);  // everything coalesced back into one run
   ExpectStatsAddUp();
@@ -100,11 +101,11 @@ TEST_F(PageHeap, LargeRunsFromOnePageToLargerThanAnArena) {
     bytes[0] = 1;
     bytes[pages * kPage - 1] = 2;
     EXPECT_EQ(strata_pageheap_span_of(ph_.get(), bytes + pages * kPage - 1), s);
-    EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+    EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
     EXPECT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
   }
   EXPECT_GE(Stats().mapped_bytes, 10000 * kPage);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, AlignedLargeRunsLeaveTheSkippedPagesFree) {
@@ -115,7 +116,7 @@ TEST_F(PageHeap, AlignedLargeRunsLeaveTheSkippedPagesFree) {
     EXPECT_EQ(s->base % alignment, 0u) << alignment;
     EXPECT_EQ(s->pages, 5u);
     std::memset(reinterpret_cast<void *>(s->base), 9, 5 * kPage);
-    ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK) << alignment;
+    ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK) << alignment;
   }
   // The skipped pages are still usable: 1-page runs fill them.
   size_t in_use = Stats().in_use_bytes;
@@ -124,7 +125,7 @@ TEST_F(PageHeap, AlignedLargeRunsLeaveTheSkippedPagesFree) {
   EXPECT_EQ(strata_pageheap_alloc_large_aligned(ph_.get(), 1, 3 * kPage), nullptr);
   EXPECT_EQ(strata_pageheap_alloc_large_aligned(ph_.get(), 1, 0), nullptr);
   EXPECT_EQ(strata_pageheap_alloc_large_aligned(ph_.get(), SIZE_MAX >> 14, size_t{1} << 40), nullptr);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, SaysWhetherMemoryIsZeroed) {
@@ -146,7 +147,31 @@ TEST_F(PageHeap, SaysWhetherMemoryIsZeroed) {
   strata_span *small = strata_pageheap_alloc_small(ph_.get(), Class(32));
   ASSERT_NE(small, nullptr);
   EXPECT_EQ(small->state, STRATA_SPAN_SMALL);  // init keeps the flag consistent
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
+}
+
+TEST_F(PageHeap, CheckNamesTheBrokenInvariantOnce) {
+  strata_span *s = strata_pageheap_alloc_small(ph_.get(), Class(64));
+  ASSERT_NE(s, nullptr);
+  {
+    strata_testing::Heard heard;
+    ph_->committed_pages++;
+    EXPECT_EQ(strata_pageheap_check(ph_.get(), &heard.reporter), STRATA_ERR_CORRUPT);
+    ph_->committed_pages--;
+    EXPECT_EQ(heard.Only(), "page heap: committed counter differs from the committed bits");
+  }
+  {
+    // A span's own invariant is named by the span, and only once.
+    strata_testing::Heard heard;
+    s->allocated++;
+    EXPECT_EQ(strata_pageheap_check(ph_.get(), &heard.reporter), STRATA_ERR_CORRUPT);
+    s->allocated--;
+    EXPECT_EQ(heard.Only(), "span: allocated count differs from the bitmap");
+  }
+  strata_testing::Heard heard;
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), &heard.reporter), STRATA_OK);
+  EXPECT_TRUE(heard.invariants.empty());
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
 }
 
 TEST_F(PageHeap, PeaksAreRemembered) {
@@ -167,7 +192,7 @@ TEST_F(PageHeap, LargeSpansGrowAndShrinkInPlace) {
   ASSERT_NE(s, nullptr);
   uintptr_t base = s->base;
   std::memset(reinterpret_cast<void *>(base), 7, 4 * kPage);
-  ASSERT_TRUE(strata_pageheap_resize_large(ph_.get(), s, 100));  // the rest is free
+  ASSERT_EQ(strata_pageheap_resize_large(ph_.get(), s, 100), STRATA_OK);  // the rest is free
   EXPECT_EQ(s->base, base);
   EXPECT_EQ(s->pages, 100u);
   EXPECT_EQ(s->object_size, 100 * kPage);
@@ -175,20 +200,20 @@ TEST_F(PageHeap, LargeSpansGrowAndShrinkInPlace) {
   std::memset(reinterpret_cast<void *>(base), 8, 100 * kPage);  // committed
   EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(base + 99 * kPage)), s);
   EXPECT_EQ(Stats().in_use_bytes, 100 * kPage);
-  ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
-  ASSERT_TRUE(strata_pageheap_resize_large(ph_.get(), s, 10));
+  ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_resize_large(ph_.get(), s, 10), STRATA_OK);
   EXPECT_EQ(Stats().in_use_bytes, 10 * kPage);
   EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(base + 50 * kPage)), nullptr);
-  ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
   // Blocked by an in-use neighbour: nothing changes.
   strata_span *neighbour = strata_pageheap_alloc_large(ph_.get(), 1);
   ASSERT_EQ(neighbour->base, strata_span_end(s));
-  EXPECT_FALSE(strata_pageheap_resize_large(ph_.get(), s, 11));
+  EXPECT_EQ(strata_pageheap_resize_large(ph_.get(), s, 11), STRATA_ERR_OUT_OF_MEMORY);
   EXPECT_EQ(s->pages, 10u);
-  EXPECT_FALSE(strata_pageheap_resize_large(ph_.get(), neighbour, 0));
+  EXPECT_EQ(strata_pageheap_resize_large(ph_.get(), neighbour, 0), STRATA_ERR_INVALID_ARGUMENT);
   strata_span *small = strata_pageheap_alloc_small(ph_.get(), Class(64));
-  EXPECT_FALSE(strata_pageheap_resize_large(ph_.get(), small, 3));  // not large
-  ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_resize_large(ph_.get(), small, 3), STRATA_ERR_NOT_OWNED);  // not large
+  ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, RejectsImpossibleRequests) {
@@ -199,7 +224,7 @@ TEST_F(PageHeap, RejectsImpossibleRequests) {
   EXPECT_EQ(strata_pageheap_alloc_small(ph_.get(), strata_span_class_make(STRATA_SIZE_CLASS_COUNT, STRATA_KIND_SCAN)), nullptr);
   // 2^40 pages is 8 PiB: more than the address space.
   EXPECT_EQ(strata_pageheap_alloc_large(ph_.get(), size_t{1} << 40), nullptr);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
   EXPECT_NE(strata_pageheap_alloc_large(ph_.get(), 1), nullptr);
 }
 
@@ -219,7 +244,7 @@ TEST_F(PageHeap, FreedNeighboursCoalesce) {
   EXPECT_EQ(Stats().free_runs, runs_before + 1);
   ASSERT_EQ(strata_pageheap_free(ph_.get(), b), STRATA_OK);  // joins both sides
   EXPECT_EQ(Stats().free_runs, runs_before);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
   // The merged space is reused from its lowest address.
   strata_span *d = strata_pageheap_alloc_large(ph_.get(), 15);
   ASSERT_NE(d, nullptr);
@@ -240,7 +265,7 @@ TEST_F(PageHeap, BestFitPrefersTheSmallestRunThatFits) {
   EXPECT_EQ(two->base, base3);
   strata_span *six = strata_pageheap_alloc_large(ph_.get(), 6);
   EXPECT_EQ(six->base, base8);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, SpanOfAnswersNullForAnythingNotInUse) {
@@ -320,7 +345,7 @@ TEST_F(PageHeap, FreeOfASpanItDoesNotOwnChangesNothing) {
   strata_span forged = {};
   strata_span_init_large(&forged, 0x10000000, 1);
   EXPECT_EQ(strata_pageheap_free(ph_.get(), &forged), STRATA_ERR_NOT_OWNED);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, ReleaseGivesFreeMemoryBackAndReuseRecommits) {
@@ -343,7 +368,7 @@ TEST_F(PageHeap, ReleaseGivesFreeMemoryBackAndReuseRecommits) {
   EXPECT_EQ(bytes[0], 0);  // decommitted memory came back as zero
   bytes[1024 * kPage - 1] = 1;
   EXPECT_EQ(Stats().committed_bytes, 1024 * kPage);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, ReleaseAfterADelay) {
@@ -365,7 +390,7 @@ TEST_F(PageHeap, ReleaseAfterADelay) {
   now_ns += 5000;
   ASSERT_NE(strata_pageheap_alloc_large(ph_.get(), 1), nullptr);
   EXPECT_LE(Stats().free_committed_bytes, kPage);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, ReleaseAtOnceWithZeroDelay) {
@@ -394,7 +419,7 @@ TEST_F(PageHeap, FreeCommittedBytesStayUnderTheLimit) {
     EXPECT_LE(Stats().free_committed_bytes, 100 * kPage);
   }
   EXPECT_GT(Stats().free_committed_bytes, 0u);  // the limit, not zero
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 // Randomised operations checked against a model after every step.
@@ -416,7 +441,7 @@ TEST_F(PageHeap, LockFromOutsideKeepsOtherThreadsOut) {
   strata_pageheap_unlock(ph_.get());
   other.join();
   EXPECT_TRUE(done.load());
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST_F(PageHeap, RandomOperationsKeepEveryInvariant) {
@@ -473,7 +498,7 @@ TEST_F(PageHeap, RandomOperationsKeepEveryInvariant) {
     } else {
       strata_pageheap_release(ph_.get());
     }
-    ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK) << "step " << step;
+    ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK) << "step " << step;
     strata_pageheap_stats stats = Stats();
     size_t in_use = 0;
     for (auto &entry : live) in_use += entry.second.span->pages * kPage;
@@ -497,7 +522,7 @@ TEST_F(PageHeap, OutOfMemoryAtEveryBackendCallIsClean) {
       strata_span *s = strata_pageheap_alloc_large(ph_.get(), pages);
       if (s == nullptr) {
         refused = true;
-        ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK) << "k=" << k;
+        ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK) << "k=" << k;
         s = strata_pageheap_alloc_large(ph_.get(), pages);  // memory is back
         ASSERT_NE(s, nullptr) << "k=" << k;
       }
@@ -506,7 +531,7 @@ TEST_F(PageHeap, OutOfMemoryAtEveryBackendCallIsClean) {
     }
     EXPECT_TRUE(refused) << "k=" << k << " never reached a backend call";
     for (strata_span *s : spans) ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
-    ASSERT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+    ASSERT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
     EXPECT_EQ(Stats().in_use_bytes, 0u);
     EXPECT_EQ(strata_pageheap_destroy(ph_.get()), STRATA_OK);
     ph_.reset();
@@ -520,10 +545,10 @@ TEST_F(PageHeap, BudgetExhaustedMidGrowthThenLifted) {
   while ((s = strata_pageheap_alloc_large(ph_.get(), 16)) != nullptr) spans.push_back(s);
   EXPECT_GE(spans.size(), 5u);
   EXPECT_LE(Stats().committed_bytes, 200 * kPage);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
   strata_fault_backend_set_budget(&fault_, SIZE_MAX);
   EXPECT_NE(strata_pageheap_alloc_large(ph_.get(), 16), nullptr);
-  EXPECT_EQ(strata_pageheap_check(ph_.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
 TEST(PageHeapSideBySide, OneOnMmapOneOnAStaticBuffer) {
@@ -556,12 +581,12 @@ TEST(PageHeapSideBySide, OneOnMmapOneOnAStaticBuffer) {
   strata_span *s;
   while ((s = strata_pageheap_alloc_large(on_buffer.get(), 64)) != nullptr) taken.push_back(s);
   EXPECT_GE(taken.size(), 20u);
-  EXPECT_EQ(strata_pageheap_check(on_buffer.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(on_buffer.get(), NULL), STRATA_OK);
   for (strata_span *t : taken) ASSERT_EQ(strata_pageheap_free(on_buffer.get(), t), STRATA_OK);
   EXPECT_NE(strata_pageheap_alloc_large(on_buffer.get(), 64), nullptr);
   EXPECT_EQ(counted.calls[STRATA_BACKEND_RESERVE] + counted.calls[STRATA_BACKEND_COMMIT] > 0, true);
 
-  EXPECT_EQ(strata_pageheap_check(on_mmap.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(on_mmap.get(), NULL), STRATA_OK);
   EXPECT_EQ(strata_pageheap_destroy(on_mmap.get()), STRATA_OK);
   EXPECT_EQ(strata_pageheap_destroy(on_buffer.get()), STRATA_OK);
   EXPECT_EQ(strata_static_backend_free_bytes(&sb), sb.end - sb.start);  // all of it back
@@ -586,7 +611,7 @@ TEST(PageHeapHugepage, CommitsAndReleasesWholeHugePages) {
   strata_pageheap_get_stats(ph.get(), &stats);
   // The huge page holding the small span stays; the rest went back.
   EXPECT_EQ(stats.committed_bytes, STRATA_HUGEPAGE_SIZE);
-  EXPECT_EQ(strata_pageheap_check(ph.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph.get(), NULL), STRATA_OK);
   EXPECT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
 
@@ -622,7 +647,7 @@ TEST(PageHeapThreads, ConcurrentAllocFreeAndLookups) {
   }
   for (auto &th : threads) th.join();
   EXPECT_FALSE(failed);
-  EXPECT_EQ(strata_pageheap_check(ph.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph.get(), NULL), STRATA_OK);
   EXPECT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
 

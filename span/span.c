@@ -140,37 +140,42 @@ bool strata_span_owns_object(const strata_span *s, const void *p) {
   return (s->alloc_bits[i / 64] >> (i % 64)) & 1;
 }
 
-strata_status strata_span_check(const strata_span *s) {
+strata_status strata_span_check(const strata_span *s, const strata_check_reporter *why) {
   if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) {
-    return s->small_objects == 0 ? STRATA_OK : STRATA_ERR_CORRUPT;
+    if (s->small_objects != 0) return strata_check_fail(why, "span: not in use but small_objects is set");
+    return STRATA_OK;
   }
   uint32_t words = word_count(s);
-  if (s->object_count == 0 || s->object_count > STRATA_SPAN_MAX_OBJECTS) return STRATA_ERR_CORRUPT;
+  if (s->object_count == 0 || s->object_count > STRATA_SPAN_MAX_OBJECTS) {
+    return strata_check_fail(why, "span: object count out of range");
+  }
   if (s->small_objects != (s->state == STRATA_SPAN_SMALL ? s->object_count : 0)) {
-    return STRATA_ERR_CORRUPT;
+    return strata_check_fail(why, "span: small_objects is not the object count of a small span");
   }
   if (s->object_size == 0 || (s->object_size >> s->index_shift) * s->index_inverse != 1 ||
       ((s->object_size >> s->index_shift) & 1) == 0) {
-    return STRATA_ERR_CORRUPT;
+    return strata_check_fail(why, "span: index_inverse is not the inverse of the object size");
   }
   if ((uintptr_t)s->object_count * s->object_size > (s->pages << STRATA_PAGE_SHIFT)) {
-    return STRATA_ERR_CORRUPT;
+    return strata_check_fail(why, "span: objects overrun the span's pages");
   }
   uint32_t counted = 0;
   for (uint32_t w = 0; w < STRATA_SPAN_BITMAP_WORDS; w++) {
     uint64_t valid = w < words ? valid_mask(s, w) : 0;
-    if (s->alloc_bits[w] & ~valid) return STRATA_ERR_CORRUPT;
+    if (s->alloc_bits[w] & ~valid) return strata_check_fail(why, "span: bitmap bit beyond the last object");
     counted += (uint32_t)__builtin_popcountll(s->alloc_bits[w]);
-    if (w < s->cache_word && w < words && s->alloc_bits[w] != valid) return STRATA_ERR_CORRUPT;
+    if (w < s->cache_word && w < words && s->alloc_bits[w] != valid) {
+      return strata_check_fail(why, "span: a word before the cache word has a free slot");
+    }
   }
-  if (counted != s->allocated) return STRATA_ERR_CORRUPT;
-  if (s->cache_word > words) return STRATA_ERR_CORRUPT;
+  if (counted != s->allocated) return strata_check_fail(why, "span: allocated count differs from the bitmap");
+  if (s->cache_word > words) return strata_check_fail(why, "span: cache word beyond the bitmap");
   if (s->cache_word < words) {
     if (s->cache != (~s->alloc_bits[s->cache_word] & valid_mask(s, s->cache_word))) {
-      return STRATA_ERR_CORRUPT;
+      return strata_check_fail(why, "span: cache differs from the free slots of its word");
     }
   } else if (s->cache != 0) {
-    return STRATA_ERR_CORRUPT;
+    return strata_check_fail(why, "span: cache not empty past the bitmap");
   }
   return STRATA_OK;
 }

@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/check.h"
 #include "base/constants.h"
 #include "base/status.h"
 #include "sizeclass/sizeclass.h"
@@ -179,8 +180,9 @@ static inline uintptr_t strata_span_end(const strata_span *s) {
 
 /* Checks the span's invariants: the count matches the bitmap, no bit beyond
  * the last object, the cache holds exactly the free slots of its word and
- * every earlier word is full. STRATA_OK or STRATA_ERR_CORRUPT. */
-strata_status strata_span_check(const strata_span *s);
+ * every earlier word is full. STRATA_OK or STRATA_ERR_CORRUPT, and then the
+ * broken invariant's name to `why` (may be NULL). */
+strata_status strata_span_check(const strata_span *s, const strata_check_reporter *why);
 
 #ifdef __cplusplus
 }

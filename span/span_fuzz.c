@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FUZZ_ASSERT(status == STRATA_ERR_NOT_OWNED);
     }
     FUZZ_ASSERT(span.allocated == live_count);
-    FUZZ_ASSERT(strata_span_check(&span) == STRATA_OK);
+    FUZZ_ASSERT(strata_span_check(&span, NULL) == STRATA_OK);
   }
   return 0;
 }

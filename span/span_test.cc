@@ -1,5 +1,7 @@
 #include "span/span.h"
 
+#include "base/check_testing.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace {
@@ -28,6 +31,14 @@ strata_span MakeSmall(uintptr_t base, unsigned size_class) {
   return s;
 }
 
+// The invariant strata_span_check reports broken, or "" when it passes.
+std::string Why(const strata_span &s) {
+  strata_testing::Heard heard;
+  strata_status status = strata_span_check(&s, &heard.reporter);
+  EXPECT_EQ(status == STRATA_OK, heard.invariants.empty());
+  return heard.Only();
+}
+
 TEST(Span, EveryClassHandsOutEverySlotOnceInAddressOrder) {
   SpanMemory memory;
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
@@ -43,7 +54,7 @@ TEST(Span, EveryClassHandsOutEverySlotOnceInAddressOrder) {
     EXPECT_TRUE(strata_span_is_full(&s));
     EXPECT_EQ(strata_span_alloc(&s), nullptr) << "class " << c;
     EXPECT_LE(expected, strata_span_end(&s));
-    ASSERT_EQ(strata_span_check(&s), STRATA_OK) << "class " << c;
+    ASSERT_EQ(strata_span_check(&s, NULL), STRATA_OK) << "class " << c;
   }
 }
 
@@ -88,7 +99,7 @@ TEST(Span, FreedSlotsAreReusedLowestFirst) {
   // Free slots in several words, out of order.
   for (int i : {900, 5, 70, 64, 1023, 6}) ASSERT_EQ(strata_span_free(&s, all[i]), STRATA_OK);
   EXPECT_EQ(s.allocated, s.object_count - 6);
-  ASSERT_EQ(strata_span_check(&s), STRATA_OK);
+  ASSERT_EQ(strata_span_check(&s, NULL), STRATA_OK);
   for (int i : {5, 6, 64, 70, 900, 1023}) EXPECT_EQ(strata_span_alloc(&s), all[i]);
   EXPECT_EQ(strata_span_alloc(&s), nullptr);
 }
@@ -113,7 +124,7 @@ TEST(Span, FreeRejectsForeignInteriorAndDoubleFrees) {
   EXPECT_EQ(strata_span_free(&s, first), STRATA_ERR_DOUBLE_FREE);
   // Errors changed nothing.
   EXPECT_EQ(s.allocated, 1u);
-  EXPECT_EQ(strata_span_check(&s), STRATA_OK);
+  EXPECT_EQ(strata_span_check(&s, NULL), STRATA_OK);
   EXPECT_TRUE(strata_span_owns_object(&s, second));
   EXPECT_FALSE(strata_span_owns_object(&s, first));
   EXPECT_FALSE(strata_span_owns_object(&s, second + 1));
@@ -141,7 +152,7 @@ TEST(Span, LargeSpanHoldsOneObject) {
   EXPECT_EQ(strata_span_free(&s, memory.data + 5 * STRATA_PAGE_SIZE), STRATA_ERR_NOT_OWNED);
   EXPECT_EQ(strata_span_free(&s, p), STRATA_OK);
   EXPECT_EQ(strata_span_free(&s, p), STRATA_ERR_DOUBLE_FREE);
-  EXPECT_EQ(strata_span_check(&s), STRATA_OK);
+  EXPECT_EQ(strata_span_check(&s, NULL), STRATA_OK);
 }
 
 TEST(Span, BatchAllocationTakesUpToN) {
@@ -152,29 +163,34 @@ TEST(Span, BatchAllocationTakesUpToN) {
   EXPECT_EQ(strata_span_alloc_batch(&s, out + 3, 16), 5u);
   EXPECT_EQ(strata_span_alloc_batch(&s, out, 16), 0u);
   for (int i = 1; i < 8; ++i) EXPECT_EQ(static_cast<char *>(out[i]) - static_cast<char *>(out[i - 1]), 1024);
-  EXPECT_EQ(strata_span_check(&s), STRATA_OK);
+  EXPECT_EQ(strata_span_check(&s, NULL), STRATA_OK);
 }
 
-TEST(Span, CheckCatchesCorruption) {
+TEST(Span, CheckCatchesCorruptionAndNamesTheInvariant) {
   SpanMemory memory;
   strata_span s = MakeSmall(memory.base(), 1);
   strata_span_alloc(&s);
+  EXPECT_EQ(Why(s), "");
   strata_span bad = s;
   bad.allocated = 7;
-  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  EXPECT_EQ(Why(bad), "span: allocated count differs from the bitmap");
   bad = s;
   bad.cache |= 1;  // slot 0 is allocated, so the cache may not offer it
-  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  EXPECT_EQ(Why(bad), "span: cache differs from the free slots of its word");
   strata_span small = MakeSmall(memory.base(), strata_size_to_class(1024));
   small.alloc_bits[0] |= uint64_t{1} << 20;  // beyond the 8 objects
   small.allocated = 1;
-  EXPECT_EQ(strata_span_check(&small), STRATA_ERR_CORRUPT);
+  EXPECT_EQ(Why(small), "span: bitmap bit beyond the last object");
   bad = s;
   bad.small_objects = 0;  // a small span whose free check would reject everything
-  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  EXPECT_EQ(Why(bad), "span: small_objects is not the object count of a small span");
   bad = s;
   bad.index_inverse += 2;  // no longer the inverse of the object size
-  EXPECT_EQ(strata_span_check(&bad), STRATA_ERR_CORRUPT);
+  EXPECT_EQ(Why(bad), "span: index_inverse is not the inverse of the object size");
+  bad = s;
+  bad.object_count = 0;
+  EXPECT_EQ(Why(bad), "span: object count out of range");
+  EXPECT_EQ(strata_span_check(&bad, nullptr), STRATA_ERR_CORRUPT);  // no reporter: status only
 }
 
 // Random allocate/free sequences on every class, against a set model.
@@ -206,7 +222,7 @@ TEST(Span, RandomSequencesMatchAModel) {
         live.erase(it);
       }
       ASSERT_EQ(s.allocated, live.size());
-      ASSERT_EQ(strata_span_check(&s), STRATA_OK) << "class " << c << " step " << step;
+      ASSERT_EQ(strata_span_check(&s, NULL), STRATA_OK) << "class " << c << " step " << step;
     }
   }
 }

@@ -21,6 +21,6 @@ int main(void) {
   strata_pageheap_get_stats(&heap, &stats);
   printf("in use %zu KiB in %zu runs, %zu free runs, heap check %s\n",
          stats.in_use_bytes >> 10, stats.in_use_runs, stats.free_runs,
-         strata_pageheap_check(&heap) == STRATA_OK ? "ok" : "FAILED");
+         strata_pageheap_check(&heap, NULL) == STRATA_OK ? "ok" : "FAILED");
   return strata_pageheap_destroy(&heap) == STRATA_OK ? 0 : 1;
 }

@@ -96,7 +96,7 @@ int main(void) {
   static strata_span *spans[2048];
   size_t n = fill(spans, 2048);
   int ok = n > 500;
-  ok = ok && strata_pageheap_check(&heap) == STRATA_OK;
+  ok = ok && strata_pageheap_check(&heap, NULL) == STRATA_OK;
   for (size_t i = 0; i < n; i++) ok = ok && strata_pageheap_free(&heap, spans[i]) == STRATA_OK;
   size_t again = fill(spans, 2048);
   ok = ok && again == n;
@@ -109,7 +109,7 @@ int main(void) {
   while (pool != NULL && strata_pool_alloc(pool, 200) != NULL) objects++;
   ok = ok && pool != NULL && objects > 10000 && errno == ENOMEM;
   strata_pool_destroy(pool);
-  ok = ok && strata_pageheap_check(&heap) == STRATA_OK;
+  ok = ok && strata_pageheap_check(&heap, NULL) == STRATA_OK;
 
   char line[400];
   snprintf(line, sizeof line,

@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "pageheap/pageheap.h"
 #include "sizeclass/sizeclass.h"
 
 namespace {
@@ -221,6 +222,31 @@ TEST(MallocApi, ReleaseEmptiesCachesAndGivesMemoryBack) {
   strata_malloc_get_stats(&stats);
   EXPECT_LT(stats.committed_bytes, size_t{2} << 20);
   EXPECT_EQ(strata_malloc_check(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+// strata_malloc_check names the invariant it finds broken. The heap is
+// corrupted by hand through the public page-heap API (a span's allocated
+// count off by one), checked, and mended.
+TEST(MallocApi, CheckNamesTheBrokenInvariant) {
+  void *p = strata_malloc(48);
+  ASSERT_NE(p, nullptr);
+  strata_span *span = strata_pageheap_span_of(strata_malloc_page_heap(), p);
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(strata_malloc_check(), STRATA_OK);
+  span->allocated++;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(strata_malloc_check(), STRATA_ERR_CORRUPT);
+  std::string said = testing::internal::GetCapturedStderr();
+  span->allocated--;
+  EXPECT_NE(said.find("strata: heap check failed: span: allocated count differs from the bitmap"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(strata_malloc_check(), STRATA_OK);
+  strata_free(p);
 }
 
 }  // namespace

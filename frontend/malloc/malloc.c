@@ -194,7 +194,7 @@ void *strata_realloc(void *p, size_t size) {
     size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
     strata_span *span = strata_malloc_span_of(p);
     if (span->base == (uintptr_t)p &&
-        strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages)) {
+        strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages) == STRATA_OK) {
       return p;
     }
   }

@@ -46,6 +46,8 @@ static void print_line(int fd, const char *format, ...) {
   (void)written;
 }
 
+void strata_malloc_stats_print(void) { strata_stats_print_to(STDERR_FILENO); }
+
 void strata_stats_print(void) { strata_stats_print_to(STDERR_FILENO); }
 
 void strata_stats_print_to(int fd) {
@@ -96,9 +98,24 @@ strata_pageheap *strata_malloc_page_heap(void) {
   return &strata_malloc_state.heap;
 }
 
-int strata_malloc_check(void) {
+/* Says which invariant the check found broken, without allocating. */
+static void report_broken(void *arg, const char *invariant) {
+  (void)arg;
+  static const char prefix[] = "strata: heap check failed: ";
+  char line[256];
+  size_t n = strlen(invariant);
+  if (n > sizeof line - sizeof prefix - 1) n = sizeof line - sizeof prefix - 1;
+  memcpy(line, prefix, sizeof prefix - 1);
+  memcpy(line + sizeof prefix - 1, invariant, n);
+  line[sizeof prefix - 1 + n] = '\n';
+  ssize_t written = write(STDERR_FILENO, line, sizeof prefix + n);
+  (void)written; /* nowhere else to say it; the status still tells */
+}
+
+strata_status strata_malloc_check(void) {
   strata_malloc_ensure_init();
-  if (strata_central_check(&strata_malloc_state.central) != STRATA_OK) return -1;
-  if (strata_pageheap_check(&strata_malloc_state.heap) != STRATA_OK) return -1;
-  return 0;
+  const strata_check_reporter why = {report_broken, NULL};
+  strata_status status = strata_central_check(&strata_malloc_state.central, &why);
+  if (status != STRATA_OK) return status;
+  return strata_pageheap_check(&strata_malloc_state.heap, &why);
 }

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -63,7 +65,9 @@ typedef struct strata_malloc_stats {
 void strata_malloc_get_stats(strata_malloc_stats *out);
 
 /* Writes the stats, with a line per size class in use, to stderr. */
-void strata_stats_print(void);
+void strata_malloc_stats_print(void);
+/* The same, under its first name. */
+void strata_stats_print(void) __attribute__((deprecated("use strata_malloc_stats_print")));
 
 /* Returns every free page to the OS now (like malloc_trim): empties this
  * thread's cache and the shared transfer caches into their spans, returns
@@ -77,10 +81,11 @@ size_t strata_malloc_release(void);
 struct strata_pageheap;
 struct strata_pageheap *strata_malloc_page_heap(void);
 
-/* Checks the heap's invariants (central lists and page heap). 0 when they
- * hold, -1 when the heap is corrupt. Takes every lock: for tests and
- * debugging, not for hot paths. */
-int strata_malloc_check(void);
+/* Checks the heap's invariants (central lists and page heap). STRATA_OK (0)
+ * when they hold; STRATA_ERR_CORRUPT when one does not, after writing
+ * "strata: heap check failed: <the invariant>" to stderr. Takes every
+ * lock: for tests and debugging, not for hot paths. */
+strata_status strata_malloc_check(void);
 
 #ifdef __cplusplus
 }

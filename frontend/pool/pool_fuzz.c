@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   strata_pageheap_stats stats;
   strata_pageheap_get_stats(&heap, &stats);
   FUZZ_ASSERT(stats.in_use_bytes == 0);
-  FUZZ_ASSERT(strata_pageheap_check(&heap) == STRATA_OK);
+  FUZZ_ASSERT(strata_pageheap_check(&heap, NULL) == STRATA_OK);
   FUZZ_ASSERT(strata_pageheap_destroy(&heap) == STRATA_OK);
   return 0;
 }

@@ -37,7 +37,7 @@ class Pool : public ::testing::Test {
   void TearDown() override {
     strata_pool_destroy(pool_);
     EXPECT_EQ(InUse(), 0u) << "destroy gave every page back";
-    EXPECT_EQ(strata_pageheap_check(heap_.get()), STRATA_OK);
+    EXPECT_EQ(strata_pageheap_check(heap_.get(), NULL), STRATA_OK);
     EXPECT_EQ(strata_pageheap_destroy(heap_.get()), STRATA_OK);
   }
   size_t InUse() {
@@ -251,7 +251,7 @@ TEST(PoolOnAStaticBuffer, RunsOutCleanlyWithoutTheOs) {
   strata_pool_reset(pool);
   EXPECT_NE(strata_pool_alloc(pool, 256), nullptr);
   strata_pool_destroy(pool);
-  EXPECT_EQ(strata_pageheap_check(heap.get()), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(heap.get(), NULL), STRATA_OK);
   EXPECT_EQ(strata_pageheap_destroy(heap.get()), STRATA_OK);
 }
 
