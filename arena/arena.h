@@ -60,25 +60,26 @@ typedef struct strata_arena_set {
 /* arena_size: a power of two, at least the backend's page size; 0 means
  * STRATA_ARENA_DEFAULT_SIZE. STRATA_ERR_INVALID_ARGUMENT otherwise. */
 strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backend,
-                                    size_t arena_size);
+                                    size_t arena_size) STRATA_MUST_USE;
 
 /* Reserves a new arena of at least min_size bytes (nothing is committed) and
  * stores it in *out. Errors: STRATA_ERR_INVALID_ARGUMENT for min_size 0;
  * STRATA_ERR_OUT_OF_MEMORY when the backend refuses or the size overflows;
  * STRATA_ERR_LIMIT when the set is full. On error the set is unchanged. */
-strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out);
+strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out)
+    STRATA_MUST_USE;
 
 /* Releases the arena of the most recent successful grow (for a caller that
  * cannot use it after all, e.g. when its own bookkeeping failed) and forgets
  * it. STRATA_ERR_INVALID_ARGUMENT when the set is empty. */
-strata_status strata_arena_undo_grow(strata_arena_set *set);
+strata_status strata_arena_undo_grow(strata_arena_set *set) STRATA_MUST_USE;
 
 /* True when addr lies inside an arena of this set. Any value is safe. */
 bool strata_arena_contains(const strata_arena_set *set, const void *addr);
 
 /* Releases every arena to the backend and empties the set, which stays
  * initialised. Returns the first error the backend reported, if any. */
-strata_status strata_arena_release_all(strata_arena_set *set);
+strata_status strata_arena_release_all(strata_arena_set *set) STRATA_MUST_USE;
 
 #ifdef __cplusplus
 }

@@ -74,10 +74,10 @@ typedef enum strata_backend_op {
  * not a power of two, or a range that wraps around the address space; else
  * whatever the backend returns. *out is set to NULL on any failure. */
 strata_status strata_backend_reserve(strata_backend *b, size_t size, size_t alignment,
-                                     void **out);
-strata_status strata_backend_commit(strata_backend *b, void *addr, size_t size);
-strata_status strata_backend_decommit(strata_backend *b, void *addr, size_t size);
-strata_status strata_backend_release(strata_backend *b, void *addr, size_t size);
+                                     void **out) STRATA_MUST_USE;
+strata_status strata_backend_commit(strata_backend *b, void *addr, size_t size) STRATA_MUST_USE;
+strata_status strata_backend_decommit(strata_backend *b, void *addr, size_t size) STRATA_MUST_USE;
+strata_status strata_backend_release(strata_backend *b, void *addr, size_t size) STRATA_MUST_USE;
 
 /* size rounded up to the backend's page_size, or 0 if that overflows. */
 size_t strata_backend_round_up(const strata_backend *b, size_t size);

@@ -26,8 +26,11 @@ static strata_status reserve_with(size_t size, size_t alignment, int prot, void 
   uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t)(alignment - 1);
   size_t head = aligned - start;
   size_t tail = span - head - size;
-  if (head != 0) munmap(p, head);
-  if (tail != 0) munmap((void *)(aligned + size), tail);
+  /* Trimming can only fail if the kernel cannot split the mapping (out of
+   * map entries): then the extra stays reserved, address space that is
+   * never touched, and the aligned part is just as usable. */
+  if (head != 0 && munmap(p, head) != 0) head = 0;
+  if (tail != 0 && munmap((void *)(aligned + size), tail) != 0) tail = 0;
   *out = (void *)aligned;
   return STRATA_OK;
 }

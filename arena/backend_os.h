@@ -7,9 +7,9 @@
 #include "arena/backend.h"
 
 strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignment,
-                                void **out);
-strata_status strata_os_commit(strata_backend *self, void *addr, size_t size);
-strata_status strata_os_decommit(strata_backend *self, void *addr, size_t size);
-strata_status strata_os_release(strata_backend *self, void *addr, size_t size);
+                                void **out) STRATA_MUST_USE;
+strata_status strata_os_commit(strata_backend *self, void *addr, size_t size) STRATA_MUST_USE;
+strata_status strata_os_decommit(strata_backend *self, void *addr, size_t size) STRATA_MUST_USE;
+strata_status strata_os_release(strata_backend *self, void *addr, size_t size) STRATA_MUST_USE;
 
 #endif /* STRATA_ARENA_BACKEND_OS_H_ */

@@ -89,7 +89,7 @@ typedef struct strata_static_backend {
  * its whole pages. STRATA_ERR_INVALID_ARGUMENT if buffer is NULL, page_size
  * is not a power of two, or not one whole page fits. */
 strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
-                                         size_t size, size_t page_size);
+                                         size_t size, size_t page_size) STRATA_MUST_USE;
 
 /* Bytes of the buffer not currently reserved. */
 size_t strata_static_backend_free_bytes(const strata_static_backend *b);

@@ -34,6 +34,13 @@ typedef enum strata_status {
 
 #define STRATA_STATUS_LAST STRATA_ERR_CORRUPT
 
+/* On every function that returns a strata_status: a status dropped by
+ * accident is a compile error (-Werror). A caller that has a reason to
+ * ignore one passes it to strata_status_ignore and says why. */
+#define STRATA_MUST_USE __attribute__((warn_unused_result))
+
+static inline void strata_status_ignore(strata_status status) { (void)status; }
+
 /* A short, stable, human-readable name such as "out of memory". Never NULL,
  * also for values outside the enum. */
 const char *strata_status_str(strata_status status);

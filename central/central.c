@@ -52,6 +52,7 @@ static void set_batch_count(strata_transfer_batch *b, uint32_t count) {
 /* Puts n objects into an empty transfer slot; false when there is none. */
 static bool transfer_put(strata_central *c, strata_span_class sc, void *const *objects,
                          size_t n) {
+  STRATA_ASSERT(n >= 1 && n <= STRATA_CENTRAL_MAX_BATCH);
   strata_central_class *k = &c->classes[sc];
   int slot = claim_slot(k, STRATA_TRANSFER_EMPTY);
   if (slot < 0) return false;
@@ -70,6 +71,7 @@ static size_t transfer_take(strata_central *c, strata_span_class sc, void **out,
   if (slot < 0) return 0;
   strata_transfer_batch *b = &c->transfer[sc][slot];
   uint32_t count = batch_count(b);
+  STRATA_ASSERT(count >= 1 && count <= STRATA_CENTRAL_MAX_BATCH); /* FULL: 1 to MAX_BATCH */
   size_t got = count < n ? count : n;
   memcpy(out, &b->objects[count - got], got * sizeof(void *));
   set_batch_count(b, count - (uint32_t)got);
@@ -81,6 +83,7 @@ static size_t transfer_take(strata_central *c, strata_span_class sc, void **out,
  * needed. Called with the class lock held. */
 static size_t remove_from_spans(strata_central *c, strata_central_class *k,
                                 strata_span_class span_class, void **out, size_t n) {
+  STRATA_ASSERT_LOCK_HELD(&k->lock);
   size_t got = 0;
   while (got < n) {
     strata_span *s = k->partial;
@@ -116,6 +119,7 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
 /* Returns one object to its span. Called with the class lock held. */
 static strata_status return_to_span(strata_central *c, strata_central_class *k,
                                     strata_span_class span_class, void *object) {
+  STRATA_ASSERT_LOCK_HELD(&k->lock);
   strata_span *s = strata_pageheap_span_of(c->heap, object);
   if (s == NULL || s->state != STRATA_SPAN_SMALL || s->span_class != span_class) {
     return STRATA_ERR_NOT_OWNED;
@@ -123,6 +127,7 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
   bool was_full = strata_span_is_full(s);
   strata_status status = strata_span_free(s, object);
   if (status != STRATA_OK) return status;
+  STRATA_ASSERT(k->objects_out > 0);
   k->objects_out--;
   if (was_full) {
     strata_span_list_remove(&k->full, s);
@@ -135,7 +140,11 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
     if (another) {
       strata_span_list_remove(&k->partial, s);
       k->spans--;
-      strata_pageheap_free(c->heap, s);
+      /* The span came from this page heap and is in use: only a heap
+       * already corrupt could refuse it. */
+      strata_status freed = strata_pageheap_free(c->heap, s);
+      STRATA_ASSERT(freed == STRATA_OK);
+      if (freed != STRATA_OK) return freed;
     }
   }
   return STRATA_OK;
@@ -186,7 +195,9 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
       if (strata_span_is_empty(s)) {
         strata_span_list_remove(&k->partial, s);
         k->spans--;
-        strata_pageheap_free(c->heap, s);
+        strata_status freed = strata_pageheap_free(c->heap, s); /* see return_to_span */
+        STRATA_ASSERT(freed == STRATA_OK);
+        if (freed != STRATA_OK && first_error == STRATA_OK) first_error = freed;
       }
       s = next;
     }

@@ -113,13 +113,13 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
  * STRATA_ERR_INTERIOR_POINTER, STRATA_ERR_DOUBLE_FREE), with that object in
  * *bad when bad is not NULL. Every valid object is taken back regardless. */
 strata_status strata_central_insert(strata_central *c, strata_span_class span_class,
-                                    void *const *objects, size_t n, void **bad);
+                                    void *const *objects, size_t n, void **bad) STRATA_MUST_USE;
 
 /* Moves every transfer-cached object back to its span and returns empty
  * spans (spares too) to the page heap: for a heap that is going idle, and
  * for tests that want to see spans balance. Returns the first error, with
  * its object in *bad when bad is not NULL. */
-strata_status strata_central_drain(strata_central *c, void **bad);
+strata_status strata_central_drain(strata_central *c, void **bad) STRATA_MUST_USE;
 
 /* Calls fn(span, arg) for every span of `span_class` (partial and full),
  * under the class lock: fn must not call back into this class. A runtime
@@ -140,7 +140,8 @@ void strata_central_class_get_stats(strata_central *c, strata_span_class span_cl
  * each span passes strata_span_check, counts add up, transfer-cached
  * objects are allocated slots. STRATA_OK or STRATA_ERR_CORRUPT, and then
  * the broken invariant's name to `why` (may be NULL), once. */
-strata_status strata_central_check(strata_central *c, const strata_check_reporter *why);
+strata_status strata_central_check(strata_central *c, const strata_check_reporter *why)
+    STRATA_MUST_USE;
 
 /* Takes and releases every class lock, for fork(): the prepare handler
  * locks all, the parent and child handlers unlock all. */

@@ -25,7 +25,8 @@ __attribute__((noinline)) uint64_t loop_transfer(int rounds) {
   uint64_t moved = 0;
   for (int r = 0; r < rounds; r++) {
     moved += strata_central_remove(&central, span_class, held[0], BATCH);
-    strata_central_insert(&central, span_class, held[0], BATCH, NULL);
+    strata_bench_require_ok(strata_central_insert(&central, span_class, held[0], BATCH, NULL),
+                            "strata_central_insert");
   }
   return moved;
 }
@@ -37,7 +38,8 @@ __attribute__((noinline)) uint64_t loop_spans(int rounds) {
       moved += strata_central_remove(&central, span_class, held[b], BATCH);
     }
     for (int b = 0; b < SPAN_BATCHES; b++) {
-      strata_central_insert(&central, span_class, held[b], BATCH, NULL);
+      strata_bench_require_ok(strata_central_insert(&central, span_class, held[b], BATCH, NULL),
+                              "strata_central_insert");
     }
   }
   return moved;
@@ -57,7 +59,7 @@ static const bench_case cases[] = {
 
 int main(int argc, char **argv) {
   strata_mmap_backend_init(&backend);
-  strata_pageheap_init(&heap, &backend.base, NULL);
+  strata_bench_require_ok(strata_pageheap_init(&heap, &backend.base, NULL), "strata_pageheap_init");
   strata_central_init(&central, &heap);
   span_class = strata_span_class_make(strata_size_to_class(16), STRATA_KIND_NOSCAN);
   const char *child = strata_bench_child(argc, argv);

@@ -249,7 +249,7 @@ TEST_F(Central, ThreadsExchangingBatchesNeverShareAnObject) {
       }
       for (uint64_t *o : mine) {
         void *p = o;
-        strata_central_insert(central_.get(), sc, &p, 1, nullptr);
+        EXPECT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
       }
     });
   }

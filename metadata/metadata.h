@@ -51,7 +51,7 @@ void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignmen
 /* Gives every chunk back to the backend. Everything handed out is invalid
  * afterwards; the allocator can be used again. Returns the first backend
  * error, if any. */
-strata_status strata_persistent_release_all(strata_persistent *p);
+strata_status strata_persistent_release_all(strata_persistent *p) STRATA_MUST_USE;
 
 typedef struct strata_fixalloc {
   strata_persistent *source;

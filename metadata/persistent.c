@@ -35,7 +35,9 @@ static strata_status add_chunk(strata_persistent *p, size_t min_size) {
   if (status != STRATA_OK) return status;
   status = strata_backend_commit(p->backend, base, size);
   if (status != STRATA_OK) {
-    strata_backend_release(p->backend, base, size);
+    /* Never used: if the backend cannot take it back either, it stays
+     * reserved and untouched, and the commit's error is the one to report. */
+    strata_status_ignore(strata_backend_release(p->backend, base, size));
     return status;
   }
   strata_persistent_chunk *chunk = (strata_persistent_chunk *)base;

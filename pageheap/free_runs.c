@@ -9,6 +9,7 @@ static bool sorts_before(const strata_span *a, const strata_span *b) {
 }
 
 void strata_free_runs_insert(strata_free_runs *fr, strata_span *run) {
+  STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages > 0);
   fr->count++;
   fr->pages += run->pages;
   if (run->pages < STRATA_FREE_RUNS_EXACT) {
@@ -31,6 +32,8 @@ void strata_free_runs_insert(strata_free_runs *fr, strata_span *run) {
 }
 
 void strata_free_runs_remove(strata_free_runs *fr, strata_span *run) {
+  STRATA_ASSERT(fr->count > 0 && fr->pages >= run->pages);
+  STRATA_ASSERT(run->list == (run->pages < STRATA_FREE_RUNS_EXACT ? run->pages : STRATA_FREE_RUNS_LONG));
   fr->count--;
   fr->pages -= run->pages;
   strata_span **head = run->list == STRATA_FREE_RUNS_LONG ? &fr->long_runs : &fr->exact[run->list];

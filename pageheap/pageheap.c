@@ -50,6 +50,7 @@ strata_status strata_pageheap_destroy(strata_pageheap *ph) {
 }
 
 static void recycle_descriptor(strata_pageheap *ph, strata_span *span) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
   /* Stale page-map entries may still point here: DEAD makes them harmless. */
   strata_span_retire(span, STRATA_SPAN_DEAD);
   strata_fixalloc_free(&ph->span_descriptors, span);
@@ -77,6 +78,8 @@ static void map_run_ends(strata_pageheap *ph, strata_span *run) {
 /* Puts a run (state already FREE) into the free index, merged with free
  * neighbours. Returns the run that holds it afterwards. */
 static strata_span *insert_free_run(strata_pageheap *ph, strata_span *run, uint64_t now) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+  STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages > 0);
   strata_span *left = free_run_ending_at(ph, run->base);
   if (left != NULL) {
     strata_free_runs_remove(&ph->free_runs, left);
@@ -110,7 +113,9 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
     if (run == NULL) status = STRATA_ERR_OUT_OF_MEMORY;
   }
   if (status != STRATA_OK) {
-    strata_arena_undo_grow(&ph->arenas);
+    /* The arena is forgotten either way; if the backend cannot take it back
+     * it stays reserved, unused. The metadata error is the one to report. */
+    strata_status_ignore(strata_arena_undo_grow(&ph->arenas));
     return status;
   }
   strata_span_retire(run, STRATA_SPAN_FREE);
@@ -141,6 +146,8 @@ static void index_remainder(strata_pageheap *ph, strata_span *d, uintptr_t base,
  * its memory reads as zero. */
 static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pages,
                               bool *zeroed) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+  STRATA_ASSERT(pages > 0 && align_pages > 0);
   uint64_t now = strata_pageheap_now(ph);
   size_t need = pages + align_pages - 1;
   strata_span *run = strata_free_runs_best_fit(&ph->free_runs, need);
@@ -151,6 +158,7 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   }
   strata_page_id first = run_first_page(run);
   size_t head = (align_pages - first % align_pages) % align_pages;
+  STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages >= head + pages);
   size_t tail = run->pages - head - pages;
   /* Take every descriptor needed before changing anything. */
   strata_span *head_run = NULL, *tail_run = NULL;
@@ -237,6 +245,7 @@ static strata_status free_span(strata_pageheap *ph, strata_span *span, bool rele
     strata_lock_release(&ph->lock);
     return STRATA_ERR_NOT_OWNED;
   }
+  STRATA_ASSERT(ph->in_use_pages >= span->pages && ph->in_use_runs > 0);
   ph->in_use_pages -= span->pages;
   ph->in_use_runs--;
   strata_span_retire(span, STRATA_SPAN_FREE);

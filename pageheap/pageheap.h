@@ -108,11 +108,11 @@ typedef struct strata_pageheap {
 /* config NULL: the defaults. STRATA_ERR_INVALID_ARGUMENT for a bad arena
  * size. Nothing is reserved until the first allocation. */
 strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
-                                   const strata_pageheap_config *config);
+                                   const strata_pageheap_config *config) STRATA_MUST_USE;
 
 /* Gives all memory, in use or not, back to the backend. Every span of this
  * heap is invalid afterwards. The heap can be initialised again. */
-strata_status strata_pageheap_destroy(strata_pageheap *ph);
+strata_status strata_pageheap_destroy(strata_pageheap *ph) STRATA_MUST_USE;
 
 /* A span of `span_class` (size class >= 1), its pages committed and mapped,
  * all slots free. NULL when the backend refuses memory, metadata cannot
@@ -137,17 +137,19 @@ strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pag
  * impossible number of pages, STRATA_ERR_NOT_OWNED when span is not an
  * in-use large span of this heap, STRATA_ERR_OUT_OF_MEMORY when the pages
  * after it are not free, or memory (a descriptor, a commit) is refused. */
-strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages);
+strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *span, size_t pages)
+    STRATA_MUST_USE;
 
 /* Returns an in-use span's pages to the heap. STRATA_ERR_NOT_OWNED when
  * `span` is not an in-use span of this heap (already freed, or another
  * heap's): nothing changes then. */
-strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span);
+strata_status strata_pageheap_free(strata_pageheap *ph, strata_span *span) STRATA_MUST_USE;
 
 /* Like free, and decommits the merged free run at once, whatever the
  * policy: for very large objects, whose memory is unlikely to be reused
  * soon. */
-strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span *span);
+strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span *span)
+    STRATA_MUST_USE;
 
 /* The in-use span whose pages hold p, or NULL for any pointer not inside an
  * in-use run of this heap. Lock-free. */
@@ -168,7 +170,8 @@ void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out);
  * pages are committed; the counters match the page map; every small span
  * passes strata_span_check. STRATA_OK or STRATA_ERR_CORRUPT, and then the
  * broken invariant's name to `why` (may be NULL), once. O(pages). */
-strata_status strata_pageheap_check(strata_pageheap *ph, const strata_check_reporter *why);
+strata_status strata_pageheap_check(strata_pageheap *ph, const strata_check_reporter *why)
+    STRATA_MUST_USE;
 
 /* Takes and releases the heap's lock from outside, for fork(): the prepare
  * handler locks, the parent and child handlers unlock, so that no other

@@ -27,12 +27,15 @@ static void build_fragmented_heap(void) {
   strata_mmap_backend_init(&backend);
   strata_pageheap_config config = strata_pageheap_default_config();
   config.release_delay_ns = UINT64_MAX; /* keep timing free of releases */
-  strata_pageheap_init(&heap, &backend.base, &config);
+  strata_bench_require_ok(strata_pageheap_init(&heap, &backend.base, &config),
+                          "strata_pageheap_init");
   strata_bench_rng rng = {7};
   for (int i = 0; i < FRAGMENT_RUNS; i++) {
     fragments[i] = strata_pageheap_alloc_large(&heap, 1 + strata_bench_rng_below(&rng, 32));
   }
-  for (int i = 0; i < FRAGMENT_RUNS; i += 2) strata_pageheap_free(&heap, fragments[i]);
+  for (int i = 0; i < FRAGMENT_RUNS; i += 2) {
+    strata_bench_require_ok(strata_pageheap_free(&heap, fragments[i]), "strata_pageheap_free");
+  }
   for (int i = 0; i < LOOKUP_ADDRESSES; i++) {
     strata_span *s = fragments[1 + 2 * strata_bench_rng_below(&rng, FRAGMENT_RUNS / 2)];
     lookup_addresses[i] = s->base + strata_bench_rng_below(&rng, s->pages * STRATA_PAGE_SIZE);
@@ -44,7 +47,7 @@ static uint64_t alloc_free_pairs(size_t pages, uint64_t n) {
   for (uint64_t i = 0; i < n; i++) {
     strata_span *s = strata_pageheap_alloc_large(&heap, pages);
     sum += s->base;
-    strata_pageheap_free(&heap, s);
+    strata_bench_require_ok(strata_pageheap_free(&heap, s), "strata_pageheap_free");
   }
   return sum;
 }
@@ -86,7 +89,7 @@ static void measure_release(void) {
   strata_span *big = strata_pageheap_alloc_large(&heap, pages);
   memset((void *)big->base, 1, pages * STRATA_PAGE_SIZE);
   size_t before_free = strata_bench_resident_bytes();
-  strata_pageheap_free(&heap, big);
+  strata_bench_require_ok(strata_pageheap_free(&heap, big), "strata_pageheap_free");
   size_t after_free = strata_bench_resident_bytes();
   uint64_t start = strata_bench_now_ns();
   size_t released = strata_pageheap_release(&heap);

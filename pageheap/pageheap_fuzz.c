@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static strata_static_backend backend;
   static strata_fault_backend fault;
   static strata_pageheap heap;
-  strata_static_backend_init(&backend, buffer, sizeof buffer, 4096);
+  FUZZ_ASSERT(strata_static_backend_init(&backend, buffer, sizeof buffer, 4096) == STRATA_OK);
   strata_fault_backend_init(&fault, &backend.base);
   strata_pageheap_config config = strata_pageheap_default_config();
   config.arena_size = 1u << 20;

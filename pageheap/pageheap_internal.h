@@ -14,7 +14,8 @@ uint64_t strata_pageheap_now(const strata_pageheap *ph);
 /* Commits the pages of run that are not committed yet (whole backend pages
  * around them). On failure some pages may have become committed; the
  * accounting says so. */
-strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run);
+strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run)
+    STRATA_MUST_USE;
 
 /* Decommits the committed backend pages lying wholly inside a free run.
  * Returns the bytes released. */

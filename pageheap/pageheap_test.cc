@@ -178,8 +178,8 @@ TEST_F(PageHeap, PeaksAreRemembered) {
   strata_span *a = strata_pageheap_alloc_large(ph_.get(), 100);
   strata_span *b = strata_pageheap_alloc_large(ph_.get(), 50);
   ASSERT_TRUE(a && b);
-  strata_pageheap_free(ph_.get(), a);
-  strata_pageheap_free(ph_.get(), b);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), a), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), b), STRATA_OK);
   strata_pageheap_release(ph_.get());
   strata_pageheap_stats stats = Stats();
   EXPECT_EQ(stats.in_use_bytes, 0u);
@@ -259,8 +259,8 @@ TEST_F(PageHeap, BestFitPrefersTheSmallestRunThatFits) {
   strata_span *keep2 = strata_pageheap_alloc_large(ph_.get(), 1);
   ASSERT_TRUE(hole8 && keep1 && hole3 && keep2);
   uintptr_t base8 = hole8->base, base3 = hole3->base;
-  strata_pageheap_free(ph_.get(), hole8);
-  strata_pageheap_free(ph_.get(), hole3);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), hole8), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), hole3), STRATA_OK);
   strata_span *two = strata_pageheap_alloc_large(ph_.get(), 2);
   EXPECT_EQ(two->base, base3);
   strata_span *six = strata_pageheap_alloc_large(ph_.get(), 6);
@@ -642,7 +642,7 @@ TEST(PageHeapThreads, ConcurrentAllocFreeAndLookups) {
           mine.pop_back();
         }
       }
-      for (strata_span *s : mine) strata_pageheap_free(ph.get(), s);
+      for (strata_span *s : mine) EXPECT_EQ(strata_pageheap_free(ph.get(), s), STRATA_OK);
     });
   }
   for (auto &th : threads) th.join();

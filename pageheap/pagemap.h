@@ -63,7 +63,8 @@ void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes);
  * leaves read NULL and not committed. STRATA_ERR_OUT_OF_MEMORY when metadata
  * cannot grow (nodes created so far stay: they are harmless);
  * STRATA_ERR_INVALID_ARGUMENT beyond the 48-bit address space. */
-strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count);
+strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count)
+    STRATA_MUST_USE;
 
 /* The leaf holding `page`, or NULL when none was created. Lock-free. */
 static inline strata_pagemap_leaf *strata_pagemap_leaf_of(const strata_pagemap *m,

@@ -13,6 +13,7 @@ static void *page_address(strata_page_id page) {
 }
 
 strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
   strata_pagemap *map = &ph->pagemap;
   strata_page_id first = run_first_page(run), end = first + run->pages;
   if (strata_pagemap_all_committed(map, first, run->pages)) return STRATA_OK;
@@ -39,6 +40,8 @@ strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span 
 }
 
 size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+  STRATA_ASSERT(run->state == STRATA_SPAN_FREE);
   strata_pagemap *map = &ph->pagemap;
   size_t g = ph->commit_granule_pages;
   strata_page_id first = run_first_page(run);
@@ -60,6 +63,7 @@ size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
     if (strata_backend_decommit(ph->backend, page_address(page), count << STRATA_PAGE_SHIFT) ==
         STRATA_OK) {
       strata_pagemap_mark_committed(map, page, count, false);
+      STRATA_ASSERT(ph->committed_pages >= count);
       ph->committed_pages -= count;
       released += count << STRATA_PAGE_SHIFT;
     }

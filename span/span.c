@@ -42,6 +42,8 @@ static void init_common(strata_span *s, uintptr_t base, size_t pages) {
 
 void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class span_class) {
   unsigned size_class = strata_span_class_size_class(span_class);
+  STRATA_ASSERT(size_class >= 1 && size_class < STRATA_SIZE_CLASS_COUNT);
+  STRATA_ASSERT((base & (STRATA_PAGE_SIZE - 1)) == 0);
   const strata_size_class_info *info = strata_size_class_get(size_class);
   init_common(s, base, info->span_pages);
   s->state = STRATA_SPAN_SMALL;
@@ -62,6 +64,7 @@ void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages) {
 }
 
 void strata_span_resize_large(strata_span *s, size_t pages) {
+  STRATA_ASSERT(s->state == STRATA_SPAN_LARGE && pages > 0);
   s->pages = pages;
   set_object_size(s, pages << STRATA_PAGE_SHIFT);
 }
@@ -80,6 +83,7 @@ static bool refill_cache(strata_span *s) {
 }
 
 static void *take_lowest(strata_span *s) {
+  STRATA_ASSERT(s->cache != 0 && s->allocated < s->object_count);
   unsigned bit = (unsigned)__builtin_ctzll(s->cache);
   s->cache &= s->cache - 1;
   s->alloc_bits[s->cache_word] |= (uint64_t)1 << bit;
@@ -89,6 +93,7 @@ static void *take_lowest(strata_span *s) {
 }
 
 void *strata_span_alloc(strata_span *s) {
+  STRATA_ASSERT(s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE);
   if (s->cache == 0 && !refill_cache(s)) return NULL;
   return take_lowest(s);
 }
@@ -124,6 +129,7 @@ strata_status strata_span_free(strata_span *s, const void *p) {
   uint32_t w = i / 64;
   uint64_t bit = (uint64_t)1 << (i % 64);
   if ((s->alloc_bits[w] & bit) == 0) return STRATA_ERR_DOUBLE_FREE;
+  STRATA_ASSERT(s->allocated > 0);
   s->alloc_bits[w] &= ~bit;
   s->allocated--;
   if (w < s->cache_word) {

@@ -163,7 +163,7 @@ size_t strata_span_alloc_batch(strata_span *s, void **out, size_t max);
 
 /* Frees the object at p, validating it first (see the top of this file).
  * On error nothing changes. */
-strata_status strata_span_free(strata_span *s, const void *p);
+strata_status strata_span_free(strata_span *s, const void *p) STRATA_MUST_USE;
 
 /* True when p is an allocated object's start in this span. */
 bool strata_span_owns_object(const strata_span *s, const void *p);
@@ -182,7 +182,8 @@ static inline uintptr_t strata_span_end(const strata_span *s) {
  * the last object, the cache holds exactly the free slots of its word and
  * every earlier word is full. STRATA_OK or STRATA_ERR_CORRUPT, and then the
  * broken invariant's name to `why` (may be NULL). */
-strata_status strata_span_check(const strata_span *s, const strata_check_reporter *why);
+strata_status strata_span_check(const strata_span *s, const strata_check_reporter *why)
+    STRATA_MUST_USE;
 
 #ifdef __cplusplus
 }

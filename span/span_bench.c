@@ -19,7 +19,9 @@ __attribute__((noinline)) uint64_t loop_span_alloc_free(strata_span *s, int roun
     uint32_t n = 0;
     void *p;
     while ((p = strata_span_alloc(s)) != NULL) objects[n++] = p;
-    for (uint32_t i = 0; i < n; i++) strata_span_free(s, objects[i]);
+    for (uint32_t i = 0; i < n; i++) {
+      strata_bench_require_ok(strata_span_free(s, objects[i]), "strata_span_free");
+    }
     count += n;
   }
   return count;
@@ -29,7 +31,9 @@ __attribute__((noinline)) uint64_t loop_span_batch_free(strata_span *s, int roun
   uint64_t count = 0;
   for (int r = 0; r < rounds; r++) {
     size_t n = strata_span_alloc_batch(s, objects, STRATA_SPAN_MAX_OBJECTS);
-    for (size_t i = 0; i < n; i++) strata_span_free(s, objects[i]);
+    for (size_t i = 0; i < n; i++) {
+      strata_bench_require_ok(strata_span_free(s, objects[i]), "strata_span_free");
+    }
     count += n;
   }
   return count;

@@ -100,7 +100,7 @@ int main(void) {
   for (size_t i = 0; i < n; i++) ok = ok && strata_pageheap_free(&heap, spans[i]) == STRATA_OK;
   size_t again = fill(spans, 2048);
   ok = ok && again == n;
-  for (size_t i = 0; i < again; i++) strata_pageheap_free(&heap, spans[i]);
+  for (size_t i = 0; i < again; i++) ok = ok && strata_pageheap_free(&heap, spans[i]) == STRATA_OK;
 
   /* A request pool on the same buffer. */
   strata_pool_options options = {&heap, 16u << 10};

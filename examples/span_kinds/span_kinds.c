@@ -56,7 +56,10 @@ static void visit(const strata_span *span, void *arg) {
 
 int main(void) {
   strata_mmap_backend_init(&os);
-  strata_pageheap_init(&heap, &os.base, NULL);
+  if (strata_pageheap_init(&heap, &os.base, NULL) != STRATA_OK) {
+    fprintf(stderr, "span_kinds: cannot set up the page heap\n");
+    return 1;
+  }
   strata_central_init(&central, &heap);
   unsigned size_class = strata_size_to_class(sizeof(cell));
   strata_span_class scan = strata_span_class_make(size_class, STRATA_KIND_SCAN);

@@ -95,10 +95,17 @@ void strata_malloc_ensure_init(void) {
     strata_pageheap_config heap_config = strata_pageheap_default_config();
     heap_config.release_delay_ns = g->config.release_delay_ns;
     heap_config.free_committed_limit = g->config.release_limit_bytes;
-    strata_pageheap_init(&g->heap, backend, &heap_config);
+    /* Only a bad arena size fails here, and the default is a good one. */
+    if (strata_pageheap_init(&g->heap, backend, &heap_config) != STRATA_OK) {
+      strata_report_fatal("cannot set up the page heap");
+    }
     strata_central_init(&g->central, &g->heap);
     pthread_mutex_init(&g->threads_lock, NULL);
-    pthread_key_create(&g->thread_exit_key, thread_exit);
+    /* Without a key (the process has used up PTHREAD_KEYS_MAX) no cache
+     * could be handed back at thread exit, so threads do not cache:
+     * every malloc and free then goes to the central lists, slower but
+     * losing nothing. */
+    g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, thread_exit) == 0;
     __atomic_store_n(&g->initialized, 1, __ATOMIC_RELEASE);
     did_init = true;
   }
@@ -108,8 +115,14 @@ void strata_malloc_ensure_init(void) {
 }
 
 /* Called on a thread's first cached allocation or free. */
-void strata_tcache_activate(strata_tcache *cache) {
+static void unregister(strata_tcache *cache);
+
+bool strata_tcache_activate(strata_tcache *cache) {
   strata_malloc_global *g = &strata_malloc_state;
+  if (!g->thread_exit_key_ok) {
+    cache->state = STRATA_TCACHE_GONE;
+    return false;
+  }
   cache->state = STRATA_TCACHE_ACTIVE;
   pthread_mutex_lock(&g->threads_lock);
   cache->prev = NULL;
@@ -121,7 +134,15 @@ void strata_tcache_activate(strata_tcache *cache) {
   /* The key's destructor hands the cache back when the thread exits. The
    * state is set first: if setspecific allocates, that allocation is
    * served by this cache. */
-  pthread_setspecific(g->thread_exit_key, cache);
+  if (pthread_setspecific(g->thread_exit_key, cache) != 0) {
+    /* ENOMEM: the C library could not store it, so the cache would not be
+     * handed back at exit: it is emptied, unregistered and not used. */
+    strata_tcache_release_all(cache);
+    unregister(cache);
+    cache->state = STRATA_TCACHE_GONE;
+    return false;
+  }
+  return true;
 }
 
 static void unregister(strata_tcache *cache) {

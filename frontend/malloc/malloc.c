@@ -89,11 +89,11 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
   } else {
     set_guard(span, false); /* the page heap hands pages out read-write */
     strata_background_release_poke();
-    if ((span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes) {
-      strata_pageheap_free_and_release(&g->heap, span);
-    } else {
-      strata_pageheap_free(&g->heap, span);
-    }
+    strata_status status = (span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes
+                               ? strata_pageheap_free_and_release(&g->heap, span)
+                               : strata_pageheap_free(&g->heap, span);
+    /* Another thread freed the same object between the lookup and here. */
+    if (status != STRATA_OK) strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
   }
 }
 

@@ -90,6 +90,7 @@ typedef struct strata_malloc_global {
   strata_pageheap heap;
   strata_central central;
   pthread_key_t thread_exit_key;
+  bool thread_exit_key_ok;     /* thread_exit_key was created */
   pthread_mutex_t threads_lock;
   strata_tcache *threads;
   size_t thread_count;
@@ -106,7 +107,9 @@ void strata_malloc_ensure_init(void) STRATA_HIDDEN;
 void *strata_tcache_refill(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_flush(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
-void strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
+/* Registers the thread's cache; false when it may not be used (no way to
+ * hand it back at thread exit). */
+bool strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
 
 /* Background release (background.c): called where memory flows back
  * towards the page heap; starts the releasing thread the first time. */
@@ -121,6 +124,8 @@ typedef enum strata_misuse { STRATA_MISUSE_INVALID, STRATA_MISUSE_DOUBLE_FREE } 
 void strata_report_misuse(const char *function, strata_misuse what, const void *p) STRATA_HIDDEN;
 /* Maps a central/span status to a report. */
 void strata_report_status(const char *function, strata_status status, const void *p) STRATA_HIDDEN;
+/* Writes "strata: <what>" and aborts: strata cannot go on at all. */
+void strata_report_fatal(const char *what) STRATA_HIDDEN __attribute__((noreturn, cold));
 
 /* The in-use span holding p, exactly as free must see it: NULL for any
  * pointer not inside an in-use span of the heap. */

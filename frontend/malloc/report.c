@@ -40,6 +40,19 @@ void strata_report_misuse(const char *function, strata_misuse what, const void *
   if (g->config.on_error == STRATA_ON_ERROR_ABORT) abort();
 }
 
+void strata_report_fatal(const char *what) {
+  char buf[160];
+  size_t n = append(buf, 0, "strata: ");
+  size_t room = sizeof buf - n - 1;
+  size_t len = strlen(what) < room ? strlen(what) : room;
+  memcpy(buf + n, what, len);
+  n += len;
+  buf[n++] = '\n';
+  ssize_t written = write(STDERR_FILENO, buf, n);
+  (void)written;
+  abort();
+}
+
 void strata_report_status(const char *function, strata_status status, const void *p) {
   strata_report_misuse(function,
                        status == STRATA_ERR_DOUBLE_FREE ? STRATA_MISUSE_DOUBLE_FREE

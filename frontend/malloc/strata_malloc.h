@@ -85,7 +85,7 @@ struct strata_pageheap *strata_malloc_page_heap(void);
  * when they hold; STRATA_ERR_CORRUPT when one does not, after writing
  * "strata: heap check failed: <the invariant>" to stderr. Takes every
  * lock: for tests and debugging, not for hot paths. */
-strata_status strata_malloc_check(void);
+strata_status strata_malloc_check(void) STRATA_MUST_USE;
 
 #ifdef __cplusplus
 }

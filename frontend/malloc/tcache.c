@@ -49,10 +49,7 @@ static size_t length(const strata_tcache_list *list) {
  * exiting and must not cache any more. */
 static bool cache_usable(strata_tcache *cache) {
   if (STRATA_LIKELY(cache->state == STRATA_TCACHE_ACTIVE)) return true;
-  if (cache->state == STRATA_TCACHE_UNUSED) {
-    strata_tcache_activate(cache);
-    return true;
-  }
+  if (cache->state == STRATA_TCACHE_UNUSED) return strata_tcache_activate(cache);
   return false;
 }
 
@@ -61,6 +58,7 @@ static bool cache_usable(strata_tcache *cache) {
  * program touches that page anyway, and the next mallocs then pop them.
  * Objects of 4 KiB and more never share a page, so none is linked. */
 static void *take_fresh(strata_tcache_list *list, strata_tcache_fresh *fresh) {
+  STRATA_ASSERT(list->head == NULL && fresh->next < fresh->end && fresh->size > 0);
   uintptr_t p = fresh->next;
   uintptr_t page_end = (p | (OS_PAGE_MIN - 1)) + 1;
   uintptr_t stop = page_end < fresh->end ? page_end : fresh->end;
@@ -103,6 +101,7 @@ void *strata_tcache_refill(unsigned size_class) {
     errno = ENOMEM;
     return NULL;
   }
+  STRATA_ASSERT(got <= batch && fresh->next == fresh->end);
   /* The contiguous run at the end of the batch (what a span's bitmap gave
    * in a row), objects[0] included, becomes the fresh range, and its first
    * object is handed out from there; the objects before the run were freed
@@ -133,6 +132,7 @@ void *strata_tcache_refill(unsigned size_class) {
 /* Hands `n` objects from the head of a list back to the central lists,
  * reporting any the central lists refuse (a double free found at the span). */
 static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
+  STRATA_ASSERT(n >= 1 && n <= STRATA_CENTRAL_MAX_BATCH && n <= length(&cache->lists[size_class]));
   strata_tcache_list *list = &cache->lists[size_class];
   strata_tcache_fresh *fresh = &cache->fresh[size_class];
   void *objects[STRATA_CENTRAL_MAX_BATCH];
@@ -145,6 +145,7 @@ static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
   list->head = head;
   /* The list ran out first: the rest of its length is fresh objects. */
   for (; i < n; i++) {
+    STRATA_ASSERT(fresh->next < fresh->end); /* a list's length counts its fresh objects */
     objects[i] = (void *)fresh->next;
     fresh->next += fresh->size;
   }

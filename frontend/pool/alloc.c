@@ -49,7 +49,9 @@ void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment
   if (size > chunk_bytes / 4 || alignment > STRATA_PAGE_SIZE) {
     return alloc_large(pool, size, alignment);
   }
+  STRATA_ASSERT(alignment != 0 && (alignment & (alignment - 1)) == 0);
   for (;;) {
+    STRATA_ASSERT(pool->cursor <= pool->limit);
     uintptr_t start = (pool->cursor + alignment - 1) & ~(uintptr_t)(alignment - 1);
     if (start <= pool->limit && pool->limit - start >= size) {
       pool->cursor = start + size;
@@ -128,7 +130,10 @@ int strata_pool_free(strata_pool *pool, void *p) {
     strata_span_list_remove(&pool->large, span);
     pool->stats.large_objects--;
     pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
-    strata_pageheap_free(pool->heap, span);
+    /* The pool's own in-use span: only a heap already corrupt refuses it. */
+    strata_status freed = strata_pageheap_free(pool->heap, span);
+    STRATA_ASSERT(freed == STRATA_OK);
+    (void)freed;
     result = 0;
     break;
   }

@@ -89,8 +89,13 @@ static void free_span_list(strata_pool *pool, strata_span **list) {
   while (*list != NULL) {
     strata_span *span = *list;
     *list = span->next;
+    STRATA_ASSERT(pool->stats.held_bytes >= span->pages << STRATA_PAGE_SHIFT);
     pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
-    strata_pageheap_free(pool->heap, span);
+    /* Every span on the pool's lists came from its page heap and is in
+     * use: only a heap already corrupt refuses it. */
+    strata_status freed = strata_pageheap_free(pool->heap, span);
+    STRATA_ASSERT(freed == STRATA_OK);
+    (void)freed;
   }
 }
 
@@ -134,7 +139,9 @@ static void destroy_entered(strata_pool *pool) {
 #ifdef STRATA_DEBUG
   pool->magic = 0;
 #endif
-  strata_pageheap_free(pool->heap, pool->first_chunk);
+  strata_status freed = strata_pageheap_free(pool->heap, pool->first_chunk);
+  STRATA_ASSERT(freed == STRATA_OK); /* as in free_span_list */
+  (void)freed;
 }
 
 void strata_pool_destroy(strata_pool *pool) {

@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_input in = {data, size, 0};
   static strata_static_backend backend;
   static strata_pageheap heap;
-  strata_static_backend_init(&backend, buffer, sizeof buffer, 4096);
+  FUZZ_ASSERT(strata_static_backend_init(&backend, buffer, sizeof buffer, 4096) == STRATA_OK);
   strata_pageheap_config config = strata_pageheap_default_config();
   config.arena_size = 1u << 20;
   FUZZ_ASSERT(strata_pageheap_init(&heap, &backend.base, &config) == STRATA_OK);

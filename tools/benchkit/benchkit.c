@@ -101,3 +101,9 @@ double strata_bench_instructions_per_op(const char *function, uint64_t operation
   }
   return (double)total / (double)operations;
 }
+
+void strata_bench_require_ok(int status, const char *what) {
+  if (status == 0) return;
+  fprintf(stderr, "benchmark: %s failed (status %d)\n", what, status);
+  exit(1);
+}

@@ -20,6 +20,11 @@
 extern "C" {
 #endif
 
+/* Stops the benchmark with a message when a strata call that must succeed
+ * did not (a status other than 0, STRATA_OK): figures from a broken setup
+ * would mean nothing. */
+void strata_bench_require_ok(int status, const char *what);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t strata_bench_now_ns(void);
 
