@@ -2,6 +2,8 @@
 
 #include <stdint.h>
 
+#include "base/constants.h"
+
 /* Argument checks live here, once, so that no backend has to repeat them and
  * every backend rejects the same things the same way. */
 
@@ -44,6 +46,17 @@ strata_status strata_backend_commit(strata_backend *b, void *addr, size_t size) 
 strata_status strata_backend_decommit(strata_backend *b, void *addr, size_t size) {
   if (!valid_range(b, addr, size)) return STRATA_ERR_INVALID_ARGUMENT;
   return b->ops->decommit(b, addr, size);
+}
+
+strata_status strata_backend_protect(strata_backend *b, void *addr, size_t size,
+                                     bool accessible) {
+  uintptr_t start = (uintptr_t)addr;
+  if (addr == NULL || size == 0 || (start & (STRATA_PAGE_SIZE - 1)) != 0 ||
+      (size & (STRATA_PAGE_SIZE - 1)) != 0 || start + size < start) {
+    return STRATA_ERR_INVALID_ARGUMENT;
+  }
+  if (b->ops->protect == NULL) return STRATA_ERR_UNSUPPORTED;
+  return b->ops->protect(b, addr, size, accessible);
 }
 
 strata_status strata_backend_release(strata_backend *b, void *addr, size_t size) {

@@ -45,6 +45,10 @@ typedef struct strata_backend_ops {
   strata_status (*decommit)(strata_backend *self, void *addr, size_t size);
   /* Returns a whole reservation (exactly as reserved) to the backend. */
   strata_status (*release)(strata_backend *self, void *addr, size_t size);
+  /* Makes a committed range inaccessible (accessible false: any touch
+   * faults) or readable and writable again, for guard pages. NULL for a
+   * backend that cannot (a plain buffer). */
+  strata_status (*protect)(strata_backend *self, void *addr, size_t size, bool accessible);
 } strata_backend_ops;
 
 /* The common head of every backend. Concrete backends embed it first. */
@@ -66,6 +70,7 @@ typedef enum strata_backend_op {
   STRATA_BACKEND_COMMIT,
   STRATA_BACKEND_DECOMMIT,
   STRATA_BACKEND_RELEASE,
+  STRATA_BACKEND_PROTECT,
   STRATA_BACKEND_OP_COUNT,
 } strata_backend_op;
 
@@ -78,6 +83,14 @@ strata_status strata_backend_reserve(strata_backend *b, size_t size, size_t alig
 strata_status strata_backend_commit(strata_backend *b, void *addr, size_t size) STRATA_MUST_USE;
 strata_status strata_backend_decommit(strata_backend *b, void *addr, size_t size) STRATA_MUST_USE;
 strata_status strata_backend_release(strata_backend *b, void *addr, size_t size) STRATA_MUST_USE;
+/* Guard pages are strata pages (STRATA_PAGE_SIZE), smaller than a huge
+ * page, so protect's grid is STRATA_PAGE_SIZE, not the backend's page; on
+ * a kernel whose own page is larger than that the OS refuses and the call
+ * says so (STRATA_ERR_INVALID_ARGUMENT). STRATA_ERR_UNSUPPORTED from a
+ * backend without protect; STRATA_ERR_OUT_OF_MEMORY when the OS cannot
+ * split its mapping. */
+strata_status strata_backend_protect(strata_backend *b, void *addr, size_t size,
+                                     bool accessible) STRATA_MUST_USE;
 
 /* size rounded up to the backend's page_size, or 0 if that overflows. */
 size_t strata_backend_round_up(const strata_backend *b, size_t size);

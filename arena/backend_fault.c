@@ -48,11 +48,19 @@ static strata_status fault_release(strata_backend *self, void *addr, size_t size
   return strata_backend_release(f->inner, addr, size);
 }
 
+/* Passed through and counted, never refused: it acquires no memory. */
+static strata_status fault_protect(strata_backend *self, void *addr, size_t size, bool accessible) {
+  strata_fault_backend *f = (strata_fault_backend *)self;
+  f->calls[STRATA_BACKEND_PROTECT]++;
+  return strata_backend_protect(f->inner, addr, size, accessible);
+}
+
 static const strata_backend_ops fault_ops = {
     .reserve = fault_reserve,
     .commit = fault_commit,
     .decommit = fault_decommit,
     .release = fault_release,
+    .protect = fault_protect,
 };
 
 void strata_fault_backend_init(strata_fault_backend *f, strata_backend *inner) {

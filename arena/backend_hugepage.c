@@ -22,6 +22,7 @@ static const strata_backend_ops hugepage_ops = {
     .commit = huge_commit,
     .decommit = strata_os_decommit,
     .release = strata_os_release,
+    .protect = strata_os_protect,
 };
 
 void strata_hugepage_backend_init(strata_hugepage_backend *b) {

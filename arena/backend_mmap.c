@@ -88,6 +88,12 @@ strata_status strata_os_decommit(strata_backend *self, void *addr, size_t size) 
   return STRATA_OK;
 }
 
+strata_status strata_os_protect(strata_backend *self, void *addr, size_t size, bool accessible) {
+  (void)self;
+  if (mprotect(addr, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) == 0) return STRATA_OK;
+  return errno == ENOMEM ? STRATA_ERR_OUT_OF_MEMORY : STRATA_ERR_INVALID_ARGUMENT;
+}
+
 strata_status strata_os_release(strata_backend *self, void *addr, size_t size) {
   (void)self;
   if (munmap(addr, size) != 0) return STRATA_ERR_NOT_OWNED;
@@ -99,6 +105,7 @@ static const strata_backend_ops eager_ops = {
     .commit = strata_os_commit,
     .decommit = strata_os_decommit,
     .release = strata_os_release,
+    .protect = strata_os_protect,
 };
 
 static const strata_backend_ops lazy_ops = {
@@ -106,6 +113,7 @@ static const strata_backend_ops lazy_ops = {
     .commit = commit_on_touch,
     .decommit = strata_os_decommit,
     .release = strata_os_release,
+    .protect = strata_os_protect,
 };
 
 /* Whether the kernel charges every writable private mapping in full

@@ -11,5 +11,7 @@ strata_status strata_os_reserve(strata_backend *self, size_t size, size_t alignm
 strata_status strata_os_commit(strata_backend *self, void *addr, size_t size) STRATA_MUST_USE;
 strata_status strata_os_decommit(strata_backend *self, void *addr, size_t size) STRATA_MUST_USE;
 strata_status strata_os_release(strata_backend *self, void *addr, size_t size) STRATA_MUST_USE;
+strata_status strata_os_protect(strata_backend *self, void *addr, size_t size,
+                                bool accessible) STRATA_MUST_USE;
 
 #endif /* STRATA_ARENA_BACKEND_OS_H_ */

@@ -118,6 +118,8 @@ static const strata_backend_ops static_ops = {
     /* Nothing to give back: decommit is the same range check as commit. */
     .decommit = static_commit,
     .release = static_release,
+    /* A buffer has no MMU behind it as far as strata knows: no guards. */
+    .protect = NULL,
 };
 
 strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,

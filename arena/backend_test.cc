@@ -11,6 +11,7 @@
 
 #include "arena/backend.h"
 #include "arena/backends.h"
+#include "base/constants.h"
 
 namespace {
 
@@ -120,6 +121,37 @@ TEST_P(BackendConformance, NewReservationsReadAsZeroWhenItSaysSo) {
     std::memset(bytes, 0xCD, size);
     ASSERT_EQ(strata_backend_release(b(), p, size), STRATA_OK);
   }
+}
+
+// Guard pages: a protected strata page faults on touch, and is usable
+// again once made accessible; a backend that cannot protect says so.
+TEST_P(BackendConformance, ProtectMakesAPageFaultAndUnprotectMendsIt) {
+  const size_t size = page_ < STRATA_PAGE_SIZE ? 4 * STRATA_PAGE_SIZE : 4 * page_;
+  void *p = nullptr;
+  ASSERT_EQ(strata_backend_reserve(b(), size, STRATA_PAGE_SIZE > page_ ? STRATA_PAGE_SIZE : page_, &p),
+            STRATA_OK);
+  ASSERT_EQ(strata_backend_commit(b(), p, size), STRATA_OK);
+  auto *bytes = static_cast<unsigned char *>(p);
+  std::memset(bytes, 1, size);
+  unsigned char *guard = bytes + STRATA_PAGE_SIZE;
+  EXPECT_EQ(strata_backend_protect(b(), guard + 1, STRATA_PAGE_SIZE, false),
+            STRATA_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(strata_backend_protect(b(), guard, STRATA_PAGE_SIZE / 2, false),
+            STRATA_ERR_INVALID_ARGUMENT);
+  strata_status status = strata_backend_protect(b(), guard, STRATA_PAGE_SIZE, false);
+  if (std::strcmp(b()->name, "static") == 0) {
+    EXPECT_EQ(status, STRATA_ERR_UNSUPPORTED);
+  } else {
+    ASSERT_EQ(status, STRATA_OK);
+    EXPECT_DEATH(guard[100] = 2, "");
+    EXPECT_EQ(bytes[STRATA_PAGE_SIZE - 1], 1);  // the neighbours are untouched
+    EXPECT_EQ(bytes[2 * STRATA_PAGE_SIZE], 1);
+    ASSERT_EQ(strata_backend_protect(b(), guard, STRATA_PAGE_SIZE, true), STRATA_OK);
+    guard[100] = 2;
+    EXPECT_EQ(guard[100], 2);
+    EXPECT_EQ(guard[0], 1);  // protection keeps the contents
+  }
+  EXPECT_EQ(strata_backend_release(b(), p, size), STRATA_OK);
 }
 
 TEST_P(BackendConformance, HonoursAlignment) {

@@ -18,6 +18,8 @@ const char *strata_status_str(strata_status status) {
       return "double free";
     case STRATA_ERR_CORRUPT:
       return "heap corrupt";
+    case STRATA_ERR_UNSUPPORTED:
+      return "not supported";
   }
   return "unknown status";
 }

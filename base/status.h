@@ -30,9 +30,12 @@ typedef enum strata_status {
   /* An internal invariant does not hold: the heap is corrupt. Returned only
    * by the heap-check functions. */
   STRATA_ERR_CORRUPT,
+  /* The object cannot do this at all, whatever the arguments: a backend
+   * over a plain buffer cannot make memory inaccessible. */
+  STRATA_ERR_UNSUPPORTED,
 } strata_status;
 
-#define STRATA_STATUS_LAST STRATA_ERR_CORRUPT
+#define STRATA_STATUS_LAST STRATA_ERR_UNSUPPORTED
 
 /* On every function that returns a strata_status: a status dropped by
  * accident is a compile error (-Werror). A caller that has a reason to

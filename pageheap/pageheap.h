@@ -155,6 +155,16 @@ strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span 
  * in-use run of this heap. Lock-free. */
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p);
 
+/* The page map's entry for the page holding p, as it is: NULL for a page
+ * the heap never managed, and otherwise a span that may be free, recycled
+ * or in use. Lock-free and inline, for a frontend's free fast path, which
+ * validates the entry itself (strata_span_object_index against the span's
+ * small_objects) and falls back to strata_pageheap_span_of for anything it
+ * does not take. */
+static inline strata_span *strata_pageheap_page_entry(const strata_pageheap *ph, const void *p) {
+  return strata_pagemap_get(&ph->pagemap, strata_page_of(p));
+}
+
 /* Decommits every free run now. Returns the bytes released. */
 size_t strata_pageheap_release(strata_pageheap *ph);
 

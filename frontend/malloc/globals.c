@@ -95,6 +95,7 @@ void strata_malloc_ensure_init(void) {
     strata_pageheap_config heap_config = strata_pageheap_default_config();
     heap_config.release_delay_ns = g->config.release_delay_ns;
     heap_config.free_committed_limit = g->config.release_limit_bytes;
+    g->backend = backend;
     /* Only a bad arena size fails here, and the default is a good one. */
     if (strata_pageheap_init(&g->heap, backend, &heap_config) != STRATA_OK) {
       strata_report_fatal("cannot set up the page heap");

@@ -23,21 +23,22 @@
 
 /* Hardened builds end every large object with an inaccessible guard page,
  * so that running off its end faults at once instead of corrupting the
- * neighbour. */
+ * neighbour. The backend makes it so (strata_backend_protect): the page
+ * heap's memory is the backend's, and only it knows how. */
 #ifdef STRATA_HARDENED
-#include <sys/mman.h>
 #define GUARD_PAGES 1
 #else
 #define GUARD_PAGES 0
 #endif
 
-static void set_guard(strata_span *span, bool on) {
+static strata_status set_guard(strata_span *span, bool on) {
 #ifdef STRATA_HARDENED
   void *guard = (void *)(strata_span_end(span) - STRATA_PAGE_SIZE);
-  mprotect(guard, STRATA_PAGE_SIZE, on ? PROT_NONE : PROT_READ | PROT_WRITE);
+  return strata_backend_protect(strata_malloc_state.backend, guard, STRATA_PAGE_SIZE, !on);
 #else
   (void)span;
   (void)on;
+  return STRATA_OK;
 #endif
 }
 
@@ -54,7 +55,13 @@ static void *malloc_large(size_t size, size_t alignment) {
     errno = ENOMEM;
     return NULL;
   }
-  set_guard(span, true);
+  if (set_guard(span, true) != STRATA_OK) {
+    /* No guard, no hardened object: the OS could not split its mapping
+     * (too many of them), which is running out of memory by another name. */
+    strata_status_ignore(strata_pageheap_free(&strata_malloc_state.heap, span)); /* just made */
+    errno = ENOMEM;
+    return NULL;
+  }
   return (void *)span->base;
 }
 
@@ -87,7 +94,11 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
   } else if (span->state != STRATA_SPAN_LARGE || (uintptr_t)p != span->base) {
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
   } else {
-    set_guard(span, false); /* the page heap hands pages out read-write */
+    /* The page heap hands pages out read-write: a guard that cannot be
+     * lifted must not go back to it. Its pages stay out of use. */
+    if (set_guard(span, false) != STRATA_OK) {
+      strata_report_fatal("free(): cannot lift a large object's guard page");
+    }
     strata_background_release_poke();
     strata_status status = (span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes
                                ? strata_pageheap_free_and_release(&g->heap, span)
@@ -120,7 +131,7 @@ static inline bool free_small(void *p, strata_span *span) {
 }
 
 static inline strata_span *page_map_entry(const void *p) {
-  return strata_pagemap_get(&strata_malloc_state.heap.pagemap, strata_page_of(p));
+  return strata_pageheap_page_entry(&strata_malloc_state.heap, p);
 }
 
 /* free(NULL) needs no test of its own here: page 0 is never in a heap, so

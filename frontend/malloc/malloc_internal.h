@@ -87,6 +87,7 @@ typedef struct strata_malloc_global {
   strata_mmap_backend mmap_backend;
   strata_hugepage_backend hugepage_backend;
   strata_fault_backend fault_backend;   /* wraps the other with STRATA_FAULT_NTH */
+  strata_backend *backend;              /* the one of the three the heap runs on */
   strata_pageheap heap;
   strata_central central;
   pthread_key_t thread_exit_key;
@@ -150,7 +151,7 @@ static inline void strata_link_store(void *slot, void *next) {
 static inline void *strata_link_load(void *slot, unsigned size_class) {
   void *next = (void *)(*(uintptr_t *)slot ^ strata_link_key ^ ((uintptr_t)slot >> 12));
   if (next != NULL) {
-    strata_span *span = strata_pagemap_get(&strata_malloc_state.heap.pagemap, strata_page_of(next));
+    strata_span *span = strata_pageheap_page_entry(&strata_malloc_state.heap, next);
     if (STRATA_UNLIKELY(span == NULL || span->small_class != size_class)) {
       strata_report_corrupt_list(slot);
     }
