@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "frontend/malloc/strata_malloc.h"
 #include "frontend/pool/pool_internal.h"
 
 #define DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
@@ -39,7 +38,13 @@ static strata_pool *create_on(strata_pageheap *heap, size_t chunk_pages) {
 strata_pool *strata_pool_create(const strata_pool_options *options) {
   strata_pageheap *heap = options != NULL ? options->heap : NULL;
   size_t chunk_size = options != NULL ? options->chunk_size : 0;
-  if (heap == NULL) heap = strata_malloc_page_heap();
+  if (heap == NULL) {
+    if (strata_pool_default_heap == NULL) { /* :pool_core alone */
+      errno = EINVAL;
+      return NULL;
+    }
+    heap = strata_pool_default_heap();
+  }
   if (chunk_size == 0) chunk_size = DEFAULT_CHUNK_SIZE;
   if (chunk_size > SIZE_MAX / 2) {
     errno = ENOMEM;

@@ -47,16 +47,23 @@ typedef struct strata_pool strata_pool;
 struct strata_pageheap;
 
 typedef struct strata_pool_options {
-  /* Where pages come from; NULL: the malloc frontend's page heap (shared
-   * with strata_malloc). A page heap on a static buffer or huge pages puts
-   * the pool there. */
+  /* Where pages come from; NULL: strata_pool_default_heap() below. A page
+   * heap on a static buffer or huge pages puts the pool there. */
   struct strata_pageheap *heap;
   /* Bytes per chunk, rounded up to whole pages; 0: 64 KiB. */
   size_t chunk_size;
 } strata_pool_options;
 
-/* options NULL: the defaults. NULL (errno ENOMEM) when no memory. */
+/* options NULL: the defaults. NULL (errno ENOMEM) when no memory; NULL
+ * (errno EINVAL) when no heap is given and there is no default one. */
 strata_pool *strata_pool_create(const strata_pool_options *options);
+
+/* The page heap of pools whose options name none. //frontend/pool:pool
+ * defines it as the malloc frontend's page heap (shared with
+ * strata_malloc); //frontend/pool:pool_core, which depends on nothing
+ * above the page heap, leaves it undefined (a weak reference), and a pool
+ * must then be given its heap. */
+struct strata_pageheap *strata_pool_default_heap(void) __attribute__((weak));
 
 /* A pool that draws from the same page heap with the same chunk size, reset
  * and destroyed with `parent` (children first). */

@@ -1,0 +1,9 @@
+/* The page heap a pool gets when its options name none: the malloc
+ * frontend's, so that a process using both has one heap. This file alone
+ * ties the pool to the malloc frontend: :pool is :pool_core plus this, and
+ * a program that gives every pool its own page heap (one on a static
+ * buffer, say) links :pool_core and carries no malloc at all. */
+#include "frontend/malloc/strata_malloc.h"
+#include "frontend/pool/strata_pool.h"
+
+struct strata_pageheap *strata_pool_default_heap(void) { return strata_malloc_page_heap(); }

@@ -1,0 +1,43 @@
+// The pool core alone (no malloc frontend linked): a pool needs the page
+// heap it is given, and says so when given none.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "arena/backends.h"
+#include "frontend/pool/strata_pool.h"
+#include "pageheap/pageheap.h"
+
+namespace {
+
+TEST(PoolCore, WithoutAHeapThereIsNoDefault) {
+  EXPECT_EQ(&strata_pool_default_heap, nullptr) << "the malloc frontend is linked in";
+  errno = 0;
+  EXPECT_EQ(strata_pool_create(nullptr), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+  strata_pool_options options = {nullptr, 0};
+  errno = 0;
+  EXPECT_EQ(strata_pool_create(&options), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(PoolCore, OnTheHeapItIsGiven) {
+  strata_mmap_backend backend;
+  strata_mmap_backend_init(&backend);
+  auto heap = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(heap.get(), &backend.base, nullptr), STRATA_OK);
+  strata_pool_options options = {heap.get(), 0};
+  strata_pool *pool = strata_pool_create(&options);
+  ASSERT_NE(pool, nullptr);
+  auto *p = static_cast<char *>(strata_pool_alloc(pool, 100));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 1, 100);
+  EXPECT_NE(strata_pageheap_span_of(heap.get(), p), nullptr);  // its pages are this heap's
+  strata_pool_destroy(pool);
+  EXPECT_EQ(strata_pageheap_check(heap.get(), nullptr), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_destroy(heap.get()), STRATA_OK);
+}
+
+}  // namespace
