@@ -13,6 +13,7 @@
 
 #include "arena/backends.h"
 #include "base/check_testing.h"
+#include "tools/testing/fault_heap.h"
 
 namespace {
 
@@ -23,17 +24,14 @@ strata_span_class Class(size_t bytes) {
 class Central : public ::testing::Test {
  protected:
   void SetUp() override {
-    strata_mmap_backend_init(&mmap_);
-    strata_fault_backend_init(&fault_, &mmap_.base);
-    heap_ = std::make_unique<strata_pageheap>();
-    ASSERT_EQ(strata_pageheap_init(heap_.get(), &fault_.base, nullptr), STRATA_OK);
+    heap_.Init();
     central_ = std::make_unique<strata_central>();
     strata_central_init(central_.get(), heap_.get());
   }
   void TearDown() override {
     EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
     strata_central_destroy(central_.get());
-    EXPECT_EQ(strata_pageheap_destroy(heap_.get()), STRATA_OK);
+    heap_.Destroy();
   }
   strata_central_class_stats Stats(strata_span_class sc) {
     strata_central_class_stats s;
@@ -60,9 +58,7 @@ class Central : public ::testing::Test {
       ASSERT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
     }
   }
-  strata_mmap_backend mmap_;
-  strata_fault_backend fault_;
-  std::unique_ptr<strata_pageheap> heap_;
+  strata_testing::FaultHeap heap_;
   std::unique_ptr<strata_central> central_;
 };
 
@@ -209,11 +205,11 @@ TEST_F(Central, DrainFindsADoubleFreeHiddenInTheTransferCache) {
 
 TEST_F(Central, PageHeapRefusalGivesZeroObjectsThenRecovers) {
   strata_span_class sc = Class(256);
-  strata_fault_backend_set_budget(&fault_, 0);
+  strata_fault_backend_set_budget(heap_.fault(), 0);
   void *batch[8];
   EXPECT_EQ(strata_central_remove(central_.get(), sc, batch, 8), 0u);
   EXPECT_EQ(Stats(sc).spans, 0u);
-  strata_fault_backend_set_budget(&fault_, SIZE_MAX);
+  strata_fault_backend_set_budget(heap_.fault(), SIZE_MAX);
   EXPECT_EQ(strata_central_remove(central_.get(), sc, batch, 8), 8u);
   ASSERT_EQ(strata_central_insert(central_.get(), sc, batch, 8, nullptr), STRATA_OK);
 }

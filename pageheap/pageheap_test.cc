@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <memory>
 #include <random>
@@ -16,6 +15,7 @@
 
 #include "arena/backends.h"
 #include "base/check_testing.h"
+#include "tools/testing/resident.h"
 
 namespace {
 
@@ -286,18 +286,6 @@ TEST_F(PageHeap, SpanOfAnswersNullForAnythingNotInUse) {
   EXPECT_EQ(strata_pageheap_span_of(ph_.get(), reinterpret_cast<void *>(inside)), nullptr);
 }
 
-// Resident bytes of [p, p + bytes), by mincore.
-size_t ResidentBytes(const void *p, size_t bytes) {
-  const size_t os_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t start = reinterpret_cast<uintptr_t>(p) & ~(os_page - 1);
-  size_t pages = (reinterpret_cast<uintptr_t>(p) + bytes - start + os_page - 1) / os_page;
-  std::vector<unsigned char> vec(pages);
-  if (mincore(reinterpret_cast<void *>(start), pages * os_page, vec.data()) != 0) return SIZE_MAX;
-  size_t resident = 0;
-  for (unsigned char v : vec) resident += v & 1;
-  return resident * os_page;
-}
-
 // The page map's nodes cost resident memory only where the heap is: its
 // middle nodes and leaves are never cleared by hand (the backend's memory
 // reads as zero), so a leaf covering 32 MiB of address space is resident
@@ -322,12 +310,12 @@ TEST_F(PageHeap, PageMapIsResidentOnlyWhereTheHeapIs) {
     if (mid == nullptr) continue;
     mids++;
     node_bytes += sizeof *mid;
-    resident += ResidentBytes(mid, sizeof *mid);
+    resident += strata_testing::ResidentBytes(mid, sizeof *mid);
     for (const strata_pagemap_leaf *leaf : mid->leaves) {
       if (leaf == nullptr) continue;
       leaves++;
       node_bytes += sizeof *leaf;
-      resident += ResidentBytes(leaf, sizeof *leaf);
+      resident += strata_testing::ResidentBytes(leaf, sizeof *leaf);
     }
   }
   ASSERT_GE(mids, 1u);

@@ -11,20 +11,11 @@
 #include <vector>
 
 #include "frontend/malloc/strata_malloc.h"
+#include "tools/testing/resident.h"
 
 namespace {
 
-// How many of the OS pages of [p, p + bytes) are resident.
-size_t ResidentPages(const void *p, size_t bytes) {
-  const size_t os_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t start = reinterpret_cast<uintptr_t>(p) & ~(os_page - 1);
-  size_t pages = (reinterpret_cast<uintptr_t>(p) + bytes - start + os_page - 1) / os_page;
-  std::vector<unsigned char> vec(pages);
-  if (mincore(reinterpret_cast<void *>(start), pages * os_page, vec.data()) != 0) return SIZE_MAX;
-  size_t resident = 0;
-  for (unsigned char v : vec) resident += v & 1;
-  return resident;
-}
+using strata_testing::ResidentPages;
 
 TEST(LazyObjects, RefillFromAFreshSpanTouchesOnlyTheObjectHandedOut) {
   // 8 KiB objects: a batch is 8 of them, 16 OS pages, all from one fresh

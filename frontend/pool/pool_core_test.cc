@@ -4,11 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
-#include "arena/backends.h"
 #include "frontend/pool/strata_pool.h"
 #include "pageheap/pageheap.h"
+#include "tools/testing/fault_heap.h"
 
 namespace {
 
@@ -24,10 +23,8 @@ TEST(PoolCore, WithoutAHeapThereIsNoDefault) {
 }
 
 TEST(PoolCore, OnTheHeapItIsGiven) {
-  strata_mmap_backend backend;
-  strata_mmap_backend_init(&backend);
-  auto heap = std::make_unique<strata_pageheap>();
-  ASSERT_EQ(strata_pageheap_init(heap.get(), &backend.base, nullptr), STRATA_OK);
+  strata_testing::FaultHeap heap;
+  heap.Init();
   strata_pool_options options = {heap.get(), 0};
   strata_pool *pool = strata_pool_create(&options);
   ASSERT_NE(pool, nullptr);
@@ -36,8 +33,8 @@ TEST(PoolCore, OnTheHeapItIsGiven) {
   std::memset(p, 1, 100);
   EXPECT_NE(strata_pageheap_span_of(heap.get(), p), nullptr);  // its pages are this heap's
   strata_pool_destroy(pool);
-  EXPECT_EQ(strata_pageheap_check(heap.get(), nullptr), STRATA_OK);
-  EXPECT_EQ(strata_pageheap_destroy(heap.get()), STRATA_OK);
+  EXPECT_EQ(heap.Stats().in_use_bytes, 0u);
+  heap.Destroy();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "arena/backends.h"
 #include "frontend/malloc/strata_malloc.h"
 #include "pageheap/pageheap.h"
+#include "tools/testing/fault_heap.h"
 
 namespace {
 
@@ -26,10 +27,7 @@ size_t NaturalAlignment(size_t n) {
 class Pool : public ::testing::Test {
  protected:
   void SetUp() override {
-    strata_mmap_backend_init(&mmap_);
-    strata_fault_backend_init(&fault_, &mmap_.base);
-    heap_ = std::make_unique<strata_pageheap>();
-    ASSERT_EQ(strata_pageheap_init(heap_.get(), &fault_.base, nullptr), STRATA_OK);
+    heap_.Init();
     strata_pool_options options = {heap_.get(), 0};
     pool_ = strata_pool_create(&options);
     ASSERT_NE(pool_, nullptr);
@@ -37,22 +35,15 @@ class Pool : public ::testing::Test {
   void TearDown() override {
     strata_pool_destroy(pool_);
     EXPECT_EQ(InUse(), 0u) << "destroy gave every page back";
-    EXPECT_EQ(strata_pageheap_check(heap_.get(), NULL), STRATA_OK);
-    EXPECT_EQ(strata_pageheap_destroy(heap_.get()), STRATA_OK);
+    heap_.Destroy();
   }
-  size_t InUse() {
-    strata_pageheap_stats stats;
-    strata_pageheap_get_stats(heap_.get(), &stats);
-    return stats.in_use_bytes;
-  }
+  size_t InUse() { return heap_.Stats().in_use_bytes; }
   strata_pool_stats Stats(strata_pool *pool = nullptr) {
     strata_pool_stats stats;
     strata_pool_get_stats(pool ? pool : pool_, &stats);
     return stats;
   }
-  strata_mmap_backend mmap_;
-  strata_fault_backend fault_;
-  std::unique_ptr<strata_pageheap> heap_;
+  strata_testing::FaultHeap heap_;
   strata_pool *pool_ = nullptr;
 };
 
@@ -206,7 +197,7 @@ TEST_F(Pool, LargeObjectsCanBeFreedEarly) {
 
 TEST_F(Pool, RefusedMemoryIsAnErrorAndThePoolGoesOn) {
   for (uint64_t k = 1; k <= 3; ++k) {
-    strata_fault_backend_set_budget(&fault_, 0);
+    strata_fault_backend_set_budget(heap_.fault(), 0);
     errno = 0;
     void *p = nullptr;
     int tries = 0;
@@ -216,7 +207,7 @@ TEST_F(Pool, RefusedMemoryIsAnErrorAndThePoolGoesOn) {
     EXPECT_EQ(p, nullptr);
     EXPECT_EQ(errno, ENOMEM);
     EXPECT_EQ(strata_pool_alloc(pool_, 500000), nullptr);  // large: refused too
-    strata_fault_backend_set_budget(&fault_, SIZE_MAX);
+    strata_fault_backend_set_budget(heap_.fault(), SIZE_MAX);
     EXPECT_NE(strata_pool_alloc(pool_, 1000), nullptr);
     EXPECT_NE(strata_pool_alloc(pool_, 500000), nullptr);
     strata_pool_reset(pool_);
