@@ -23,6 +23,17 @@ static void remove_hole(strata_static_backend *b, size_t i) {
  * Fails only when the range cannot be recorded: then nothing changes. */
 static strata_status add_hole(strata_static_backend *b, uintptr_t start, uintptr_t end) {
   if (start == end) return STRATA_OK;
+  if (end == b->top) {
+    /* It joins the never-used top: that needs no hole, so it works even
+     * with the table full (releasing the highest reservations always
+     * succeeds). A hole it now touches folds in as well. */
+    b->top = start;
+    if (b->hole_count > 0 && b->holes[b->hole_count - 1].end == b->top) {
+      b->top = b->holes[b->hole_count - 1].start;
+      b->hole_count--;
+    }
+    return STRATA_OK;
+  }
   size_t i = 0;
   while (i < b->hole_count && b->holes[i].end < start) i++;
   bool joins_prev = i < b->hole_count && b->holes[i].end == start;

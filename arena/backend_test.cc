@@ -322,6 +322,30 @@ TEST(StaticBackendInit, RejectsBadBuffers) {
   EXPECT_EQ(sb.base.page_size, 4096u);
 }
 
+// With the hole table full, releasing the highest reservation still works:
+// it joins the never-used top and needs no hole (found by
+// backend_static_fuzz; it used to answer STRATA_ERR_LIMIT). A reservation
+// in the middle still cannot be released then, and says so.
+TEST(StaticBackendHoles, TheTopmostReleaseNeedsNoHole) {
+  const size_t page = 4096, n = 2 * STRATA_STATIC_BACKEND_MAX_HOLES + 2;
+  std::vector<unsigned char> buffer((n + 1) * page);
+  strata_static_backend sb;
+  ASSERT_EQ(strata_static_backend_init(&sb, buffer.data(), buffer.size(), page), STRATA_OK);
+  std::vector<void *> r(n);
+  for (void *&p : r) ASSERT_EQ(strata_backend_reserve(&sb.base, page, page, &p), STRATA_OK);
+  // Every other one from the bottom: one hole each, until the table is full.
+  for (size_t i = 0; i < 2 * STRATA_STATIC_BACKEND_MAX_HOLES; i += 2) {
+    ASSERT_EQ(strata_backend_release(&sb.base, r[i], page), STRATA_OK) << i;
+  }
+  ASSERT_EQ(sb.hole_count, STRATA_STATIC_BACKEND_MAX_HOLES);
+  size_t before = strata_static_backend_free_bytes(&sb);
+  EXPECT_EQ(strata_backend_release(&sb.base, r[n - 2], page), STRATA_ERR_LIMIT);  // mid: a hole
+  EXPECT_EQ(strata_static_backend_free_bytes(&sb), before);                        // unchanged
+  EXPECT_EQ(strata_backend_release(&sb.base, r[n - 1], page), STRATA_OK);          // top
+  EXPECT_EQ(strata_static_backend_free_bytes(&sb), before + page);
+  EXPECT_EQ(strata_backend_release(&sb.base, r[n - 2], page), STRATA_OK);  // now the top
+}
+
 // ---- mmap commit strategies ---------------------------------------------
 
 // The protection the kernel shows for the mapping that holds p, from
