@@ -64,7 +64,7 @@ void strata_stats_print_to(int fd) {
     commit = g->mmap_backend.commit_mode == STRATA_COMMIT_EAGER ? ", eager commit (mprotect)"
                                                                 : ", lazy commit (first touch)";
   }
-  print_line(fd, "strata: backend %s%s\n", g->heap.backend->name, commit);
+  print_line(fd, "strata: backend %s%s\n", g->backend->name, commit);
   print_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
              s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
   print_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
