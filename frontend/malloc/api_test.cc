@@ -198,6 +198,21 @@ TEST(MallocApi, SizedFreesFree) {
   EXPECT_EQ(strata_malloc_check(), 0);
 }
 
+// Every size a program may rightly pass: each size of every class (and of
+// large objects), after malloc and after a realloc that stays in place.
+TEST(MallocApi, SizedFreeAcceptsEveryRightSize) {
+  for (size_t size = 0; size <= 70000; size += size < 2048 ? 1 : 97) {
+    strata_free_sized(strata_malloc(size), size);
+    void *p = strata_malloc(size + size / 3 + 1);
+    void *q = strata_realloc(p, size);  // in place or not, q is of `size` now
+    if (size == 0) continue;  // realloc(p, 0) frees
+    strata_free_sized(q, size);
+  }
+  void *a = strata_aligned_alloc(4096, 10);  // a class far larger than 10
+  strata_free_aligned_sized(a, 4096, 10);
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
 TEST(MallocApi, LargeObjectsComeAndGo) {
   strata_malloc_stats before, during, after;
   strata_malloc_get_stats(&before);

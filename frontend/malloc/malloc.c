@@ -136,21 +136,74 @@ static inline strata_span *page_map_entry(const void *p) {
 
 /* free(NULL) needs no test of its own here: page 0 is never in a heap, so
  * its page-map entry is NULL and it leaves by free_slow, which returns. */
-void strata_free(void *p) {
-  strata_span *entry = page_map_entry(p);
-  if (STRATA_LIKELY(free_small(p, entry))) return;
+/* free's own way out: the function name bound here, so that the fast path
+ * passes only what it has in registers already. */
+__attribute__((noinline, cold)) static void free_slow_from_free(void *p, strata_span *entry) {
   free_slow("free", p, entry);
 }
 
-void strata_free_sized(void *p, size_t size) {
-  (void)size;
-  strata_free(p);
+void strata_free(void *p) {
+  strata_span *entry = page_map_entry(p);
+  if (STRATA_LIKELY(free_small(p, entry))) return;
+  free_slow_from_free(p, entry);
 }
+
+/* Whether `size` can be what the program last asked for an object of
+ * `usable` bytes in class `size_class` (0: a large object): not more than
+ * the object holds, and either a size of that class (large: within its
+ * last page), or at least half of it, which realloc keeps in place. An
+ * aligned object may be far larger than its size: `aligned` says so, and
+ * then only the upper bound holds. */
+static bool size_fits(size_t size, size_t usable, unsigned size_class, bool aligned) {
+  if (size > usable) return false;
+  if (aligned || size >= usable / 2) return true;
+  if (size_class != 0) return strata_size_to_class(size) == size_class;
+  return usable - size < STRATA_PAGE_SIZE;
+}
+
+__attribute__((noinline, cold)) static void wrong_size(const char *function, void *p) {
+  strata_report_misuse(function, STRATA_MISUSE_WRONG_SIZE, p);
+}
+
+/* free with the size the program asked for (C23 free_sized, C++ sized
+ * delete). The size is a promise, not trusted blindly: one that does not
+ * fit the object is reported (it would mean the program has the object's
+ * size, or the object, wrong) and the object is left alone. */
+/* Everything but a small object: out of line, so that the fast path needs
+ * no stack frame. */
+__attribute__((noinline, cold)) static void free_checked_slow(const char *function, void *p,
+                                                              size_t size, bool aligned,
+                                                              strata_span *entry) {
+  if (p != NULL && entry != NULL) {
+    strata_span *span = strata_malloc_span_of(p);
+    if (span != NULL && span->state == STRATA_SPAN_LARGE && (uintptr_t)p == span->base &&
+        !size_fits(size, span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE, 0, aligned)) {
+      wrong_size(function, p);
+      return;
+    }
+  }
+  free_slow(function, p, entry);
+}
+
+static inline __attribute__((always_inline)) void free_checked(const char *function, void *p,
+                                                               size_t size, bool aligned) {
+  strata_span *entry = page_map_entry(p);
+  if (STRATA_LIKELY(entry != NULL && strata_span_object_index(entry, p) < entry->small_objects)) {
+    if (STRATA_UNLIKELY(!size_fits(size, entry->object_size, entry->small_class, aligned))) {
+      wrong_size(function, p);
+      return;
+    }
+    free_small(p, entry);
+    return;
+  }
+  free_checked_slow(function, p, size, aligned, entry);
+}
+
+void strata_free_sized(void *p, size_t size) { free_checked("free_sized", p, size, false); }
 
 void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
   (void)alignment;
-  (void)size;
-  strata_free(p);
+  free_checked("free_aligned_sized", p, size, true);
 }
 
 /* The usable size of a live object, or 0 after reporting misuse. */

@@ -121,7 +121,11 @@ void strata_background_release_after_fork_child(void) STRATA_HIDDEN;
 void strata_stats_print_to(int fd) STRATA_HIDDEN;
 
 /* Error reports (report.c). `function` is "free", "realloc", ... */
-typedef enum strata_misuse { STRATA_MISUSE_INVALID, STRATA_MISUSE_DOUBLE_FREE } strata_misuse;
+typedef enum strata_misuse {
+  STRATA_MISUSE_INVALID,
+  STRATA_MISUSE_DOUBLE_FREE,
+  STRATA_MISUSE_WRONG_SIZE, /* free_sized / sized delete with a size the object never had */
+} strata_misuse;
 void strata_report_misuse(const char *function, strata_misuse what, const void *p) STRATA_HIDDEN;
 /* Maps a central/span status to a report. */
 void strata_report_status(const char *function, strata_status status, const void *p) STRATA_HIDDEN;

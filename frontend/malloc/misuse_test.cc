@@ -19,6 +19,24 @@ TEST(MallocMisuseDeathTest, FreeOfAPointerStrataNeverGaveOut) {
                "strata: free\\(\\): invalid pointer 0xdeadbeef000");
 }
 
+// A sized free whose size the object never had (more than it holds, or of
+// a smaller class) is reported, not trusted.
+TEST(MallocMisuseDeathTest, SizedFreeWithAWrongSize) {
+  void *small = strata_malloc(64);
+  EXPECT_DEATH(strata_free_sized(small, 1000), "strata: free_sized\\(\\): wrong size for 0x[0-9a-f]+");
+  void *mid = strata_malloc(1000);
+  EXPECT_DEATH(strata_free_sized(mid, 24), "strata: free_sized\\(\\): wrong size for 0x");
+  void *large = strata_malloc(200000);
+  EXPECT_DEATH(strata_free_sized(large, 300000), "strata: free_sized\\(\\): wrong size for 0x");
+  EXPECT_DEATH(strata_free_sized(large, 40000), "strata: free_sized\\(\\): wrong size for 0x");
+  EXPECT_DEATH(strata_free_aligned_sized(small, 64, 65), "strata: free_aligned_sized\\(\\): wrong size");
+  int on_stack = 0;
+  EXPECT_DEATH(strata_free_sized(&on_stack, 4), "strata: free_sized\\(\\): invalid pointer 0x");
+  strata_free_sized(small, 64);
+  strata_free_sized(mid, 1000);
+  strata_free_sized(large, 200000);
+}
+
 TEST(MallocMisuseDeathTest, FreeOfAnInteriorPointer) {
   auto *small = static_cast<char *>(strata_malloc(64));
   EXPECT_DEATH(strata_free(small + 8), "strata: free\\(\\): invalid pointer 0x");

@@ -31,7 +31,9 @@ void strata_report_misuse(const char *function, strata_misuse what, const void *
   char buf[160];
   size_t n = append(buf, 0, "strata: ");
   n = append(buf, n, function);
-  n = append(buf, n, what == STRATA_MISUSE_DOUBLE_FREE ? "(): double free " : "(): invalid pointer ");
+  n = append(buf, n, what == STRATA_MISUSE_DOUBLE_FREE ? "(): double free "
+                     : what == STRATA_MISUSE_WRONG_SIZE ? "(): wrong size for "
+                                                         : "(): invalid pointer ");
   n = append_hex(buf, n, (uintptr_t)p);
   if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
   buf[n++] = '\n';
