@@ -39,11 +39,12 @@ strata_pool *strata_pool_create(const strata_pool_options *options) {
   strata_pageheap *heap = options != NULL ? options->heap : NULL;
   size_t chunk_size = options != NULL ? options->chunk_size : 0;
   if (heap == NULL) {
-    if (strata_pool_default_heap == NULL) { /* :pool_core alone */
-      errno = EINVAL;
-      return NULL;
-    }
+#ifdef STRATA_POOL_DEFAULT_HEAP /* //frontend/pool:pool, with default_heap.c */
     heap = strata_pool_default_heap();
+#else /* //frontend/pool:pool_core: no default */
+    errno = EINVAL;
+    return NULL;
+#endif
   }
   if (chunk_size == 0) chunk_size = DEFAULT_CHUNK_SIZE;
   if (chunk_size > SIZE_MAX / 2) {

@@ -58,12 +58,11 @@ typedef struct strata_pool_options {
  * (errno EINVAL) when no heap is given and there is no default one. */
 strata_pool *strata_pool_create(const strata_pool_options *options);
 
-/* The page heap of pools whose options name none. //frontend/pool:pool
- * defines it as the malloc frontend's page heap (shared with
- * strata_malloc); //frontend/pool:pool_core, which depends on nothing
- * above the page heap, leaves it undefined (a weak reference), and a pool
- * must then be given its heap. */
-struct strata_pageheap *strata_pool_default_heap(void) __attribute__((weak));
+/* The page heap of pools whose options name none: the malloc frontend's
+ * (shared with strata_malloc). Defined by //frontend/pool:pool (and
+ * libstrata); //frontend/pool:pool_core, which depends on nothing above
+ * the page heap, has no default, and a pool must then be given its heap. */
+struct strata_pageheap *strata_pool_default_heap(void);
 
 /* A pool that draws from the same page heap with the same chunk size, reset
  * and destroyed with `parent` (children first). */
