@@ -1,25 +1,38 @@
 #!/usr/bin/env bash
 # libstrata.so is loaded into every process that preloads it, so whatever
 # it links costs every such process at start: it must need the C library
-# alone (no libstdc++, no libm: strata is C), and export only the malloc API.
+# alone (no libstdc++, no libm: strata is C, and its C++ operators call
+# nothing of the C++ runtime), export the malloc API (the C library's
+# names, strata_*, and all 20 replaceable forms of operator new and
+# delete) and nothing else.
 set -uo pipefail
 failures=0
+checks=0
 for lib in "$@"; do
+  name=$(basename "$lib")
+  checks=$((checks + 3))
   needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
   if [ "$needed" = "libc.so.6 " ]; then
-    echo "PASS: $(basename "$lib") needs only libc.so.6"
+    echo "PASS: $name needs only libc.so.6"
   else
-    echo "FAIL: $(basename "$lib") needs: $needed"
+    echo "FAIL: $name needs: $needed"
     failures=$((failures + 1))
   fi
-  unexpected=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^$' |
-    grep -vE '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|cfree|free_sized|free_aligned_sized|malloc_usable_size)$|^strata_' || true)
+  exported=$(nm -DC --defined-only "$lib" | cut -d' ' -f3- | grep -v '^$')
+  unexpected=$(grep -vE '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|cfree|free_sized|free_aligned_sized|malloc_usable_size)$|^strata_|^operator (new|delete)(\[\])?\(' <<< "$exported" || true)
   if [ -z "$unexpected" ]; then
-    echo "PASS: $(basename "$lib") exports only the malloc API"
+    echo "PASS: $name exports only the malloc API"
   else
-    echo "FAIL: $(basename "$lib") also exports: $(echo $unexpected | head -c 300)"
+    echo "FAIL: $name also exports: $(echo $unexpected | head -c 300)"
+    failures=$((failures + 1))
+  fi
+  operators=$(grep -cE '^operator (new|delete)(\[\])?\(' <<< "$exported")
+  if [ "$operators" -eq 20 ]; then
+    echo "PASS: $name exports the 20 forms of operator new and delete"
+  else
+    echo "FAIL: $name exports $operators forms of operator new and delete, not 20"
     failures=$((failures + 1))
   fi
 done
-echo "$((2 * $# - failures)) passed, $failures failed"
+echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Real programs under LD_PRELOAD=libstrata.so: python3, sqlite3, tar with xz
-# and redis-server driven by redis-benchmark. Their output must be exactly
+# Real programs under LD_PRELOAD=libstrata.so: python3, sqlite3, clang (a
+# C++ program: its operator new is strata's), tar with xz and redis-server
+# driven by redis-benchmark. Their output must be exactly
 # what the same run gives on the system allocator, and strata must really
 # have served them (its stats at exit say so).
 set -euo pipefail
@@ -8,6 +9,7 @@ lib="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 python_script="$2"
 sql_script="$3"
 redis_session="$(cd "$(dirname "$4")" && pwd)/$(basename "$4")"
+cxx_program="$5"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 status=0
@@ -39,6 +41,8 @@ run_both() { # name, command...
 
 run_both python3 python3 "$python_script"
 run_both sqlite3 sqlite3 :memory: -init /dev/null -batch -cmd ".read $sql_script" ".quit"
+# A C++ program: clang compiling C++ to LLVM IR.
+run_both clang++ clang++ -std=c++17 -O1 -S -emit-llvm -o - "$cxx_program"
 
 # tar with xz: a deterministic tree, archived with fixed metadata; the
 # archive bytes must be identical, and so must what extracts from it.

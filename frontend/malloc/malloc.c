@@ -364,7 +364,7 @@ size_t malloc_usable_size(void *p) STRATA_ALIAS(strata_malloc_usable_size);
 void free_sized(void *p, size_t size) STRATA_ALIAS(strata_free_sized);
 void free_aligned_sized(void *p, size_t alignment, size_t size)
     STRATA_ALIAS(strata_free_aligned_sized);
-/* C++ programs reach these through operator new/delete, which call malloc
- * and free; glibc's own internal names need no override. */
+/* glibc's own internal names need no override; C++'s operator new and
+ * delete are strata's too (operators.cc). */
 void cfree(void *p) STRATA_ALIAS(strata_free);
 #endif

@@ -39,7 +39,8 @@ def malloc_variant(name, libc_names = False, hardened = False, copts = [], **kwa
         alwayslink = libc_names,
         copts = defines + copts,
         linkopts = ["-pthread"],
-        deps = _DEPS,
+        # With the C library's names come the C++ ones (operators.cc).
+        deps = _DEPS + ([":operators"] if libc_names else []),
         **kwargs
     )
 
