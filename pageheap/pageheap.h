@@ -165,6 +165,10 @@ static inline strata_span *strata_pageheap_page_entry(const strata_pageheap *ph,
   return strata_pagemap_get(&ph->pagemap, strata_page_of(p));
 }
 
+/* Changes free_committed_limit (see the config) from now on; releases
+ * what is over it at once. */
+void strata_pageheap_set_free_committed_limit(strata_pageheap *ph, size_t bytes);
+
 /* Decommits every free run now. Returns the bytes released. */
 size_t strata_pageheap_release(strata_pageheap *ph);
 

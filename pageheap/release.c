@@ -134,3 +134,10 @@ size_t strata_pageheap_scavenge(strata_pageheap *ph) {
   strata_lock_release(&ph->lock);
   return released;
 }
+
+void strata_pageheap_set_free_committed_limit(strata_pageheap *ph, size_t bytes) {
+  strata_lock_acquire(&ph->lock);
+  ph->config.free_committed_limit = bytes;
+  enforce_limit(ph, NULL, strata_pageheap_now(ph));
+  strata_lock_release(&ph->lock);
+}

@@ -19,7 +19,7 @@ for lib in "$@"; do
     failures=$((failures + 1))
   fi
   exported=$(nm -DC --defined-only "$lib" | cut -d' ' -f3- | grep -v '^$')
-  unexpected=$(grep -vE '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|cfree|free_sized|free_aligned_sized|malloc_usable_size)$|^strata_|^operator (new|delete)(\[\])?\(' <<< "$exported" || true)
+  unexpected=$(grep -vE '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|cfree|free_sized|free_aligned_sized|malloc_usable_size|malloc_trim|mallinfo2?|malloc_stats|malloc_info|mallopt)$|^strata_|^operator (new|delete)(\[\])?\(' <<< "$exported" || true)
   if [ -z "$unexpected" ]; then
     echo "PASS: $name exports only the malloc API"
   else

@@ -106,4 +106,18 @@ else
   echo "FAIL: redis-server is not installed (scripts/setup installs it)"
   status=1
 fi
+# glibc's malloc extensions resolve to libstrata.so under LD_PRELOAD, not to
+# glibc's own arena (the dynamic linker says where each name is bound).
+bindings=$(LD_PRELOAD="$lib" LD_DEBUG=bindings python3 -c 'import ctypes
+c = ctypes.CDLL(None)
+c.malloc_trim(0); c.mallinfo2; c.mallinfo; c.malloc_info; c.mallopt; c.malloc_stats' 2>&1 >/dev/null)
+for name in malloc_trim mallinfo2 mallinfo malloc_info mallopt malloc_stats; do
+  if grep -qE "to [^ ]*/$(basename "$lib") .*symbol .$name'" <<< "$bindings"; then
+    echo "PASS: $name resolves to $(basename "$lib")"
+  else
+    echo "FAIL: $name does not resolve to $(basename "$lib")"
+    grep -E "symbol .$name'" <<< "$bindings" | head -3
+    status=1
+  fi
+done
 exit "$status"

@@ -62,6 +62,9 @@ static void *malloc_large(size_t size, size_t alignment) {
     errno = ENOMEM;
     return NULL;
   }
+  __atomic_add_fetch(&strata_malloc_state.large_objects, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&strata_malloc_state.large_bytes, span->pages << STRATA_PAGE_SHIFT,
+                     __ATOMIC_RELAXED);
   return (void *)span->base;
 }
 
@@ -100,11 +103,18 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
       strata_report_fatal("free(): cannot lift a large object's guard page");
     }
     strata_background_release_poke();
-    strata_status status = (span->pages << STRATA_PAGE_SHIFT) >= g->config.large_release_bytes
-                               ? strata_pageheap_free_and_release(&g->heap, span)
-                               : strata_pageheap_free(&g->heap, span);
-    /* Another thread freed the same object between the lookup and here. */
-    if (status != STRATA_OK) strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
+    size_t bytes = span->pages << STRATA_PAGE_SHIFT;
+    strata_status status =
+        bytes >= __atomic_load_n(&g->config.large_release_bytes, __ATOMIC_RELAXED)
+            ? strata_pageheap_free_and_release(&g->heap, span)
+            : strata_pageheap_free(&g->heap, span);
+    if (status == STRATA_OK) {
+      __atomic_sub_fetch(&g->large_objects, 1, __ATOMIC_RELAXED);
+      __atomic_sub_fetch(&g->large_bytes, bytes, __ATOMIC_RELAXED);
+    } else {
+      /* Another thread freed the same object between the lookup and here. */
+      strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
+    }
   }
 }
 
@@ -257,8 +267,12 @@ void *strata_realloc(void *p, size_t size) {
       size <= SIZE_MAX - STRATA_PAGE_SIZE) {
     size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
     strata_span *span = strata_malloc_span_of(p);
+    size_t before = span->pages;
     if (span->base == (uintptr_t)p &&
         strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages) == STRATA_OK) {
+      /* Unsigned wrap-around makes a shrink a subtraction. */
+      __atomic_add_fetch(&strata_malloc_state.large_bytes, (pages - before) << STRATA_PAGE_SHIFT,
+                         __ATOMIC_RELAXED);
       return p;
     }
   }

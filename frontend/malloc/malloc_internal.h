@@ -33,7 +33,8 @@ typedef struct strata_malloc_config {
   size_t release_limit_bytes;
   size_t thread_cache_bytes;  /* what one thread's cache may hold */
   size_t cache_total_bytes;   /* what all thread caches together may hold */
-  size_t large_release_bytes; /* large frees at least this big go back at once */
+  size_t large_release_bytes; /* large frees at least this big go back at once;
+                               * atomic (relaxed): mallopt(M_MMAP_THRESHOLD) sets it */
   bool background_release;    /* STRATA_BACKGROUND_RELEASE: not 0 (background.c) */
   bool fault_injection;       /* STRATA_FAULT_NTH is set */
   uint64_t fault_nth;         /* refuse this acquiring backend call (0: count only) */
@@ -96,6 +97,8 @@ typedef struct strata_malloc_global {
   strata_tcache *threads;
   size_t thread_count;
   size_t cache_capacity_bytes; /* atomic: sum of all caches' capacity */
+  size_t large_objects;        /* atomic (relaxed): large objects in use */
+  size_t large_bytes;          /* atomic (relaxed): their pages, in bytes */
   uint64_t errors;             /* atomic */
 } strata_malloc_global;
 

@@ -29,6 +29,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* struct mallinfo2, M_* parameters */
+#endif
+
 #include "base/status.h"
 
 #ifdef __cplusplus
@@ -80,6 +85,19 @@ size_t strata_malloc_release(void);
  * using both has one heap. */
 struct strata_pageheap;
 struct strata_pageheap *strata_malloc_page_heap(void);
+
+/* glibc's extensions, as strata answers them (libstrata.so and the static
+ * override export them under glibc's names: malloc_trim, mallinfo2,
+ * mallinfo, malloc_stats, malloc_info, mallopt). The mapping of mallinfo2's
+ * fields is in glibc_ext.c and the README. */
+#ifdef __GLIBC__
+struct mallinfo2 strata_mallinfo2(void);
+struct mallinfo strata_mallinfo(void);
+#endif
+int strata_malloc_trim(size_t pad);          /* 1 if any memory was given back */
+int strata_malloc_info(int options, FILE *out); /* options must be 0 */
+int strata_mallopt(int param, int value);    /* 1: applied or accepted */
+void strata_malloc_stats_glibc(void);        /* as malloc_stats: stats on stderr */
 
 /* Checks the heap's invariants (central lists and page heap). STRATA_OK (0)
  * when they hold; STRATA_ERR_CORRUPT when one does not, after writing

@@ -5,6 +5,7 @@ load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 
 _SRCS = [
     "background.c",
+    "glibc_ext.c",
     "globals.c",
     "malloc.c",
     "malloc_internal.h",
