@@ -251,6 +251,24 @@ void *strata_calloc(size_t count, size_t size) {
   return p;
 }
 
+/* A large object that stays large grows or shrinks in place when the page
+ * heap has the pages next to it: no copy, no new page faults. Out of line:
+ * realloc within a class, the common case, needs none of it. */
+__attribute__((noinline)) static bool resize_large_in_place(void *p, size_t size) {
+  if (size > SIZE_MAX - STRATA_PAGE_SIZE) return false;
+  size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
+  strata_span *span = strata_malloc_span_of(p);
+  size_t before = span->pages;
+  if (span->base != (uintptr_t)p ||
+      strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages) != STRATA_OK) {
+    return false;
+  }
+  /* Unsigned wrap-around makes a shrink a subtraction. */
+  __atomic_add_fetch(&strata_malloc_state.large_bytes, (pages - before) << STRATA_PAGE_SHIFT,
+                     __ATOMIC_RELAXED);
+  return true;
+}
+
 void *strata_realloc(void *p, size_t size) {
   if (p == NULL) return strata_malloc(size);
   if (size == 0) { /* glibc frees and returns NULL */
@@ -261,20 +279,9 @@ void *strata_realloc(void *p, size_t size) {
   if (usable == 0) return NULL;
   /* In place when the object still fits and would not waste half of it. */
   if (size <= usable && size >= usable / 2) return p;
-  /* A large object that stays large grows or shrinks in place when the page
-   * heap has the pages next to it: no copy, no new page faults. */
   if (GUARD_PAGES == 0 && usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
-      size <= SIZE_MAX - STRATA_PAGE_SIZE) {
-    size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
-    strata_span *span = strata_malloc_span_of(p);
-    size_t before = span->pages;
-    if (span->base == (uintptr_t)p &&
-        strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages) == STRATA_OK) {
-      /* Unsigned wrap-around makes a shrink a subtraction. */
-      __atomic_add_fetch(&strata_malloc_state.large_bytes, (pages - before) << STRATA_PAGE_SHIFT,
-                         __ATOMIC_RELAXED);
-      return p;
-    }
+      resize_large_in_place(p, size)) {
+    return p;
   }
   if (usable <= STRATA_MAX_SMALL_SIZE && size <= usable &&
       strata_size_to_class(size) == strata_size_to_class(usable)) {
