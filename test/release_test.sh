@@ -19,7 +19,7 @@ end=$(field rss_end_mib "$out")
 if ge "$gain" 190; then pass "200 MiB freed and left idle was released ($gain MiB)"
 else fail "background release: only $gain MiB released"; fi
 # Resident memory follows, except where a sanitizer's shadow memory blurs it.
-if [ -z "${STRATA_TEST_SANITIZER:-}" ]; then
+if [ -z "${TEST_SANITIZER:-}" ]; then
   if ge "$(awk -v a="$after" -v b="$end" 'BEGIN { print a - b }')" 150; then
     pass "resident memory fell from $after to $end MiB"
   else
@@ -45,6 +45,6 @@ else
   fail "after fork: status $status, child released '${child_gain}' MiB"
 fi
 
-if [ -n "${STRATA_TEST_SANITIZER:-}" ]; then total=3; else total=4; fi
+if [ -n "${TEST_SANITIZER:-}" ]; then total=3; else total=4; fi
 echo "$((total - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "frontend/malloc/malloc_internal.h"
+#include "frontend/malloc/settings.h"
 
 strata_malloc_global strata_malloc_state;
 
@@ -22,43 +23,6 @@ __thread strata_tcache strata_thread_cache __attribute__((tls_model("initial-exe
 /* A plain mutex with a static initialiser: taking it never allocates. */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Reads a non-negative decimal number from the environment, scaled by
- * `unit`; `fallback` when unset or malformed. getenv and this parser never
- * allocate, so they are safe before main and inside malloc. */
-static uint64_t env_number(const char *name, uint64_t unit, uint64_t fallback) {
-  const char *text = getenv(name);
-  if (text == NULL || *text == '\0') return fallback;
-  uint64_t value = 0;
-  for (const char *c = text; *c != '\0'; c++) {
-    if (*c < '0' || *c > '9' || value > (UINT64_MAX - 9) / 10) return fallback;
-    value = value * 10 + (uint64_t)(*c - '0');
-  }
-  return value > UINT64_MAX / unit ? UINT64_MAX : value * unit;
-}
-
-static bool env_is(const char *name, const char *value) {
-  const char *text = getenv(name);
-  return text != NULL && strcmp(text, value) == 0;
-}
-
-static void read_config(strata_malloc_config *c) {
-  c->on_error = env_is("STRATA_ON_ERROR", "warn") ? STRATA_ON_ERROR_WARN : STRATA_ON_ERROR_ABORT;
-  c->show_stats = env_is("STRATA_SHOW_STATS", "1");
-  c->stats_file = getenv("STRATA_STATS_FILE");
-  c->hugepages = env_is("STRATA_BACKEND", "hugepage");
-  c->commit_mode = env_is("STRATA_COMMIT", "eager")  ? STRATA_COMMIT_EAGER
-                   : env_is("STRATA_COMMIT", "lazy") ? STRATA_COMMIT_LAZY
-                                                     : STRATA_COMMIT_DEFAULT;
-  c->release_delay_ns = env_number("STRATA_RELEASE_DELAY_MS", 1000000, 1000000000);
-  c->release_limit_bytes = (size_t)env_number("STRATA_RELEASE_LIMIT_MB", 1 << 20, SIZE_MAX);
-  c->thread_cache_bytes = (size_t)env_number("STRATA_THREAD_CACHE_KB", 1 << 10, 2 << 20);
-  c->cache_total_bytes = (size_t)env_number("STRATA_CACHE_TOTAL_MB", 1 << 20, 64 << 20);
-  c->large_release_bytes = (size_t)env_number("STRATA_LARGE_RELEASE_KB", 1 << 10, 32 << 20);
-  c->background_release = !env_is("STRATA_BACKGROUND_RELEASE", "0");
-  c->fault_injection = getenv("STRATA_FAULT_NTH") != NULL;
-  c->fault_nth = env_number("STRATA_FAULT_NTH", 1, 0);
-}
-
 static void thread_exit(void *arg);
 static void before_fork(void);
 static void after_fork_parent(void);
@@ -70,7 +34,7 @@ void strata_malloc_ensure_init(void) {
   pthread_mutex_lock(&init_lock);
   bool did_init = false;
   if (!g->initialized) {
-    read_config(&g->config);
+    strata_settings_read(&g->config);
 #ifdef STRATA_HARDENED
     const unsigned char *random_bytes = (const unsigned char *)getauxval(AT_RANDOM);
     uintptr_t key = 0x9E3779B97F4A7C15ull;

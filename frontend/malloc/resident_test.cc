@@ -48,7 +48,7 @@ TEST(Resident, ThreadCacheStorageIsAFewKiB) {
 TEST(Resident, AThreadThatAllocatesAFewObjectsCostsAFewKiB) {
   // A sanitizer's shadow memory and per-thread state are resident memory
   // of their own, many times the bound.
-  if (std::getenv("STRATA_TEST_SANITIZER") != nullptr) GTEST_SKIP() << "under a sanitizer";
+  if (std::getenv("TEST_SANITIZER") != nullptr) GTEST_SKIP() << "under a sanitizer";
   // The heap exists before the thread starts: its first use is not the
   // thread's cost.
   strata_free(strata_malloc(8));

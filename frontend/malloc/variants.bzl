@@ -10,6 +10,8 @@ _SRCS = [
     "malloc.c",
     "malloc_internal.h",
     "report.c",
+    "settings.c",
+    "settings.h",
     "stats.c",
     "tcache.c",
 ]
