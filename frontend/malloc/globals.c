@@ -79,9 +79,9 @@ void strata_malloc_ensure_init(void) {
   if (did_init) pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-/* Called on a thread's first cached allocation or free. */
 static void unregister(strata_tcache *cache);
 
+/* Called on a thread's first cached allocation or free. */
 bool strata_tcache_activate(strata_tcache *cache) {
   strata_malloc_global *g = &strata_malloc_state;
   if (!g->thread_exit_key_ok) {

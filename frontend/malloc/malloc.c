@@ -98,7 +98,8 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
   } else {
     /* The page heap hands pages out read-write: a guard that cannot be
-     * lifted must not go back to it. Its pages stay out of use. */
+     * lifted must not go back to it, and the program cannot go on safely
+     * either (its next large object could land on the guard). */
     if (set_guard(span, false) != STRATA_OK) {
       strata_report_fatal("free(): cannot lift a large object's guard page");
     }
@@ -144,14 +145,14 @@ static inline strata_span *page_map_entry(const void *p) {
   return strata_pageheap_page_entry(&strata_malloc_state.heap, p);
 }
 
-/* free(NULL) needs no test of its own here: page 0 is never in a heap, so
- * its page-map entry is NULL and it leaves by free_slow, which returns. */
 /* free's own way out: the function name bound here, so that the fast path
  * passes only what it has in registers already. */
 __attribute__((noinline, cold)) static void free_slow_from_free(void *p, strata_span *entry) {
   free_slow("free", p, entry);
 }
 
+/* free(NULL) needs no test of its own here: page 0 is never in a heap, so
+ * its page-map entry is NULL and it leaves by free_slow, which returns. */
 void strata_free(void *p) {
   strata_span *entry = page_map_entry(p);
   if (STRATA_LIKELY(free_small(p, entry))) return;
