@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The Debian package: scripts/install --deb builds it; installed with dpkg,
+# strata-run runs programs on strata with options as flags, a program
+# builds against it with pkg-config, and dpkg removes it cleanly.
+# Installing needs root (or sudo without a password), as in CI.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=$(mktemp -d)
+build=$(mktemp -d)
+passes=0
+failures=0
+check() { # name, command...
+  local name="$1"
+  shift
+  if result=$("$@" 2>&1); then
+    echo "PASS: $name"
+    passes=$((passes + 1))
+  else
+    echo "FAIL: $name"
+    echo "$result" | tail -20
+    failures=$((failures + 1))
+  fi
+}
+
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=""
+elif sudo -n true 2>/dev/null; then
+  sudo="sudo -n"
+else
+  sudo=none
+fi
+installed=0
+cleanup() {
+  [ "$installed" -eq 1 ] && $sudo dpkg -r libstrata > /dev/null 2>&1
+  rm -rf "$out" "$build"
+}
+trap cleanup EXIT
+
+check "scripts/install --deb" scripts/install --deb "$out"
+deb=$(ls "$out"/libstrata_*.deb 2>/dev/null | head -1)
+multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+contents=$(dpkg-deb --contents "$deb" 2>&1)
+check "the package holds the library, headers, pkg-config file and strata-run" sh -c "
+  for f in ./usr/lib/$multiarch/libstrata.so ./usr/lib/$multiarch/libstrata.a \
+           ./usr/lib/$multiarch/pkgconfig/strata.pc ./usr/include/strata/frontend/malloc/strata_malloc.h \
+           ./usr/bin/strata-run; do
+    echo '$contents' | grep -q \" \$f\$\" || { echo \"missing \$f\"; exit 1; }
+  done"
+
+if [ "$sudo" = none ]; then
+  echo "SKIP: installing the package needs root or passwordless sudo"
+elif dpkg-query -W -f='${Status}' libstrata 2>/dev/null | grep -q "install ok installed"; then
+  echo "SKIP: libstrata is installed on this machine already; not replacing it"
+else
+  check "dpkg -i" $sudo dpkg -i "$deb"
+  installed=1
+  check "strata-run --stats runs a program on strata" sh -c \
+    "out=\$(strata-run --stats python3 -c 'print(sum(range(10)))' 2>&1) &&
+     echo \"\$out\" | grep -qx 45 && echo \"\$out\" | grep -q '^strata: heap:'"
+  check "strata-run passes its options as settings" sh -c \
+    "strata-run --backend=hugepage --no-background-release --stats python3 -c pass 2>&1 |
+     grep -q 'strata: backend hugepage'"
+  check "strata-run refuses an unknown option" sh -c \
+    "! strata-run --bogus true 2>/dev/null && strata-run --bogus true 2>&1 | grep -q 'unknown option --bogus'"
+  check "a program builds with pkg-config against the package" sh -c \
+    "cc examples/installed/hello.c \$(pkg-config --cflags --libs strata) -o $build/hello &&
+     $build/hello | grep -q 'hello from a strata pool'"
+  check "dpkg -r removes it" sh -c "$sudo dpkg -r libstrata > /dev/null && ! command -v strata-run"
+  installed=0
+fi
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
