@@ -9,9 +9,17 @@ repeats each run,
 reports the median and the spread, and checks that every allocator printed
 the same checksum, so a wrong result cannot hide behind a fast one.
 
-Output: a markdown table, a CSV and an SVG chart in a results folder whose
-path is printed. Quick by default (a few minutes on 2 cores); --full for
-larger sizes.
+Each ratio is marked when it lies within the run-to-run noise: when the
+two allocators' runs overlap (the slowest of one is slower than the fastest
+of the other), the difference is not told apart from noise, and it is shown
+as "~1.03" and counted as a tie in the goals.
+
+Output: a markdown table, a CSV and SVG charts (time, peak RSS, page faults,
+context switches; log scale, bars within the noise drawn pale) in a results
+folder whose path is printed. Quick by default (under five minutes on 2
+cores: each measured run of strata lasts about half a second, except the
+start-up workloads, whose point is their fixed cost); --full for four times
+the work, every thread count and strata on huge pages too.
 """
 
 import argparse
@@ -29,45 +37,51 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = "/usr/lib/x86_64-linux-gnu"
 
 
-def allocators(bin_dir, strata=None):
-    """(name, LD_PRELOAD, extra environment) of every allocator compared."""
+def allocators(bin_dir, strata=None, hugepages=False):
+    """(name, LD_PRELOAD, extra environment) of every allocator compared;
+    strata on huge pages too with `hugepages`."""
     strata = strata or os.path.join(bin_dir, "frontend/malloc/libstrata.so")
     return [
         ("strata", strata, {"STRATA_BACKEND": "mmap"}),
-        ("strata-hp", strata, {"STRATA_BACKEND": "hugepage"}),
+    ] + ([("strata-hp", strata, {"STRATA_BACKEND": "hugepage"})] if hugepages else []) + [
         ("glibc", None, {}),
         ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
         ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
         ("tcmalloc", os.path.join(PEERS, "libtcmalloc_minimal.so"), {}),
     ]
 PEER_NAMES = ["glibc", "mimalloc", "jemalloc", "tcmalloc"]
-THREADS = [1, 2, 4, 8]
+# Thread counts: quick runs keep one below, at and above the 2 cores of the
+# reference machine; --full adds 4.
+THREADS = {"quick": [1, 2, 8], "full": [1, 2, 4, 8]}
 # The cross-thread workloads: every object freed by another thread.
-CROSS_THREADS = [2, 4, 8]
+CROSS_THREADS = {"quick": [2, 8], "full": [2, 4, 8]}
 
 
 def workloads(full, scale=1.0):
     """(label, binary, threads or None, arguments) for every run. Quick sizes
-    make each run take a fraction of a second to a second here; --full
-    multiplies them by four and allocates 1 GiB in the memory workload."""
+    make strata's run last about half a second on the reference machine (2
+    cores), so that a run is long beside the noise of starting a process;
+    --full multiplies them by four and allocates 1 GiB in the memory
+    workload. startup and smallprog stay small: they are there for the fixed
+    cost (RSS and page faults at start) a program that allocates little
+    pays, not for time."""
     k = 4 if full else 1
-    # Small programs first: an allocator's fixed cost (RSS, page faults at
-    # start) is what a program that allocates little pays.
+    mode = "full" if full else "quick"
     runs = [("startup", "startup", None, []), ("smallprog", "smallprog", None, [5000 * k])]
-    runs.append(("churn", "churn", None, [8_000_000 * k]))
-    for t in THREADS:
-        runs.append(("larson", "larson", t, [t, 8_000_000 * k]))
-    for t in THREADS:
-        runs.append(("prodcons", "prodcons", t, [t, 6_000_000 * k]))
-    for t in THREADS:
-        runs.append(("false_sharing", "false_sharing", t, [t, 300_000_000 * k]))
+    runs.append(("churn", "churn", None, [20_000_000 * k]))
+    for t in THREADS[mode]:
+        runs.append(("larson", "larson", t, [t, 16_000_000 * k]))
+    for t in THREADS[mode]:
+        runs.append(("prodcons", "prodcons", t, [t, 10_000_000 * k]))
+    for t in THREADS[mode]:
+        runs.append(("false_sharing", "false_sharing", t, [t, 1_500_000_000 * k]))
     for name in ["xbatch", "fanout", "handoff"]:
-        for t in CROSS_THREADS:
-            runs.append((name, name, t, [t, 4_000_000 * k]))
-    runs.append(("realloc_growth", "realloc_growth", None, [12_000 * k]))
-    runs.append(("large", "large", None, [30_000 * k]))
+        for t in CROSS_THREADS[mode]:
+            runs.append((name, name, t, [t, (8_000_000 if name == "fanout" else 14_000_000) * k]))
+    runs.append(("realloc_growth", "realloc_growth", None, [40_000 * k]))
+    runs.append(("large", "large", None, [120_000 * k]))
     runs.append(("memory", "memory", None, [1024 if full else 256]))
-    runs.append(("request", "request", None, [10_000 * k]))
+    runs.append(("request", "request", None, [20_000 * k]))
     if scale != 1.0:  # smaller runs for smoke tests; the thread count stays
         runs = [(l, b, t, [a if (t is not None and i == 0) else max(1, int(a * scale))
                            for i, a in enumerate(args)]) for l, b, t, args in runs]
@@ -114,51 +128,83 @@ def median_spread(values):
     return m, (max(values) - min(values)) / m * 100 if m else 0.0
 
 
-def fmt_ratio(value, base):
+def fmt_ratio(value, base, noise=False):
+    """value / base, prefixed "~" when the difference is within the noise."""
     if math.isnan(value) or math.isnan(base) or base == 0:
         return "-"
-    return f"{value / base:.2f}"
+    return f"{'~' if noise else ''}{value / base:.2f}"
 
 
-def write_svg(path, rows, names):
-    """Grouped bars: each allocator's median time as a ratio to strata's."""
+def overlap(runs_a, runs_b):
+    """Whether two allocators' runs overlap: then the difference of their
+    medians is within the run-to-run noise. With a single run each, any
+    difference counts (there is no spread to compare with)."""
+    a = [v for v in runs_a if not math.isnan(v)]
+    b = [v for v in runs_b if not math.isnan(v)]
+    if len(a) < 2 or len(b) < 2:
+        return False
+    return min(a) <= max(b) and min(b) <= max(a)
+
+
+def write_chart(path, title, rows, names, metric):
+    """Grouped bars on a log scale: each allocator's median `metric` as a
+    ratio to strata's (1 is strata; below it, less than strata). Bars whose
+    runs overlap strata's (within the noise) are drawn pale."""
     colors = ["#1b6ca8", "#5fa8d3", "#888888", "#e07a5f", "#81b29a", "#f2cc8f"]
     bar, gap, top, left, height = 9, 14, 40, 150, 300
-    ratios = [[r["time"][n] / r["time"]["strata"] if r["time"]["strata"] else float("nan")
-               for n in names] for r in rows]
-    peak = max([v for rr in ratios for v in rr if not math.isnan(v)] + [1.0])
-    peak = min(peak, 8.0)
-    width = left + len(rows) * (len(names) * bar + gap) + 40
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + 150}" '
-           'font-family="sans-serif" font-size="11">',
-           f'<text x="{left}" y="20" font-size="14">Time relative to strata (lower is better; '
-           f'bars cut at {peak:.1f}x)</text>']
+    low, high = 0.125, 16.0  # the axis: 1/8x to 16x
+
+    def ratio(row, name):
+        base = row[metric].get("strata", float("nan"))
+        value = row[metric].get(name, float("nan"))
+        if math.isnan(base) or math.isnan(value) or base <= 0 or value <= 0:
+            return float("nan")
+        return value / base
+
     def y_of(v):
-        return top + height - min(v, peak) / peak * height
-    for tick in [0.5, 1, 2, 4, 8]:
-        if tick <= peak:
-            y = y_of(tick)
-            out.append(f'<line x1="{left - 5}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" '
-                       f'stroke="{"#000" if tick == 1 else "#ddd"}"/>')
-            out.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{tick}x</text>')
+        v = min(max(v, low), high)
+        return top + height * (math.log(high) - math.log(v)) / (math.log(high) - math.log(low))
+
+    width = left + len(rows) * (len(names) * bar + gap) + 40
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + 170}" '
+           'font-family="sans-serif" font-size="11">',
+           f'<text x="{left}" y="20" font-size="14">{title} relative to strata (log scale; '
+           'pale: within the run-to-run noise)</text>']
+    for tick in [0.125, 0.25, 0.5, 1, 2, 4, 8, 16]:
+        y = y_of(tick)
+        out.append(f'<line x1="{left - 5}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{"#000" if tick == 1 else "#ddd"}"/>')
+        label = f"{tick:g}x" if tick >= 1 else f"1/{1 / tick:g}x"
+        out.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    base_y = y_of(1.0)
     x = left
-    for row, rr in zip(rows, ratios):
-        for i, v in enumerate(rr):
-            if not math.isnan(v):
-                y = y_of(v)
-                out.append(f'<rect x="{x + i * bar}" y="{y:.1f}" width="{bar - 1}" '
-                           f'height="{top + height - y:.1f}" fill="{colors[i % len(colors)]}"/>')
+    for row in rows:
+        for i, name in enumerate(names):
+            v = ratio(row, name)
+            if math.isnan(v):
+                continue
+            y = y_of(v)
+            noisy = name != "strata" and row["noise"].get((metric, name), False)
+            opacity = ' fill-opacity="0.3"' if noisy else ""
+            out.append(f'<rect x="{x + i * bar}" y="{min(y, base_y):.1f}" width="{bar - 1}" '
+                       f'height="{max(abs(base_y - y), 1):.1f}" fill="{colors[i % len(colors)]}"'
+                       f'{opacity}/>')
         cx = x + len(names) * bar / 2
         out.append(f'<text transform="translate({cx:.1f},{top + height + 10}) rotate(60)">'
                    f'{row["label"]}</text>')
         x += len(names) * bar + gap
     for i, n in enumerate(names):
-        out.append(f'<rect x="{left + i * 90}" y="{top + height + 120}" width="10" height="10" '
+        out.append(f'<rect x="{left + i * 90}" y="{top + height + 140}" width="10" height="10" '
                    f'fill="{colors[i % len(colors)]}"/>')
-        out.append(f'<text x="{left + i * 90 + 14}" y="{top + height + 129}">{n}</text>')
+        out.append(f'<text x="{left + i * 90 + 14}" y="{top + height + 149}">{n}</text>')
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+CHARTS = [("chart.svg", "Wall time", "time"), ("chart_rss.svg", "Peak RSS", "rss"),
+          ("chart_faults.svg", "Minor page faults", "minflt"),
+          ("chart_csw.svg", "Voluntary context switches", "vcsw")]
 
 
 def main():
@@ -172,8 +218,10 @@ def main():
                         help="where the built workloads, launcher and libstrata.so are")
     parser.add_argument("--strata", default=None,
                         help="the libstrata.so to measure (default: the one under --bin)")
+    parser.add_argument("--hugepage", action="store_true",
+                        help="also strata on huge pages (strata-hp; on with --full)")
     options = parser.parse_args()
-    ALLOCATORS = allocators(options.bin, options.strata)
+    ALLOCATORS = allocators(options.bin, options.strata, options.hugepage or options.full)
     launcher = os.path.join(options.bin, "bench/launcher")
 
     names = [a[0] for a in ALLOCATORS if a[1] is None or os.path.exists(a[1])]
@@ -193,7 +241,7 @@ def main():
     for label, binary, threads, args in plan:
         shown = label if threads is None else f"{label} T={threads}"
         row = {"label": shown, "time": {}, "time_spread": {}, "cpu": {}, "rss": {}, "extra": {},
-               "vcsw": {}, "ivcsw": {}, "minflt": {}}
+               "vcsw": {}, "ivcsw": {}, "minflt": {}, "runs": {}, "noise": {}}
         checksums = {}
         for name, preload, env_extra in ALLOCATORS:
             if name not in names:
@@ -218,6 +266,7 @@ def main():
                         counts[key].append(r[key])
                     extras.append(r["extra"])
                     checksums.setdefault(r["checksum"], []).append(name)
+            row["runs"][name] = {"time": walls, "rss": rsss, **counts}
             row["time"][name], row["time_spread"][name] = median_spread(walls)
             row["cpu"][name] = median_spread(cpus)[0]
             row["rss"][name] = median_spread(rsss)[0]
@@ -228,6 +277,11 @@ def main():
                                       for k in extras[0]}
         if len(checksums) > 1:
             bad_checksums.append((shown, checksums))
+        base_runs = row["runs"].get("strata", {})
+        for name in row["runs"]:
+            for metric in ("time", "rss", "minflt", "vcsw"):
+                row["noise"][(metric, name)] = overlap(row["runs"][name].get(metric, []),
+                                                        base_runs.get(metric, []))
         rows.append(row)
 
     with open(os.path.join(folder, "results.csv"), "w", newline="") as f:
@@ -239,15 +293,18 @@ def main():
     md = []
     md.append(f"# strata against its peers ({'full' if options.full else 'quick'} run, {stamp})\n")
     md.append(f"{os.cpu_count()} cores; median of {options.reps} runs; each figure is "
-              "the allocator's value divided by strata's (below 1: better than strata). "
-              "strata-hp is strata on huge pages (STRATA_BACKEND=hugepage).\n")
+              "the allocator's value divided by strata's (below 1: better than strata); "
+              "\"~\" marks a ratio within the run-to-run noise (the two allocators' runs "
+              "overlap). strata-hp, where present, is strata on huge pages "
+              "(STRATA_BACKEND=hugepage).\n")
     head = "| workload | strata time (s) | spread | " + " | ".join(n for n in names if n != "strata")
     md.append("## Wall time\n")
     md.append(head + " |")
     md.append("|" + "---|" * (len(names) + 2))
     for row in rows:
         base = row["time"].get("strata", float("nan"))
-        cells = [fmt_ratio(row["time"][n], base) for n in names if n != "strata"]
+        cells = [fmt_ratio(row["time"][n], base, row["noise"].get(("time", n)))
+                 for n in names if n != "strata"]
         md.append(f"| {row['label']} | {base:.3f} | {row['time_spread'].get('strata', 0):.0f} % | "
                   + " | ".join(cells) + " |")
     md.append("\n## Peak RSS\n")
@@ -255,7 +312,8 @@ def main():
     md.append("|" + "---|" * (len(names) + 1))
     for row in rows:
         base = row["rss"].get("strata", float("nan"))
-        cells = [fmt_ratio(row["rss"][n], base) for n in names if n != "strata"]
+        cells = [fmt_ratio(row["rss"][n], base, row["noise"].get(("rss", n)))
+                 for n in names if n != "strata"]
         md.append(f"| {row['label']} | {base:.1f} | " + " | ".join(cells) + " |")
     def count(v):
         return "-" if math.isnan(v) else f"{v:.0f}"
@@ -286,11 +344,19 @@ def main():
         values = [v for v in values if v > 0 and not math.isnan(v)]
         return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
+    def told_apart(row, metric, name):
+        """The ratio, or 1.0 when it is within the noise (a tie)."""
+        base = row[metric].get("strata")
+        if not base or math.isnan(row[metric].get(name, float("nan"))):
+            return float("nan")
+        return 1.0 if row["noise"].get((metric, name)) else row[metric][name] / base
+
     md.append("\n## Summary\n")
+    md.append("Geometric means over every run; ratios within the noise count as 1 (a tie).\n")
     summary = []
     for name in names:
-        t = geomean([r["time"][name] / r["time"]["strata"] for r in rows if r["time"].get("strata")])
-        m = geomean([r["rss"][name] / r["rss"]["strata"] for r in rows if r["rss"].get("strata")])
+        t = geomean([told_apart(r, "time", name) for r in rows])
+        m = geomean([told_apart(r, "rss", name) for r in rows])
         summary.append(f"- {name}: geometric-mean time {t:.2f}x strata's, peak RSS {m:.2f}x")
     losses = []
     worst = 0.0
@@ -299,14 +365,16 @@ def main():
         if not peers or math.isnan(row["time"]["strata"]):
             continue
         best = min(peers, key=peers.get)
+        if row["noise"].get(("time", best)):
+            continue  # strata and the fastest peer are not told apart here
         ratio = row["time"]["strata"] / min(peers[best], row["time"]["strata"])
         worst = max(worst, ratio)
         if row["time"]["strata"] > peers[best]:
             losses.append(f"- {row['label']}: strata {row['time']['strata'] / peers[best]:.2f}x "
                           f"the fastest ({best})")
     if "mimalloc" in names:
-        t = geomean([r["time"]["mimalloc"] / r["time"]["strata"] for r in rows])
-        m = geomean([r["rss"]["mimalloc"] / r["rss"]["strata"] for r in rows])
+        t = geomean([told_apart(r, "time", "mimalloc") for r in rows])
+        m = geomean([told_apart(r, "rss", "mimalloc") for r in rows])
         summary.append("")
         summary.append(f"Goals: geometric-mean time at or below mimalloc's: "
                        f"{'met' if t >= 1 else 'not met'} (strata {1 / t:.2f}x mimalloc); "
@@ -314,7 +382,8 @@ def main():
                        f"(strata {1 / m:.2f}x); no workload worse than 1.5x the best: "
                        f"{'met' if worst <= 1.5 else 'not met'} (worst {worst:.2f}x).")
     md += summary
-    md.append("\nWorkloads where a peer is faster than strata (on its default backend):\n")
+    md.append("\nWorkloads where a peer is faster than strata beyond the noise "
+              "(on its default backend):\n")
     md += losses or ["- none"]
     if bad_checksums:
         md.append("\n**Checksums differ** (a wrong result):\n")
@@ -322,10 +391,12 @@ def main():
             md.append(f"- {label}: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in sums.items()))
     with open(os.path.join(folder, "results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
-    write_svg(os.path.join(folder, "chart.svg"), rows, names)
+    for file_name, title, metric in CHARTS:
+        write_chart(os.path.join(folder, file_name), title, rows, names, metric)
 
     print("\n".join(md))
-    print(f"\ncompare: results in {folder} (results.md, results.csv, chart.svg)")
+    print(f"\ncompare: results in {folder} (results.md, results.csv, "
+          + ", ".join(c[0] for c in CHARTS) + ")")
     return 1 if bad_checksums else 0
 
 
