@@ -77,7 +77,8 @@ def workloads(full, scale=1.0):
         runs.append(("false_sharing", "false_sharing", t, [t, 1_500_000_000 * k]))
     for name in ["xbatch", "fanout", "handoff"]:
         for t in CROSS_THREADS[mode]:
-            runs.append((name, name, t, [t, (8_000_000 if name == "fanout" else 14_000_000) * k]))
+            ops = {"xbatch": 14_000_000, "fanout": 6_000_000, "handoff": 5_000_000}[name]
+            runs.append((name, name, t, [t, ops * k]))
     runs.append(("realloc_growth", "realloc_growth", None, [40_000 * k]))
     runs.append(("large", "large", None, [120_000 * k]))
     runs.append(("memory", "memory", None, [1024 if full else 256]))
