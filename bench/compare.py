@@ -365,9 +365,12 @@ def main():
         peers = {n: row["time"][n] for n in PEER_NAMES if n in names and not math.isnan(row["time"][n])}
         if not peers or math.isnan(row["time"]["strata"]):
             continue
+        # Only peers told apart from strata count: a peer within the noise
+        # is a tie, however its median falls.
+        peers = {n: v for n, v in peers.items() if not row["noise"].get(("time", n))}
+        if not peers:
+            continue
         best = min(peers, key=peers.get)
-        if row["noise"].get(("time", best)):
-            continue  # strata and the fastest peer are not told apart here
         ratio = row["time"]["strata"] / min(peers[best], row["time"]["strata"])
         worst = max(worst, ratio)
         if row["time"]["strata"] > peers[best]:
