@@ -7,20 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)
 build=$(mktemp -d)
-passes=0
-failures=0
-check() { # name, command...
-  local name="$1"
-  shift
-  if result=$("$@" 2>&1); then
-    echo "PASS: $name"
-    passes=$((passes + 1))
-  else
-    echo "FAIL: $name"
-    echo "$result" | tail -20
-    failures=$((failures + 1))
-  fi
-}
+source examples/check.sh
 
 if [ "$(id -u)" -eq 0 ]; then
   sudo=""
@@ -68,5 +55,4 @@ else
   check "dpkg -r removes it" sh -c "$sudo dpkg -r libstrata > /dev/null && ! command -v strata-run"
   installed=0
 fi
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+report

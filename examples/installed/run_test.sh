@@ -7,20 +7,7 @@ cd "$(dirname "$0")/../.."
 prefix=$(mktemp -d)
 build=$(mktemp -d)
 trap 'rm -rf "$prefix" "$build"' EXIT
-passes=0
-failures=0
-check() { # name, command...
-  local name="$1"
-  shift
-  if out=$("$@" 2>&1); then
-    echo "PASS: $name"
-    passes=$((passes + 1))
-  else
-    echo "FAIL: $name"
-    echo "$out" | tail -20
-    failures=$((failures + 1))
-  fi
-}
+source examples/check.sh
 
 check "scripts/install $prefix" scripts/install "$prefix"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
@@ -37,5 +24,4 @@ check "link the static override whole" \
 check "malloc is strata's with no LD_PRELOAD" sh -c "$build/override | grep -q 'malloc is strata'"
 check "LD_PRELOAD the installed libstrata.so" \
   sh -c "LD_PRELOAD=$prefix/lib/libstrata.so STRATA_SHOW_STATS=1 python3 -c 'x = [str(i) for i in range(100000)]' 2>&1 | grep -q 'strata: heap:'"
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+report
