@@ -20,6 +20,8 @@ const char *strata_status_str(strata_status status) {
       return "heap corrupt";
     case STRATA_ERR_UNSUPPORTED:
       return "not supported";
+    case STRATA_ERR_IO:
+      return "input/output error";
   }
   return "unknown status";
 }

@@ -2,7 +2,8 @@
  *
  * Errors are values. A function that can fail returns a strata_status (or
  * NULL, documented at the function); it never aborts and never writes to
- * errno. Only the malloc frontend turns these into errno and messages. */
+ * errno (STRATA_ERR_IO leaves the failed system call's errno as it was).
+ * Only the malloc frontend turns these into errno and messages. */
 #ifndef STRATA_BASE_STATUS_H_
 #define STRATA_BASE_STATUS_H_
 
@@ -33,9 +34,12 @@ typedef enum strata_status {
   /* The object cannot do this at all, whatever the arguments: a backend
    * over a plain buffer cannot make memory inaccessible. */
   STRATA_ERR_UNSUPPORTED,
+  /* A system call on a file failed (opening or writing a profile): errno
+   * tells which and why. */
+  STRATA_ERR_IO,
 } strata_status;
 
-#define STRATA_STATUS_LAST STRATA_ERR_UNSUPPORTED
+#define STRATA_STATUS_LAST STRATA_ERR_IO
 
 /* On every function that returns a strata_status: a status dropped by
  * accident is a compile error (-Werror). A caller that has a reason to

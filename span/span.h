@@ -94,6 +94,11 @@ typedef struct strata_span {
   uint32_t cache_word;       /* bitmap word `cache` covers; == word count when exhausted */
   uint64_t cache;            /* free slots of cache_word not yet handed out */
   uint64_t free_since_ns;    /* page heap: when this run became free */
+  /* The frontend's own word about an in-use span, cleared by init_small and
+   * init_large and never read by the layers below (the malloc frontend
+   * hangs the profile record of a sampled object here, so that free finds
+   * it in O(1)). Written and read by whoever owns the span's object. */
+  void *owner_data;
   uint64_t alloc_bits[STRATA_SPAN_BITMAP_WORDS]; /* 1 = allocated */
 } strata_span;
 
