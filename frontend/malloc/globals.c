@@ -71,6 +71,7 @@ void strata_malloc_ensure_init(void) {
      * every malloc and free then goes to the central lists, slower but
      * losing nothing. */
     g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, thread_exit) == 0;
+    strata_profiling_init();
     __atomic_store_n(&g->initialized, 1, __ATOMIC_RELEASE);
     did_init = true;
   }
@@ -139,10 +140,12 @@ static void before_fork(void) {
   pthread_mutex_lock(&g->threads_lock);
   strata_central_lock_all(&g->central);
   strata_pageheap_lock(&g->heap);
+  strata_profiling_before_fork();
 }
 
 static void after_fork_parent(void) {
   strata_malloc_global *g = &strata_malloc_state;
+  strata_profiling_after_fork();
   strata_pageheap_unlock(&g->heap);
   strata_central_unlock_all(&g->central);
   pthread_mutex_unlock(&g->threads_lock);
@@ -168,6 +171,9 @@ static void after_fork_child(void) {
   strata_background_release_after_fork_child();
   after_fork_parent();
 }
+
+/* The heap profile at exit, from whichever thread calls exit(). */
+__attribute__((destructor)) static void write_profile_at_exit(void) { strata_profiling_at_exit(); }
 
 /* STRATA_SHOW_STATS=1: the stats at exit, on stderr or appended to
  * STRATA_STATS_FILE (for programs that close stderr before they exit). */

@@ -42,7 +42,7 @@ static strata_status set_guard(strata_span *span, bool on) {
 #endif
 }
 
-static void *malloc_large(size_t size, size_t alignment) {
+void *strata_malloc_large(size_t size, size_t alignment) {
   strata_malloc_ensure_init();
   if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
     errno = ENOMEM;
@@ -77,7 +77,7 @@ void *strata_malloc(size_t size) {
   if (size <= STRATA_MAX_SMALL_SIZE) {
     return strata_malloc_small(strata_size_class_by_128[(size - 1024 + 127) >> 7]);
   }
-  return malloc_large(size, STRATA_PAGE_SIZE);
+  return strata_malloc_large(size, STRATA_PAGE_SIZE);
 }
 
 /* What free does with anything its fast path did not take: large objects,
@@ -103,6 +103,7 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     if (set_guard(span, false) != STRATA_OK) {
       strata_report_fatal("free(): cannot lift a large object's guard page");
     }
+    if (span->owner_data != NULL) strata_profiling_free_sampled(span);
     strata_background_release_poke();
     size_t bytes = span->pages << STRATA_PAGE_SHIFT;
     strata_status status =
@@ -218,7 +219,7 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 }
 
 /* The usable size of a live object, or 0 after reporting misuse. */
-static size_t usable_size(const char *function, const void *p) {
+size_t strata_malloc_usable_size_for(const char *function, const void *p) {
   strata_span *span = strata_malloc_span_of(p);
   if (span != NULL && strata_span_object_index(span, p) < span->object_count) {
     return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
@@ -232,7 +233,7 @@ static size_t usable_size(const char *function, const void *p) {
 
 size_t strata_malloc_usable_size(const void *p) {
   if (p == NULL) return 0;
-  return usable_size("malloc_usable_size", p);
+  return strata_malloc_usable_size_for("malloc_usable_size", p);
 }
 
 void *strata_calloc(size_t count, size_t size) {
@@ -247,7 +248,7 @@ void *strata_calloc(size_t count, size_t size) {
     if (p != NULL) memset(p, 0, total);
     return p;
   }
-  void *p = malloc_large(total, STRATA_PAGE_SIZE);
+  void *p = strata_malloc_large(total, STRATA_PAGE_SIZE);
   if (p != NULL && !strata_malloc_span_of(p)->zeroed) memset(p, 0, total);
   return p;
 }
@@ -276,7 +277,7 @@ void *strata_realloc(void *p, size_t size) {
     strata_free(p);
     return NULL;
   }
-  size_t usable = usable_size("realloc", p);
+  size_t usable = strata_malloc_usable_size_for("realloc", p);
   if (usable == 0) return NULL;
   /* In place when the object still fits and would not waste half of it. */
   if (size <= usable && size >= usable / 2) return p;
@@ -321,7 +322,7 @@ static void *aligned(size_t alignment, size_t size) {
       if (strata_size_class_object_size(c) % alignment == 0) return strata_malloc_small(c);
     }
   }
-  return malloc_large(size, alignment);
+  return strata_malloc_large(size, alignment);
 }
 
 static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
@@ -372,8 +373,10 @@ void *strata_pvalloc(size_t size) {
 #ifdef STRATA_OVERRIDE_LIBC
 /* The C library's names, as aliases: no extra call on the fast path. */
 #define STRATA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
+/* The allocating ones: in the profiled variants, their sampled twins
+ * instead (sampled.c). */
+#ifndef STRATA_ENTRY_SAMPLED
 void *malloc(size_t size) STRATA_ALIAS(strata_malloc);
-void free(void *p) STRATA_ALIAS(strata_free);
 void *calloc(size_t count, size_t size) STRATA_ALIAS(strata_calloc);
 void *realloc(void *p, size_t size) STRATA_ALIAS(strata_realloc);
 void *reallocarray(void *p, size_t count, size_t size) STRATA_ALIAS(strata_reallocarray);
@@ -382,6 +385,8 @@ void *aligned_alloc(size_t alignment, size_t size) STRATA_ALIAS(strata_aligned_a
 void *memalign(size_t alignment, size_t size) STRATA_ALIAS(strata_memalign);
 void *valloc(size_t size) STRATA_ALIAS(strata_valloc);
 void *pvalloc(size_t size) STRATA_ALIAS(strata_pvalloc);
+#endif
+void free(void *p) STRATA_ALIAS(strata_free);
 size_t malloc_usable_size(void *p) STRATA_ALIAS(strata_malloc_usable_size);
 void free_sized(void *p, size_t size) STRATA_ALIAS(strata_free_sized);
 void free_aligned_sized(void *p, size_t alignment, size_t size)

@@ -12,6 +12,7 @@
 #include "central/central.h"
 #include "frontend/malloc/strata_malloc.h"
 #include "pageheap/pageheap.h"
+#include "profile/profile.h"
 #include "sizeclass/sizeclass.h"
 
 #define STRATA_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -38,6 +39,9 @@ typedef struct strata_malloc_config {
   bool background_release;    /* STRATA_BACKGROUND_RELEASE: not 0 (background.c) */
   bool fault_injection;       /* STRATA_FAULT_NTH is set */
   uint64_t fault_nth;         /* refuse this acquiring backend call (0: count only) */
+  uint64_t profile_rate;      /* STRATA_PROFILE_RATE: bytes per sample, 0: off */
+  const char *profile_file;   /* STRATA_PROFILE_FILE; NULL: strata.%p.heap */
+  int profile_signal;         /* STRATA_PROFILE_SIGNAL: 0 or SIGUSR1/SIGUSR2 */
 } strata_malloc_config;
 
 /* One free list per size class. `max` is how long the list may grow before
@@ -78,6 +82,13 @@ typedef struct strata_tcache {
   strata_tcache_list lists[STRATA_SIZE_CLASS_COUNT];
   strata_tcache_fresh fresh[STRATA_SIZE_CLASS_COUNT]; /* slow path only: apart from lists */
   size_t capacity_bytes; /* sum over lists of max * object size */
+  /* The sampled allocation functions' (sampled.c): bytes to the next
+   * sample. Unused, and never touched, when profiling is off. */
+  strata_sampler sampler;
+  /* Nonzero while this thread is inside the profiler (taking a stack,
+   * holding the profile's lock): allocations made meanwhile are not
+   * sampled, and the profile signal's handler defers its dump. */
+  int in_profiler;
   int state;
   struct strata_tcache *next, *prev; /* all active caches, for stats and fork */
 } strata_tcache;
@@ -100,6 +111,11 @@ typedef struct strata_malloc_global {
   size_t large_objects;        /* atomic (relaxed): large objects in use */
   size_t large_bytes;          /* atomic (relaxed): their pages, in bytes */
   uint64_t errors;             /* atomic */
+  /* Sampled heap profiling (profiling.c): on when STRATA_PROFILE_RATE was
+   * set at start; its memory comes from a backend of its own. */
+  bool profiling;
+  strata_mmap_backend profile_backend;
+  strata_profile profile;
 } strata_malloc_global;
 
 extern strata_malloc_global strata_malloc_state STRATA_HIDDEN;
@@ -119,6 +135,31 @@ bool strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
  * towards the page heap; starts the releasing thread the first time. */
 void strata_background_release_poke(void) STRATA_HIDDEN;
 void strata_background_release_after_fork_child(void) STRATA_HIDDEN;
+
+/* A large object: `size` bytes on pages of their own, aligned to
+ * `alignment` (a power of two); NULL with errno ENOMEM. */
+void *strata_malloc_large(size_t size, size_t alignment) STRATA_HIDDEN;
+
+/* Profiling (profiling.c). init: from strata_malloc_ensure_init, once.
+ * free_sampled: a large span about to be freed carries a sample record
+ * (owner_data). The fork hooks hold the profile's lock across fork. */
+void strata_profiling_init(void) STRATA_HIDDEN;
+void strata_profiling_free_sampled(strata_span *span) STRATA_HIDDEN;
+void strata_profiling_before_fork(void) STRATA_HIDDEN;
+void strata_profiling_after_fork(void) STRATA_HIDDEN;
+void strata_profiling_at_exit(void) STRATA_HIDDEN;
+/* Records a sampled object just allocated (sampled.c); `frames` from the
+ * allocation's caller outwards. */
+void strata_profiling_record(void *p, size_t size, void *const *frames, unsigned depth)
+    STRATA_HIDDEN;
+/* Sampled allocation for operator new (alignment 0: the default one), the
+ * stack cut at `caller` (sampled.c). */
+void *strata_sampled_new(size_t size, size_t alignment, void *caller) STRATA_HIDDEN;
+/* strata_malloc_usable_size, reporting misuse as `function`'s. */
+size_t strata_malloc_usable_size_for(const char *function, const void *p) STRATA_HIDDEN;
+/* A dump the profile signal asked for while this thread was inside the
+ * profiler: written when it leaves. */
+void strata_profiling_leave(strata_tcache *cache) STRATA_HIDDEN;
 
 /* The stats, written to a file descriptor (stats.c). */
 void strata_stats_print_to(int fd) STRATA_HIDDEN;

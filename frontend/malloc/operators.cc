@@ -58,17 +58,28 @@ std::new_handler current_new_handler() {
   die("strata: operator new: out of memory, and no C++ runtime to throw std::bad_alloc\n");
 }
 
-void *allocate(std::size_t size, std::size_t alignment) {
+// Sampled heap profiling (sampled.c): operator new's sampled twin.
+extern "C" void *strata_sampled_new(std::size_t size, std::size_t alignment, void *caller)
+    __attribute__((visibility("hidden")));
+
+template <bool kSampled>
+inline void *allocate(std::size_t size, std::size_t alignment, void *caller) {
+  if (kSampled) {
+    return strata_sampled_new(size, alignment <= __STDCPP_DEFAULT_NEW_ALIGNMENT__ ? 0 : alignment,
+                              caller);
+  }
+  (void)caller;
   return alignment <= __STDCPP_DEFAULT_NEW_ALIGNMENT__ ? strata_malloc(size)
                                                         : strata_aligned_alloc(alignment, size);
 }
 
 // The new-handler loop ([new.delete.single]): out of line, so that the
 // fast path is a call to strata_malloc and a test.
+template <bool kSampled>
 __attribute__((noinline, cold)) void *allocate_retrying(std::size_t size, std::size_t alignment,
-                                                        bool nothrow) {
+                                                        bool nothrow, void *caller) {
   for (;;) {
-    void *p = allocate(size, alignment);
+    void *p = allocate<kSampled>(size, alignment, caller);
     if (p != nullptr) return p;
     std::new_handler handler = current_new_handler();
     if (handler == nullptr) {
@@ -79,10 +90,14 @@ __attribute__((noinline, cold)) void *allocate_retrying(std::size_t size, std::s
   }
 }
 
-inline void *new_impl(std::size_t size, std::size_t alignment, bool nothrow) {
-  void *p = allocate(size, alignment);
+// `caller`: where the program's call returns to, so that a sampled stack
+// starts in the program (the operator is the function it called).
+template <bool kSampled>
+__attribute__((always_inline)) inline void *new_impl(std::size_t size, std::size_t alignment,
+                                                     bool nothrow, void *caller) {
+  void *p = allocate<kSampled>(size, alignment, caller);
   if (__builtin_expect(p != nullptr, 1)) return p;
-  return allocate_retrying(size, alignment, nothrow);
+  return allocate_retrying<kSampled>(size, alignment, nothrow, caller);
 }
 
 inline std::size_t alignment_of(std::align_val_t alignment) {
@@ -91,27 +106,42 @@ inline std::size_t alignment_of(std::align_val_t alignment) {
 
 }  // namespace
 
-STRATA_EXPORT void *operator new(std::size_t size) { return new_impl(size, 0, false); }
-STRATA_EXPORT void *operator new[](std::size_t size) { return new_impl(size, 0, false); }
+// The operators: sampled in the profiled variants (STRATA_ENTRY_SAMPLED,
+// sampled.c), unsampled otherwise.
+#if defined(STRATA_ENTRY_SAMPLED)
+#define STRATA_SAMPLED true
+#else
+#define STRATA_SAMPLED false
+#endif
+STRATA_EXPORT void *operator new(std::size_t size) {
+  return new_impl<STRATA_SAMPLED>(size, 0, false, __builtin_return_address(0));
+}
+STRATA_EXPORT void *operator new[](std::size_t size) {
+  return new_impl<STRATA_SAMPLED>(size, 0, false, __builtin_return_address(0));
+}
 STRATA_EXPORT void *operator new(std::size_t size, const std::nothrow_t &) noexcept {
-  return new_impl(size, 0, true);
+  return new_impl<STRATA_SAMPLED>(size, 0, true, __builtin_return_address(0));
 }
 STRATA_EXPORT void *operator new[](std::size_t size, const std::nothrow_t &) noexcept {
-  return new_impl(size, 0, true);
+  return new_impl<STRATA_SAMPLED>(size, 0, true, __builtin_return_address(0));
 }
 STRATA_EXPORT void *operator new(std::size_t size, std::align_val_t alignment) {
-  return new_impl(size, alignment_of(alignment), false);
+  return new_impl<STRATA_SAMPLED>(size, alignment_of(alignment), false,
+                                  __builtin_return_address(0));
 }
 STRATA_EXPORT void *operator new[](std::size_t size, std::align_val_t alignment) {
-  return new_impl(size, alignment_of(alignment), false);
+  return new_impl<STRATA_SAMPLED>(size, alignment_of(alignment), false,
+                                  __builtin_return_address(0));
 }
 STRATA_EXPORT void *operator new(std::size_t size, std::align_val_t alignment,
                                  const std::nothrow_t &) noexcept {
-  return new_impl(size, alignment_of(alignment), true);
+  return new_impl<STRATA_SAMPLED>(size, alignment_of(alignment), true,
+                                  __builtin_return_address(0));
 }
 STRATA_EXPORT void *operator new[](std::size_t size, std::align_val_t alignment,
                                    const std::nothrow_t &) noexcept {
-  return new_impl(size, alignment_of(alignment), true);
+  return new_impl<STRATA_SAMPLED>(size, alignment_of(alignment), true,
+                                  __builtin_return_address(0));
 }
 
 STRATA_EXPORT void operator delete(void *p) noexcept { strata_free(p); }

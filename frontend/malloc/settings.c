@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "frontend/malloc/settings.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,13 @@ static void set_large_release(strata_malloc_config *c, uint64_t bytes) {
   c->large_release_bytes = (size_t)bytes;
 }
 static void set_fault_nth(strata_malloc_config *c, uint64_t nth) { c->fault_nth = nth; }
+static void set_profile_rate(strata_malloc_config *c, uint64_t bytes) { c->profile_rate = bytes; }
+static void set_profile_file(strata_malloc_config *c, uint64_t text) {
+  c->profile_file = (const char *)(uintptr_t)text;
+}
+static void set_profile_signal(strata_malloc_config *c, uint64_t choice) {
+  c->profile_signal = choice == 1 ? SIGUSR1 : choice == 2 ? SIGUSR2 : 0;
+}
 
 #define KIB ((uint64_t)1 << 10)
 #define MIB ((uint64_t)1 << 20)
@@ -87,6 +95,18 @@ const strata_setting strata_settings[] = {
      "large frees at least this big are decommitted at once (smaller ones follow the release "
      "delay, so that a program that frees and reallocates big buffers does not fault them in "
      "again each time); `mallopt(M_MMAP_THRESHOLD)` changes it while running"},
+    {"STRATA_PROFILE_RATE", STRATA_SETTING_NUMBER, {NULL}, 1, "bytes", (uint64_t)1 << 40, 0,
+     set_profile_rate, "`0` (off)",
+     "sampled heap profile: one allocation per this many bytes on average (`524288` is "
+     "Go's and tcmalloc's rate). Read when the program starts; with `0` the allocation "
+     "functions are the unsampled ones, at no cost"},
+    {"STRATA_PROFILE_FILE", STRATA_SETTING_TEXT, {NULL}, 0, NULL, 0, 0, set_profile_file,
+     "`strata.%p.heap`",
+     "where the profile is written at exit (`%p`: the process id); a dump on the signal "
+     "goes to this name followed by `.1`, `.2`, ..."},
+    {"STRATA_PROFILE_SIGNAL", STRATA_SETTING_CHOICE, {"none", "USR1", "USR2", NULL}, 0, NULL, 0,
+     0, set_profile_signal, "`none`",
+     "`USR1` or `USR2`: on that signal, write the profile (strata installs the handler)"},
     {"STRATA_FAULT_NTH", STRATA_SETTING_NUMBER, {NULL}, 1, "", UINT64_MAX, 0, set_fault_nth,
      "unset",
      "testing: the backend refuses its n-th reserve or commit, once, so that a program's "

@@ -28,6 +28,12 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
     out->backend_acquires = g->fault_backend.acquire_calls;
     strata_pageheap_unlock(&g->heap);
   }
+  if (g->profiling) {
+    strata_profile_stats ps;
+    strata_profile_get_stats(&g->profile, &ps);
+    out->profile_samples_in_use = ps.samples_in_use;
+    out->profile_bytes = ps.memory_bytes;
+  }
 }
 
 /* Formats into a stack buffer and writes it: printing must not allocate. */
@@ -67,6 +73,15 @@ void strata_stats_print_to(int fd) {
   print_line(fd, "strata: backend %s%s\n", g->backend->name, commit);
   print_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
              s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
+  if (g->profiling) {
+    strata_profile_stats ps;
+    strata_profile_get_stats(&g->profile, &ps);
+    print_line(fd, "strata: profile: 1 sample per %llu bytes, %llu samples (%llu in use), %llu "
+               "stacks, %llu without a stack (memory bound), %.1f of %.1f MiB\n",
+               (unsigned long long)ps.rate, (unsigned long long)ps.samples,
+               (unsigned long long)ps.samples_in_use, (unsigned long long)ps.buckets,
+               (unsigned long long)ps.truncated, ps.memory_bytes / mib, ps.max_bytes / mib);
+  }
   print_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
              "transfer");
   strata_central *central = &strata_malloc_state.central;

@@ -65,6 +65,8 @@ typedef struct strata_malloc_stats {
   size_t threads;               /* threads with a cache */
   uint64_t errors;              /* misuse reports (STRATA_ON_ERROR=warn) */
   uint64_t backend_acquires;    /* reserve + commit calls, with STRATA_FAULT_NTH set */
+  uint64_t profile_samples_in_use; /* sampled objects not freed (0: profiling off) */
+  size_t profile_bytes;         /* the profile's own memory */
 } strata_malloc_stats;
 
 void strata_malloc_get_stats(strata_malloc_stats *out);
@@ -98,6 +100,23 @@ int strata_malloc_trim(size_t pad);          /* 1 if any memory was given back *
 int strata_malloc_info(int options, FILE *out); /* options must be 0 */
 int strata_mallopt(int param, int value);    /* 1: applied or accepted */
 void strata_malloc_stats_glibc(void);        /* as malloc_stats: stats on stderr */
+
+/* Sampled heap profiling. With STRATA_PROFILE_RATE=<bytes> in the
+ * environment when the program starts, the C library's allocation
+ * functions and operator new sample one allocation per that many bytes on
+ * average and record its call stack (the strata_-prefixed functions never
+ * do); the profile is written at exit to STRATA_PROFILE_FILE, on
+ * STRATA_PROFILE_SIGNAL, and by this function, in the heap-profile format
+ * `google-pprof` reads. See the README.
+ *
+ * strata_malloc_profile_dump: writes the profile to `path` now. 0, or -1
+ * with errno: EINVAL when the program did not start with profiling (or
+ * path is NULL), otherwise the error of opening or writing the file.
+ * strata_malloc_profile_set_rate: a new rate for samples from now on (0:
+ * no more); -1 with errno EINVAL when the program did not start with
+ * profiling, which a rate set later cannot turn on. */
+int strata_malloc_profile_dump(const char *path);
+int strata_malloc_profile_set_rate(uint64_t bytes);
 
 /* Checks the heap's invariants (central lists and page heap). STRATA_OK (0)
  * when they hold; STRATA_ERR_CORRUPT when one does not, after writing

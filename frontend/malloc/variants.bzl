@@ -9,7 +9,9 @@ _SRCS = [
     "globals.c",
     "malloc.c",
     "malloc_internal.h",
+    "profiling.c",
     "report.c",
+    "sampled.c",
     "settings.c",
     "settings.h",
     "stats.c",
@@ -20,30 +22,69 @@ _DEPS = [
     "//arena",
     "//central",
     "//pageheap",
+    "//profile",
     "//sizeclass",
     "//span",
 ]
 
-def malloc_variant(name, libc_names = False, hardened = False, copts = [], **kwargs):
+_ENTRIES = {
+    # malloc, calloc, ... and operator new are the unsampled functions.
+    "plain": [],
+    # The sampled functions (sampled.c): heap profiles with
+    # STRATA_PROFILE_RATE; a subtraction and a branch per allocation even
+    # with the rate at 0.
+    "sampled": ["-DSTRATA_ENTRY_SAMPLED=1"],
+}
+
+def malloc_variant(name, libc_names = False, hardened = False, entry = "plain", copts = [], **kwargs):
     """A cc_library of the allocator.
 
-    libc_names: also export malloc, free, ... (linked whole into programs).
+    libc_names: also export malloc, free, ... and the C++ operators
+        (`<name>_operators`), linked whole into programs.
     hardened: encoded, checked free-list links and guard pages.
+    entry: which allocation functions the libc names are (_ENTRIES).
     """
     defines = []
     if libc_names:
         defines.append("-DSTRATA_OVERRIDE_LIBC")
     if hardened:
         defines.append("-DSTRATA_HARDENED=1")
+    defines += _ENTRIES[entry]
+    deps = list(_DEPS)
+    if libc_names:
+        # operator new and delete in every form, on strata (C++, but no
+        # dependency on the C++ runtime: see operators.cc).
+        cc_library(
+            name = name + "_operators",
+            srcs = ["operators.cc"],
+            # No RTTI, no landing pads (which would need the C++ runtime's
+            # personality routine), but unwind tables: a new-handler's
+            # exception and std::bad_alloc pass through these frames.
+            copts = _ENTRIES[entry] + [
+                "-fno-rtti",
+                "-fno-exceptions",
+                "-fasynchronous-unwind-tables",
+            ],
+            linkopts = ["-ldl"],
+            # Calls a hidden function of its variant (sampled.c): only ever
+            # a part of that, never a shared library of its own.
+            linkstatic = True,
+            alwayslink = True,
+            deps = [":malloc_api"],
+            visibility = kwargs.get("visibility", ["//visibility:public"]),
+        )
+        deps.append(":" + name + "_operators")
     cc_library(
         name = name,
         srcs = _SRCS,
         hdrs = ["strata_malloc.h"],
         alwayslink = libc_names,
+        # Its parts (operators.cc and sampled.c) share hidden functions:
+        # one static library, never split into shared ones.
+        linkstatic = libc_names,
         copts = defines + copts,
         linkopts = ["-pthread"],
-        # With the C library's names come the C++ ones (operators.cc).
-        deps = _DEPS + ([":operators"] if libc_names else []),
+        deps = deps,
         **kwargs
     )
 
@@ -58,6 +99,9 @@ def malloc_shared_library(name, variant):
         additional_linker_inputs = ["libstrata.lds"],
         linkopts = [
             "-Wl,--as-needed",
+            # The unwinder (sampled stacks) inside, hidden: the library
+            # needs nothing but the C library.
+            "-static-libgcc",
             "-Wl,--version-script=$(location libstrata.lds)",
         ],
         linkshared = True,

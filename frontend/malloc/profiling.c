@@ -1,0 +1,196 @@
+/* Sampled heap profiling in the malloc frontend: the process's one
+ * profile, its dumps (at exit, on a signal, on request) and the record
+ * kept on a sampled object's span.
+ *
+ * The profile's lock is never held across a call into the rest of the
+ * allocator, and the profile never calls malloc, so sampling cannot
+ * deadlock with malloc. A thread inside the profiler says so
+ * (cache->in_profiler): its own allocations meanwhile are not sampled,
+ * and the profile signal arriving on it then defers the dump to the
+ * moment it leaves, rather than wait for a lock the thread itself holds. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/malloc/malloc_internal.h"
+
+#define DEFAULT_FILE "strata.%p.heap"
+
+static int dump_pending;      /* atomic: the signal came while in the profiler */
+static unsigned dump_counter; /* atomic: numbers the signal's dumps */
+
+static void say(const char *a, const char *b, const char *c) {
+  const char *parts[] = {a, b, c};
+  for (int i = 0; i < 3; i++) {
+    ssize_t written = write(STDERR_FILENO, parts[i], strlen(parts[i]));
+    (void)written; /* nowhere else to say it */
+  }
+}
+
+/* Appends the decimal `v` at *at within [.., end); false when it does not fit. */
+static bool append_number(char **at, char *end, unsigned long v) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (end - *at < n) return false;
+  while (n > 0) *(*at)++ = digits[--n];
+  return true;
+}
+
+/* The file name: STRATA_PROFILE_FILE with %p made the process id, and
+ * ".<number>" after it when number > 0. */
+static bool profile_path(char *buf, size_t size, unsigned number) {
+  const char *pattern = strata_malloc_state.config.profile_file;
+  if (pattern == NULL) pattern = DEFAULT_FILE;
+  char *at = buf, *end = buf + size - 1;
+  for (const char *c = pattern; *c != '\0'; c++) {
+    if (c[0] == '%' && c[1] == 'p') {
+      if (!append_number(&at, end, (unsigned long)getpid())) return false;
+      c++;
+    } else {
+      if (at == end) return false;
+      *at++ = *c;
+    }
+  }
+  if (number > 0) {
+    if (at == end) return false;
+    *at++ = '.';
+    if (!append_number(&at, end, number)) return false;
+  }
+  *at = '\0';
+  return true;
+}
+
+/* Writes the profile to the file named for `number`; says why not. */
+static void dump_numbered(unsigned number) {
+  char path[4096];
+  if (!profile_path(path, sizeof path, number)) {
+    say("strata: heap profile not written: the file name is too long", "", "\n");
+    return;
+  }
+  if (strata_profile_write_file(&strata_malloc_state.profile, path) != STRATA_OK) {
+    say("strata: cannot write the heap profile to ", path, "\n");
+  }
+}
+
+static void dump_on_signal(void) {
+  dump_numbered(__atomic_add_fetch(&dump_counter, 1, __ATOMIC_RELAXED));
+}
+
+static void on_profile_signal(int signal_number) {
+  (void)signal_number;
+  int saved = errno;
+  strata_tcache *cache = &strata_thread_cache;
+  if (cache->in_profiler) {
+    __atomic_store_n(&dump_pending, 1, __ATOMIC_RELAXED);
+  } else {
+    cache->in_profiler = 1;
+    dump_on_signal();
+    strata_profiling_leave(cache);
+  }
+  errno = saved;
+}
+
+void strata_profiling_leave(strata_tcache *cache) {
+  cache->in_profiler = 0;
+  while (__atomic_load_n(&dump_pending, __ATOMIC_RELAXED) &&
+         __atomic_exchange_n(&dump_pending, 0, __ATOMIC_RELAXED)) {
+    cache->in_profiler = 1;
+    dump_on_signal();
+    cache->in_profiler = 0;
+  }
+}
+
+void strata_profiling_init(void) {
+  strata_malloc_global *g = &strata_malloc_state;
+  if (g->config.profile_rate == 0) return;
+#if defined(STRATA_OVERRIDE_LIBC) && !defined(STRATA_ENTRY_SAMPLED)
+  say("strata: STRATA_PROFILE_RATE is set, but this strata's allocation functions are not "
+      "sampled: preload libstrata_profiled.so (or link libstrata_override_profiled.a) for a "
+      "heap profile", "", "\n");
+  return;
+#endif
+  strata_mmap_backend_init(&g->profile_backend);
+  strata_profile_init(&g->profile, &g->profile_backend.base, g->config.profile_rate, 0);
+  g->profiling = true;
+  if (g->config.profile_signal != 0) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_profile_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(g->config.profile_signal, &action, NULL) != 0) {
+      say("strata: cannot install the heap profile's signal handler", "", "\n");
+    }
+  }
+}
+
+void strata_profiling_record(void *p, size_t size, void *const *frames, unsigned depth) {
+  strata_malloc_global *g = &strata_malloc_state;
+  if (!g->profiling) return;
+  strata_profile_sample *sample = strata_profile_record_alloc(&g->profile, p, size, frames, depth);
+  /* Before p is handed out: whoever frees it learns of the record through
+   * the program's own hand-over of p. */
+  __atomic_store_n(&strata_malloc_span_of(p)->owner_data, sample, __ATOMIC_RELAXED);
+}
+
+void strata_profiling_free_sampled(strata_span *span) {
+  /* An exchange: of two threads freeing the object at once (a double free,
+   * reported later by the page heap), one hands the record back. */
+  strata_profile_sample *sample = __atomic_exchange_n(
+      (strata_profile_sample **)&span->owner_data, NULL, __ATOMIC_RELAXED);
+  if (sample == NULL) return;
+  strata_tcache *cache = &strata_thread_cache;
+  cache->in_profiler = 1;
+  strata_profile_record_free(&strata_malloc_state.profile, sample);
+  strata_profiling_leave(cache);
+}
+
+void strata_profiling_before_fork(void) {
+  if (strata_malloc_state.profiling) strata_profile_lock(&strata_malloc_state.profile);
+}
+
+void strata_profiling_after_fork(void) {
+  if (strata_malloc_state.profiling) strata_profile_unlock(&strata_malloc_state.profile);
+}
+
+void strata_profiling_at_exit(void) {
+  strata_malloc_global *g = &strata_malloc_state;
+  if (!__atomic_load_n(&g->initialized, __ATOMIC_ACQUIRE) || !g->profiling) return;
+  strata_tcache *cache = &strata_thread_cache;
+  cache->in_profiler = 1;
+  dump_numbered(0);
+  strata_profiling_leave(cache);
+}
+
+int strata_malloc_profile_dump(const char *path) {
+  strata_malloc_ensure_init();
+  strata_malloc_global *g = &strata_malloc_state;
+  if (!g->profiling || path == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  strata_tcache *cache = &strata_thread_cache;
+  cache->in_profiler = 1;
+  strata_status status = strata_profile_write_file(&g->profile, path);
+  int saved = errno;
+  strata_profiling_leave(cache);
+  errno = saved;
+  return status == STRATA_OK ? 0 : -1;
+}
+
+int strata_malloc_profile_set_rate(uint64_t bytes) {
+  strata_malloc_ensure_init();
+  strata_malloc_global *g = &strata_malloc_state;
+  if (!g->profiling) {
+    errno = EINVAL;
+    return -1;
+  }
+  strata_profile_set_rate(&g->profile, bytes);
+  return 0;
+}
