@@ -29,6 +29,7 @@ multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 contents=$(dpkg-deb --contents "$deb" 2>&1)
 check "the package holds the library, headers, pkg-config file and strata-run" sh -c "
   for f in ./usr/lib/$multiarch/libstrata.so ./usr/lib/$multiarch/libstrata.a \
+           ./usr/lib/$multiarch/libstrata_profiled.so \
            ./usr/lib/$multiarch/pkgconfig/strata.pc ./usr/include/strata/frontend/malloc/strata_malloc.h \
            ./usr/bin/strata-run; do
     echo '$contents' | grep -q \" \$f\$\" || { echo \"missing \$f\"; exit 1; }
@@ -47,6 +48,9 @@ else
   check "strata-run passes its options as settings" sh -c \
     "strata-run --backend=hugepage --no-background-release --stats python3 -c pass 2>&1 |
      grep -q 'strata: backend hugepage'"
+  check "strata-run --profile writes a heap profile google-pprof reads" sh -c \
+    "cd $build && strata-run --profile=python.heap --profile-rate=65536 python3 -c 'x = [str(i) * 10 for i in range(100000)]' &&
+     google-pprof --text /usr/bin/python3 python.heap 2>/dev/null | grep -q '^Total:'"
   check "strata-run refuses an unknown option" sh -c \
     "! strata-run --bogus true 2>/dev/null && strata-run --bogus true 2>&1 | grep -q 'unknown option --bogus'"
   check "a program builds with pkg-config against the package" sh -c \

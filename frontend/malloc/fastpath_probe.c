@@ -13,6 +13,19 @@
 
 #include "frontend/malloc/strata_malloc.h"
 
+/* PROBE_LIBC_NAMES: the C library's names, which the profiled variant
+ * binds to its sampled functions. */
+#ifdef PROBE_LIBC_NAMES
+#include <stdlib.h>
+void free_sized(void *p, size_t size);
+#define strata_malloc malloc
+#define strata_free free
+#define strata_calloc calloc
+#define strata_aligned_alloc aligned_alloc
+#define strata_free_sized free_sized
+#define strata_realloc realloc
+#endif
+
 #define ROUNDS 100000
 
 #define KEEP(x) __asm__ volatile("" : "+r"(x))
