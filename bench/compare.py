@@ -39,13 +39,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = "/usr/lib/x86_64-linux-gnu"
 
 
-def allocators(bin_dir, strata=None, hugepages=False):
+def allocators(bin_dir, strata=None, hugepages=False, profile=False):
     """(name, LD_PRELOAD, extra environment) of every allocator compared;
-    strata on huge pages too with `hugepages`."""
+    strata on huge pages too with `hugepages`; with `profile`, strata's
+    profiled library sampling at 512 KiB (strata-prof) and at rate 0
+    (strata-prof0: the cost of the library alone)."""
     strata = strata or os.path.join(bin_dir, "frontend/malloc/libstrata.so")
+    profiled = os.path.join(os.path.dirname(strata), "libstrata_profiled.so")
     return [
         ("strata", strata, {"STRATA_BACKEND": "mmap"}),
-    ] + ([("strata-hp", strata, {"STRATA_BACKEND": "hugepage"})] if hugepages else []) + [
+    ] + ([("strata-hp", strata, {"STRATA_BACKEND": "hugepage"})] if hugepages else []) + (
+        [("strata-prof", profiled, {"STRATA_BACKEND": "mmap", "STRATA_PROFILE_RATE": "524288",
+                                    "STRATA_PROFILE_FILE": "/dev/null"}),
+         ("strata-prof0", profiled, {"STRATA_BACKEND": "mmap"})] if profile else []) + [
         ("glibc", None, {}),
         ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
         ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
@@ -228,8 +234,16 @@ def main():
                         help="the libstrata.so to measure (default: the one under --bin)")
     parser.add_argument("--hugepage", action="store_true",
                         help="also strata on huge pages (strata-hp; on with --full)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also strata's heap profiling: strata-prof (libstrata_profiled.so "
+                             "sampling every 512 KiB) and strata-prof0 (the same at rate 0)")
+    parser.add_argument("--allocators", default="",
+                        help="comma-separated allocator names to run (default: all)")
     options = parser.parse_args()
-    ALLOCATORS = allocators(options.bin, options.strata, options.hugepage or options.full)
+    ALLOCATORS = allocators(options.bin, options.strata, options.hugepage or options.full,
+                            options.profile)
+    if options.allocators:
+        ALLOCATORS = [a for a in ALLOCATORS if a[0] in options.allocators.split(",")]
     launcher = os.path.join(options.bin, "bench/launcher")
 
     names = [a[0] for a in ALLOCATORS if a[1] is None or os.path.exists(a[1])]
@@ -372,7 +386,10 @@ def main():
     for name in names:
         t = geomean([told_apart(r, "time", name) for r in rows])
         m = geomean([told_apart(r, "rss", name) for r in rows])
-        summary.append(f"- {name}: geometric-mean time {t:.2f}x strata's, peak RSS {m:.2f}x")
+        raw = geomean([r["time"][name] / r["time"]["strata"] for r in rows
+                       if r["time"].get("strata") and name in r["time"]])
+        summary.append(f"- {name}: geometric-mean time {t:.2f}x strata's ({raw:.3f}x counting "
+                       f"every ratio, ties too), peak RSS {m:.2f}x")
     losses = []
     worst = 0.0
     for row in rows:

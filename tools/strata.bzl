@@ -24,6 +24,7 @@ STRATA_LAYERS = [
     "//sizeclass",
     "//arena",
     "//metadata",
+    "//profile",
     "//span",
     "//pageheap",
     "//central",

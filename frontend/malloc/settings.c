@@ -97,9 +97,10 @@ const strata_setting strata_settings[] = {
      "again each time); `mallopt(M_MMAP_THRESHOLD)` changes it while running"},
     {"STRATA_PROFILE_RATE", STRATA_SETTING_NUMBER, {NULL}, 1, "bytes", (uint64_t)1 << 40, 0,
      set_profile_rate, "`0` (off)",
-     "sampled heap profile: one allocation per this many bytes on average (`524288` is "
-     "Go's and tcmalloc's rate). Read when the program starts; with `0` the allocation "
-     "functions are the unsampled ones, at no cost"},
+     "sampled heap profile (with `libstrata_profiled.so` or the profiled override; "
+     "`libstrata.so` says it has no sampling): one allocation per this many bytes on average "
+     "(`524288` is Go's and tcmalloc's rate); `strata_malloc_profile_set_rate` changes it "
+     "while running"},
     {"STRATA_PROFILE_FILE", STRATA_SETTING_TEXT, {NULL}, 0, NULL, 0, 0, set_profile_file,
      "`strata.%p.heap`",
      "where the profile is written at exit (`%p`: the process id); a dump on the signal "

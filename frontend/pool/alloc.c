@@ -5,6 +5,8 @@
 
 #include "frontend/pool/pool_internal.h"
 
+#define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
   if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
     errno = ENOMEM;
@@ -42,9 +44,7 @@ static bool new_chunk(strata_pool *pool) {
   return true;
 }
 
-void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment) {
-  if (size == 0) size = 1;
-  pool->stats.requested_bytes += size;
+static void *alloc_unsampled(strata_pool *pool, size_t size, size_t alignment) {
   size_t chunk_bytes = pool->chunk_pages << STRATA_PAGE_SHIFT;
   if (size > chunk_bytes / 4 || alignment > STRATA_PAGE_SIZE) {
     return alloc_large(pool, size, alignment);
@@ -64,17 +64,92 @@ void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment
   }
 }
 
+/* An allocation the sampler may take: allocated as any other, then, if
+ * sampled, recorded with its stack (from `caller` outwards: the pool's own
+ * frames are cut off) and remembered, on its large span or in the pool's
+ * list, until it leaves. */
+__attribute__((noinline, cold)) static void *alloc_maybe_sampled(strata_pool *pool, size_t size,
+                                                                 size_t alignment, void *caller) {
+  if (pool->profile == NULL) {
+    pool->sampler.bytes_until_sample = STRATA_POOL_NOT_SAMPLING;
+    return alloc_unsampled(pool, size, alignment);
+  }
+  if (!strata_sampler_crossed(&pool->sampler, size, strata_profile_rate(pool->profile))) {
+    return alloc_unsampled(pool, size, alignment);
+  }
+  void *frames[STRATA_PROFILE_MAX_DEPTH + 8];
+  unsigned depth = strata_profile_backtrace(frames, STRATA_PROFILE_MAX_DEPTH + 8, 0);
+  unsigned first = 0;
+  while (first < depth && frames[first] != caller) first++;
+  if (first == depth) first = 0;
+  strata_span *large_before = pool->large;
+  void *p = alloc_unsampled(pool, size, alignment);
+  if (p == NULL) return NULL;
+  strata_profile_sample *sample =
+      strata_profile_record_alloc(pool->profile, p, size, frames + first, depth - first);
+  if (sample == NULL) return p; /* the profile is out of memory: not in it */
+  if (pool->large != large_before) {
+    STRATA_ASSERT(pool->large->base == (uintptr_t)p);
+    pool->large->owner_data = sample;
+  } else {
+    sample->next = pool->samples;
+    pool->samples = sample;
+  }
+  pool->samples_held++;
+  return p;
+}
+
+void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment, void *caller) {
+  if (size == 0) size = 1;
+  pool->stats.requested_bytes += size;
+  pool->sampler.bytes_until_sample -= (int64_t)size;
+  if (STRATA_UNLIKELY(pool->sampler.bytes_until_sample < 0)) {
+    return alloc_maybe_sampled(pool, size, alignment, caller);
+  }
+  return alloc_unsampled(pool, size, alignment);
+}
+
+void strata_pool_forget_sample(strata_pool *pool, strata_span *span) {
+  strata_profile_sample *sample = span->owner_data;
+  if (sample == NULL) return;
+  span->owner_data = NULL;
+  strata_profile_record_free(pool->profile, sample);
+  pool->samples_held--;
+}
+
+int strata_pool_set_profile(strata_pool *pool, strata_profile *profile) {
+  strata_pool_enter(pool, "strata_pool_set_profile");
+  int result = 0;
+  if (pool->samples_held != 0 && profile != pool->profile) {
+    result = EBUSY; /* its samples belong to the profile it has */
+  } else {
+    pool->profile = profile;
+    memset(&pool->sampler, 0, sizeof pool->sampler); /* starts at the next allocation */
+    if (profile == NULL) pool->sampler.bytes_until_sample = STRATA_POOL_NOT_SAMPLING;
+  }
+  strata_pool_leave(pool);
+  return result;
+}
+
 /* min(16, the largest power of two dividing size): malloc's guarantee. */
 static size_t natural_alignment(size_t size) {
   size_t lowest = size & (~size + 1);
   return lowest == 0 || lowest > STRATA_MAX_NATURAL_ALIGN ? STRATA_MAX_NATURAL_ALIGN : lowest;
 }
 
-void *strata_pool_alloc(strata_pool *pool, size_t size) {
-  strata_pool_enter(pool, "strata_pool_alloc");
-  void *p = strata_pool_alloc_entered(pool, size, natural_alignment(size));
+/* Every entry point passes its own return address: a sampled stack starts
+ * in the program, not in the pool. */
+static inline __attribute__((always_inline)) void *alloc_natural(strata_pool *pool, size_t size,
+                                                                 const char *function,
+                                                                 void *caller) {
+  strata_pool_enter(pool, function);
+  void *p = strata_pool_alloc_entered(pool, size, natural_alignment(size), caller);
   strata_pool_leave(pool);
   return p;
+}
+
+void *strata_pool_alloc(strata_pool *pool, size_t size) {
+  return alloc_natural(pool, size, "strata_pool_alloc", __builtin_return_address(0));
 }
 
 void *strata_pool_alloc_aligned(strata_pool *pool, size_t size, size_t alignment) {
@@ -83,7 +158,7 @@ void *strata_pool_alloc_aligned(strata_pool *pool, size_t size, size_t alignment
     return NULL;
   }
   strata_pool_enter(pool, "strata_pool_alloc_aligned");
-  void *p = strata_pool_alloc_entered(pool, size, alignment);
+  void *p = strata_pool_alloc_entered(pool, size, alignment, __builtin_return_address(0));
   strata_pool_leave(pool);
   return p;
 }
@@ -94,21 +169,21 @@ void *strata_pool_calloc(strata_pool *pool, size_t count, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  void *p = strata_pool_alloc(pool, total);
+  void *p = alloc_natural(pool, total, "strata_pool_calloc", __builtin_return_address(0));
   if (p != NULL) memset(p, 0, total);
   return p;
 }
 
 void *strata_pool_memdup(strata_pool *pool, const void *src, size_t size) {
-  void *p = strata_pool_alloc(pool, size);
+  void *p = alloc_natural(pool, size, "strata_pool_memdup", __builtin_return_address(0));
   if (p != NULL && size > 0) memcpy(p, src, size);
   return p;
 }
 
-char *strata_pool_strndup(strata_pool *pool, const char *s, size_t n) {
+static char *strndup_from(strata_pool *pool, const char *s, size_t n, void *caller) {
   size_t len = 0;
   while (len < n && s[len] != '\0') len++;
-  char *p = strata_pool_alloc(pool, len + 1);
+  char *p = alloc_natural(pool, len + 1, "strata_pool_strndup", caller);
   if (p != NULL) {
     memcpy(p, s, len);
     p[len] = '\0';
@@ -116,8 +191,12 @@ char *strata_pool_strndup(strata_pool *pool, const char *s, size_t n) {
   return p;
 }
 
+char *strata_pool_strndup(strata_pool *pool, const char *s, size_t n) {
+  return strndup_from(pool, s, n, __builtin_return_address(0));
+}
+
 char *strata_pool_strdup(strata_pool *pool, const char *s) {
-  return strata_pool_strndup(pool, s, SIZE_MAX);
+  return strndup_from(pool, s, SIZE_MAX, __builtin_return_address(0));
 }
 
 int strata_pool_free(strata_pool *pool, void *p) {
@@ -127,6 +206,7 @@ int strata_pool_free(strata_pool *pool, void *p) {
    * proves the pointer is this pool's. */
   for (strata_span *span = pool->large; span != NULL; span = span->next) {
     if (span->base != (uintptr_t)p) continue;
+    strata_pool_forget_sample(pool, span);
     strata_span_list_remove(&pool->large, span);
     pool->stats.large_objects--;
     pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;

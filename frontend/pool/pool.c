@@ -28,6 +28,7 @@ static strata_pool *create_on(strata_pageheap *heap, size_t chunk_pages) {
   pool->limit = strata_span_end(chunk);
   pool->stats.chunks = 1;
   pool->stats.held_bytes = chunk_pages << STRATA_PAGE_SHIFT;
+  pool->sampler.bytes_until_sample = STRATA_POOL_NOT_SAMPLING;
   update_peak(pool);
 #ifdef STRATA_DEBUG
   pool->magic = STRATA_POOL_MAGIC;
@@ -63,6 +64,10 @@ strata_pool *strata_pool_create_child(strata_pool *parent) {
     child->next_sibling = parent->children;
     if (parent->children != NULL) parent->children->prev_sibling = child;
     parent->children = child;
+    if (parent->profile != NULL) {
+      child->profile = parent->profile;
+      child->sampler.bytes_until_sample = 0; /* starts at its first allocation */
+    }
   }
   strata_pool_leave(parent);
   return child;
@@ -71,7 +76,8 @@ strata_pool *strata_pool_create_child(strata_pool *parent) {
 int strata_pool_cleanup(strata_pool *pool, void (*fn)(void *), void *arg) {
   strata_pool_enter(pool, "strata_pool_cleanup");
   strata_pool_cleanup_entry *entry =
-      strata_pool_alloc_entered(pool, sizeof *entry, _Alignof(strata_pool_cleanup_entry));
+      strata_pool_alloc_entered(pool, sizeof *entry, _Alignof(strata_pool_cleanup_entry),
+                                __builtin_return_address(0));
   if (entry != NULL) {
     entry->fn = fn;
     entry->arg = arg;
@@ -95,6 +101,7 @@ static void free_span_list(strata_pool *pool, strata_span **list) {
   while (*list != NULL) {
     strata_span *span = *list;
     *list = span->next;
+    strata_pool_forget_sample(pool, span);
     STRATA_ASSERT(pool->stats.held_bytes >= span->pages << STRATA_PAGE_SHIFT);
     pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
     /* Every span on the pool's lists came from its page heap and is in
@@ -122,7 +129,15 @@ static void empty(strata_pool *pool, bool destroy_children) {
       strata_pool_reset(child);
     }
   }
+  /* Sampled objects leave the profile with the pool's memory. */
+  while (pool->samples != NULL) {
+    strata_profile_sample *sample = pool->samples;
+    pool->samples = sample->next;
+    strata_profile_record_free(pool->profile, sample);
+    pool->samples_held--;
+  }
   free_span_list(pool, &pool->large);
+  STRATA_ASSERT(pool->samples_held == 0);
   pool->stats.large_objects = 0;
   free_span_list(pool, &pool->chunks);
   pool->stats.chunks = 1;

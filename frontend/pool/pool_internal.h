@@ -7,6 +7,7 @@
 
 #include "frontend/pool/strata_pool.h"
 #include "pageheap/pageheap.h"
+#include "profile/profile.h"
 #include "span/span.h"
 
 typedef struct strata_pool_cleanup_entry {
@@ -31,6 +32,13 @@ struct strata_pool {
   strata_pool *children;
   strata_pool *next_sibling, *prev_sibling;
   strata_pool_stats stats;
+  /* Sampled heap profile (strata_pool_set_profile); NULL when off, and the
+   * sampler's countdown then stays far from zero: the allocation path's
+   * one subtraction never crosses it. */
+  strata_profile *profile;
+  strata_sampler sampler;
+  strata_profile_sample *samples; /* sampled objects in chunks, until reset */
+  size_t samples_held;            /* those, plus sampled large objects */
 #ifdef STRATA_DEBUG
   uint64_t magic;                     /* STRATA_POOL_MAGIC while alive */
   uintptr_t user;                     /* the thread inside a pool call, or 0 */
@@ -51,7 +59,15 @@ static inline void strata_pool_enter(strata_pool *pool, const char *function) {
 static inline void strata_pool_leave(strata_pool *pool) { (void)pool; }
 #endif
 
-/* Allocates with the pool already entered (alloc.c). */
-void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment);
+/* Allocates with the pool already entered (alloc.c). `caller`: where the
+ * program's call returns to, where a sampled stack starts. */
+void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment, void *caller);
+
+/* A large span's object leaves the pool: its sample, if any, leaves the
+ * profile (alloc.c). */
+void strata_pool_forget_sample(strata_pool *pool, strata_span *span);
+
+/* The countdown of a pool that does not sample. */
+#define STRATA_POOL_NOT_SAMPLING INT64_MAX
 
 #endif /* STRATA_FRONTEND_POOL_POOL_INTERNAL_H_ */

@@ -92,6 +92,17 @@ int strata_pool_free(strata_pool *pool, void *p);
  * Returns 0, or ENOMEM. */
 int strata_pool_cleanup(strata_pool *pool, void (*fn)(void *arg), void *arg);
 
+/* Samples this pool's allocations into `profile` (the profile layer's,
+ * owned by the caller; NULL: stop): one allocation per the profile's rate
+ * in bytes on average, with its call stack; its objects leave the in-use
+ * figures when the pool is reset or destroyed or frees them early.
+ * Children created afterwards sample into the same profile. Returns 0, or
+ * EBUSY while the pool holds objects sampled into another profile (reset
+ * it first). The profile must outlive those objects. A pool that does not
+ * sample pays one subtraction per allocation. */
+struct strata_profile;
+int strata_pool_set_profile(strata_pool *pool, struct strata_profile *profile);
+
 typedef struct strata_pool_stats {
   size_t requested_bytes; /* asked for since the last reset */
   size_t held_bytes;      /* pages held now: chunks and large objects */
