@@ -55,9 +55,9 @@ static inline bool crossed(size_t size) {
  * frames, which are cut off at the program's call (`caller`). */
 #define TAKEN_DEPTH (STRATA_PROFILE_MAX_DEPTH + 8)
 
-/* A sampled object: pages of its own, the stack from `caller` outwards. */
-__attribute__((noinline, cold)) static void *sampled(size_t size, size_t alignment, bool zero,
-                                                     void *caller) {
+/* Records the object at p, just allocated on a large span, as a sample:
+ * its stack from `caller` outwards. */
+__attribute__((noinline)) static void record_here(void *p, size_t size, void *caller) {
   strata_tcache *cache = &strata_thread_cache;
   cache->in_profiler = 1;
   void *frames[TAKEN_DEPTH];
@@ -69,12 +69,18 @@ __attribute__((noinline, cold)) static void *sampled(size_t size, size_t alignme
   unsigned first = 0;
   while (first < depth && frames[first] != caller) first++;
   if (first == depth) first = 0;
+  strata_profiling_record(p, size, frames + first, depth - first);
+  strata_profiling_leave(cache);
+}
+
+/* A sampled object: pages of its own, the stack from `caller` outwards. */
+__attribute__((noinline, cold)) static void *sampled(size_t size, size_t alignment, bool zero,
+                                                     void *caller) {
   void *p = strata_malloc_large(size, alignment < STRATA_PAGE_SIZE ? STRATA_PAGE_SIZE : alignment);
   if (p != NULL) {
     if (zero && !strata_malloc_span_of(p)->zeroed) memset(p, 0, size);
-    strata_profiling_record(p, size, frames + first, depth - first);
+    record_here(p, size, caller);
   }
-  strata_profiling_leave(cache);
   return p;
 }
 
@@ -96,6 +102,17 @@ void *strata_sampled_calloc(size_t count, size_t size) {
 static void *sampled_realloc(void *p, size_t size, void *caller) {
   size_t usable = strata_malloc_usable_size_for("realloc", p);
   if (usable == 0) return NULL; /* reported */
+  if (usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE) {
+    /* Large to large: realloc as usual (in place when the pages next to
+     * it are free, which a growing buffer relies on), and the result, on
+     * pages of its own either way, becomes the sample; a sample the old
+     * object was leaves the profile. */
+    void *q = strata_realloc(p, size);
+    if (q == NULL) return NULL;
+    strata_profiling_free_sampled(strata_malloc_span_of(q));
+    record_here(q, size, caller);
+    return q;
+  }
   void *q = sampled(size, 0, false, caller);
   if (q == NULL) return NULL; /* errno is ENOMEM; p is untouched */
   memcpy(q, p, size < usable ? size : usable);

@@ -92,6 +92,22 @@ TEST(Sampled, SampledObjectsBehaveAsAnyOther) {
   EXPECT_EQ(InUse(), before);
 }
 
+TEST(Sampled, ALargeObjectGrowsAsASampleOnce) {
+  uint64_t before = InUse();
+  auto *p = static_cast<unsigned char *>(strata_sampled_malloc(100000));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 7, 100000);
+  for (size_t size = 200000; size <= 3200000; size *= 2) {
+    p = static_cast<unsigned char *>(strata_sampled_realloc(p, size));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p[0], 7);
+    EXPECT_EQ(p[99999], 7);
+    EXPECT_EQ(InUse(), before + 1) << "one object, one sample, at " << size;
+  }
+  strata_free(p);
+  EXPECT_EQ(InUse(), before);
+}
+
 TEST(Sampled, BadArgumentsFailAsTheUnsampledOnes) {
   uint64_t before = InUse();
   errno = 0;
