@@ -8,7 +8,7 @@
  * max_bytes; past it, samples of new stacks go to one bucket without a
  * stack, so that the totals stay right and the loss is visible
  * (strata_profile_stats.truncated). */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <string.h>
 #include <time.h>
 
@@ -126,9 +126,12 @@ static strata_profile_bucket *find_bucket(strata_profile *p, void *const *frames
   return b;
 }
 
+/* The coarse clock (the kernel's tick, a few ms): a sample's age needs no
+ * more, and the precise one cost 4 % of a large-object workload's time on
+ * a virtual machine whose clock source is slow to read. */
 static uint64_t now_ns(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 

@@ -91,7 +91,7 @@ typedef struct strata_profile_sample {
   strata_profile_bucket *bucket;
   uintptr_t address;
   size_t size;                       /* what the program asked for */
-  uint64_t time_ns;                  /* CLOCK_MONOTONIC at allocation */
+  uint64_t time_ns;                  /* CLOCK_MONOTONIC_COARSE at allocation */
   struct strata_profile_sample *next; /* free for the owner's own lists */
 } strata_profile_sample;
 

@@ -99,9 +99,32 @@ void *strata_sampled_calloc(size_t count, size_t size) {
   return sampled(total, 0, true, __builtin_return_address(0));
 }
 
-static void *sampled_realloc(void *p, size_t size, void *caller) {
+/* A realloc that needs more room than the object has is an allocation of
+ * the new size, and counts as one; one that fits (the object's slack, or
+ * shrinking) allocates nothing and is not counted, as a program that grows
+ * a buffer a few bytes at a time would otherwise count its whole size each
+ * time. */
+static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size_t size,
+                                                                  void *caller) {
+  if (p == NULL) {
+    if (!crossed(size)) return strata_malloc(size);
+    return sampled(size, 0, false, caller);
+  }
+  if (size == 0) return strata_realloc(p, 0);
   size_t usable = strata_malloc_usable_size_for("realloc", p);
   if (usable == 0) return NULL; /* reported */
+  /* In place, as strata_realloc would keep it, and out of a small object,
+   * as it would move it: without its second lookup. */
+  if (size <= usable && size >= usable / 2) return p;
+  if (size <= usable) return strata_realloc(p, size);
+  if (!crossed(size)) {
+    if (usable > STRATA_MAX_SMALL_SIZE) return strata_realloc(p, size); /* maybe in place */
+    void *q = strata_malloc(size);
+    if (q == NULL) return NULL;
+    memcpy(q, p, usable);
+    strata_free(p);
+    return q;
+  }
   if (usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE) {
     /* Large to large: realloc as usual (in place when the pages next to
      * it are free, which a growing buffer relies on), and the result, on
@@ -122,16 +145,13 @@ static void *sampled_realloc(void *p, size_t size, void *caller) {
 
 void *strata_sampled_realloc(void *p, size_t size) STRATA_HIDDEN;
 void *strata_sampled_realloc(void *p, size_t size) {
-  if (p == NULL || size == 0 || !crossed(size)) return strata_realloc(p, size);
   return sampled_realloc(p, size, __builtin_return_address(0));
 }
 
 void *strata_sampled_reallocarray(void *p, size_t count, size_t size) STRATA_HIDDEN;
 void *strata_sampled_reallocarray(void *p, size_t count, size_t size) {
   size_t total;
-  if (p == NULL || __builtin_mul_overflow(count, size, &total) || total == 0 || !crossed(total)) {
-    return strata_reallocarray(p, count, size);
-  }
+  if (__builtin_mul_overflow(count, size, &total)) return strata_reallocarray(p, count, size);
   return sampled_realloc(p, total, __builtin_return_address(0));
 }
 
