@@ -141,10 +141,12 @@ static void before_fork(void) {
   strata_central_lock_all(&g->central);
   strata_pageheap_lock(&g->heap);
   strata_profiling_before_fork();
+  strata_guard_before_fork();
 }
 
 static void after_fork_parent(void) {
   strata_malloc_global *g = &strata_malloc_state;
+  strata_guard_after_fork();
   strata_profiling_after_fork();
   strata_pageheap_unlock(&g->heap);
   strata_central_unlock_all(&g->central);

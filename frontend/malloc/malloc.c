@@ -87,7 +87,11 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
   strata_malloc_global *g = &strata_malloc_state;
   if (p == NULL) return;
   if (entry == NULL) {
-    strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
+    if (strata_guard_owns(p)) {
+      strata_guard_free(function, p);
+    } else {
+      strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
+    }
     return;
   }
   strata_span *span = strata_malloc_span_of(p);
@@ -225,6 +229,7 @@ size_t strata_malloc_usable_size_for(const char *function, const void *p) {
     return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
                                              : span->object_size;
   }
+  if (strata_guard_owns(p)) return strata_guard_usable_size(function, p);
   strata_report_misuse(function, span == NULL && page_map_entry(p) != NULL
                                      ? STRATA_MISUSE_DOUBLE_FREE
                                      : STRATA_MISUSE_INVALID, p);

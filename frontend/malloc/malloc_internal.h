@@ -42,6 +42,8 @@ typedef struct strata_malloc_config {
   uint64_t profile_rate;      /* STRATA_PROFILE_RATE: bytes per sample, 0: off */
   const char *profile_file;   /* STRATA_PROFILE_FILE; NULL: strata.%p.heap */
   int profile_signal;         /* STRATA_PROFILE_SIGNAL: 0 or SIGUSR1/SIGUSR2 */
+  uint64_t guard_rate;        /* STRATA_GUARD_RATE: bytes per guarded allocation, 0: off */
+  uint64_t guard_slots;       /* STRATA_GUARD_SLOTS */
 } strata_malloc_config;
 
 /* One free list per size class. `max` is how long the list may grow before
@@ -83,8 +85,14 @@ typedef struct strata_tcache {
   strata_tcache_fresh fresh[STRATA_SIZE_CLASS_COUNT]; /* slow path only: apart from lists */
   size_t capacity_bytes; /* sum over lists of max * object size */
   /* The sampled allocation functions' (sampled.c): bytes to the next
-   * sample. Unused, and never touched, when profiling is off. */
+   * sample of either kind, which their fast path counts down, and what it
+   * was set to; the heap profile's and the guard's samplers, whose
+   * bytes_until_sample are the distances to their own next points at
+   * that moment. Unused, and never touched, by the unsampled functions. */
+  int64_t sample_countdown;
+  int64_t sample_countdown_set;
   strata_sampler sampler;
+  strata_sampler guard_sampler;
   /* Nonzero while this thread is inside the profiler (taking a stack,
    * holding the profile's lock): allocations made meanwhile are not
    * sampled, and the profile signal's handler defers its dump. */
@@ -155,6 +163,21 @@ void strata_profiling_record(void *p, size_t size, void *const *frames, unsigned
 /* Sampled allocation for operator new (alignment 0: the default one), the
  * stack cut at `caller` (sampled.c). */
 void *strata_sampled_new(size_t size, size_t alignment, void *caller) STRATA_HIDDEN;
+/* Guarded sampling (guard.c). init: from strata_malloc_ensure_init with
+ * STRATA_GUARD_SLOTS. owns: the address is in the guarded slots (then its
+ * page-map entry is empty). alloc: NULL when the object cannot be guarded
+ * (too big, every slot in use); the others report misuse like their
+ * strata_ counterparts. */
+void strata_guard_init(unsigned slots) STRATA_HIDDEN;
+bool strata_guard_owns(const void *p) STRATA_HIDDEN;
+void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *frames,
+                         unsigned depth) STRATA_HIDDEN;
+void strata_guard_set_record(void *p, strata_profile_sample *record) STRATA_HIDDEN;
+size_t strata_guard_usable_size(const char *function, const void *p) STRATA_HIDDEN;
+void strata_guard_free(const char *function, void *p) STRATA_HIDDEN;
+void strata_guard_before_fork(void) STRATA_HIDDEN;
+void strata_guard_after_fork(void) STRATA_HIDDEN;
+
 /* strata_malloc_usable_size, reporting misuse as `function`'s. */
 size_t strata_malloc_usable_size_for(const char *function, const void *p) STRATA_HIDDEN;
 /* A dump the profile signal asked for while this thread was inside the

@@ -108,13 +108,16 @@ void strata_profiling_leave(strata_tcache *cache) {
 
 void strata_profiling_init(void) {
   strata_malloc_global *g = &strata_malloc_state;
-  if (g->config.profile_rate == 0) return;
 #if defined(STRATA_OVERRIDE_LIBC) && !defined(STRATA_ENTRY_SAMPLED)
-  say("strata: STRATA_PROFILE_RATE is set, but this strata's allocation functions are not "
-      "sampled: preload libstrata_profiled.so (or link libstrata_override_profiled.a) for a "
-      "heap profile", "", "\n");
+  if (g->config.profile_rate != 0 || g->config.guard_rate != 0) {
+    say("strata: STRATA_PROFILE_RATE or STRATA_GUARD_RATE is set, but this strata's allocation "
+        "functions are not sampled: preload libstrata_profiled.so (or link "
+        "libstrata_override_profiled.a) for a heap profile or guarded sampling", "", "\n");
+  }
   return;
 #endif
+  if (g->config.guard_rate != 0) strata_guard_init((unsigned)g->config.guard_slots);
+  if (g->config.profile_rate == 0) return;
   strata_mmap_backend_init(&g->profile_backend);
   strata_profile_init(&g->profile, &g->profile_backend.base, g->config.profile_rate, 0);
   g->profiling = true;

@@ -34,26 +34,67 @@
 
 static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
-__attribute__((noinline, cold)) static bool sample_this(size_t size) {
-  strata_malloc_ensure_init(); /* the rate is read at initialisation */
-  strata_tcache *cache = &strata_thread_cache;
-  bool take = strata_sampler_crossed(&cache->sampler, size,
-                                     strata_profile_rate(&strata_malloc_state.profile));
-  /* The profiler's own allocations (there should be none) are not sampled. */
-  return take && cache->in_profiler == 0;
+/* What an allocation is sampled for. */
+#define FOR_PROFILE 1u
+#define FOR_GUARD 2u
+
+/* One process's part of a crossing: `consumed` bytes (this allocation's
+ * included) went by since the countdown was set. */
+static bool step(strata_sampler *s, int64_t consumed, size_t size, uint64_t rate) {
+  if (s->random != 0) {
+    s->bytes_until_sample -= consumed;
+    if (s->bytes_until_sample >= 0) return false;
+  }
+  /* Crossed, or not started yet: it starts at this allocation. */
+  return strata_sampler_crossed(s, size, rate);
 }
 
-/* Whether an allocation of `size` bytes is a sample. Sizes of 2^63 and
- * more read as negative and are never sampled: they fail anyway. */
-static inline bool crossed(size_t size) {
-  strata_sampler *s = &strata_thread_cache.sampler;
-  s->bytes_until_sample -= (int64_t)size;
-  return STRATA_UNLIKELY(s->bytes_until_sample < 0) && sample_this(size);
+/* The countdown went below zero. Two Poisson processes share it, the heap
+ * profile's and the guard's: it counts to the nearer of their next points,
+ * and here each process learns whether its own point fell inside this
+ * allocation, and draws its next one. Both are exactly what they would be
+ * alone. */
+__attribute__((noinline, cold)) static unsigned sample_this(size_t size) {
+  strata_malloc_ensure_init(); /* the rates are read at initialisation */
+  strata_malloc_global *g = &strata_malloc_state;
+  strata_tcache *cache = &strata_thread_cache;
+  int64_t consumed = cache->sample_countdown_set - cache->sample_countdown;
+  unsigned what = 0;
+  if (step(&cache->sampler, consumed, size, strata_profile_rate(&g->profile))) what |= FOR_PROFILE;
+  if (step(&cache->guard_sampler, consumed, size, g->config.guard_rate)) what |= FOR_GUARD;
+  int64_t next = cache->sampler.bytes_until_sample;
+  if (cache->guard_sampler.bytes_until_sample < next) next = cache->guard_sampler.bytes_until_sample;
+  cache->sample_countdown = cache->sample_countdown_set = next;
+  /* The profiler's own allocations (there should be none) are not sampled. */
+  return cache->in_profiler == 0 ? what : 0;
+}
+
+/* What an allocation of `size` bytes is sampled for (0: nothing, the
+ * common case). Sizes of 2^63 and more read as negative and are never
+ * sampled: they fail anyway. */
+static inline unsigned crossed(size_t size) {
+  strata_tcache *cache = &strata_thread_cache;
+  cache->sample_countdown -= (int64_t)size;
+  return STRATA_UNLIKELY(cache->sample_countdown < 0) ? sample_this(size) : 0;
 }
 
 /* The deepest stack taken: the recorded depth plus room for strata's own
  * frames, which are cut off at the program's call (`caller`). */
 #define TAKEN_DEPTH (STRATA_PROFILE_MAX_DEPTH + 8)
+
+/* The stack from `caller` outwards into frames; returns where it starts
+ * and sets *depth. strata's frames end where the program's call returns
+ * to. Inlining and tail calls make their number vary, so they are found,
+ * not counted; if the caller is not on the stack at all (a function
+ * without call-frame information), all frames are kept. */
+static void *const *take_stack(void **frames, unsigned *depth, void *caller) {
+  unsigned n = strata_profile_backtrace(frames, TAKEN_DEPTH, 0);
+  unsigned first = 0;
+  while (first < n && frames[first] != caller) first++;
+  if (first == n) first = 0;
+  *depth = n - first;
+  return frames + first;
+}
 
 /* Records the object at p, just allocated on a large span, as a sample:
  * its stack from `caller` outwards. */
@@ -61,42 +102,65 @@ __attribute__((noinline)) static void record_here(void *p, size_t size, void *ca
   strata_tcache *cache = &strata_thread_cache;
   cache->in_profiler = 1;
   void *frames[TAKEN_DEPTH];
-  unsigned depth = strata_profile_backtrace(frames, TAKEN_DEPTH, 0);
-  /* strata's frames end where the program's call returns to. Inlining
-   * and tail calls make their number vary, so they are found, not
-   * counted; if the caller is not on the stack at all (a function without
-   * call-frame information), all frames are kept. */
-  unsigned first = 0;
-  while (first < depth && frames[first] != caller) first++;
-  if (first == depth) first = 0;
-  strata_profiling_record(p, size, frames + first, depth - first);
+  unsigned depth;
+  void *const *stack = take_stack(frames, &depth, caller);
+  strata_profiling_record(p, size, stack, depth);
   strata_profiling_leave(cache);
 }
 
-/* A sampled object: pages of its own, the stack from `caller` outwards. */
-__attribute__((noinline, cold)) static void *sampled(size_t size, size_t alignment, bool zero,
-                                                     void *caller) {
-  void *p = strata_malloc_large(size, alignment < STRATA_PAGE_SIZE ? STRATA_PAGE_SIZE : alignment);
-  if (p != NULL) {
-    if (zero && !strata_malloc_span_of(p)->zeroed) memset(p, 0, size);
-    record_here(p, size, caller);
+/* A sampled allocation: guarded when `what` asks for it and a slot is
+ * free, else on pages of its own when it is a profile sample; recorded in
+ * the profile when it is one. False when neither applies (a guard sample
+ * that cannot be guarded): the caller allocates as usual. */
+__attribute__((noinline, cold)) static bool sampled(size_t size, size_t alignment, bool zero,
+                                                    void *caller, unsigned what, void **out) {
+  strata_tcache *cache = &strata_thread_cache;
+  cache->in_profiler = 1;
+  void *frames[TAKEN_DEPTH];
+  unsigned depth;
+  void *const *stack = take_stack(frames, &depth, caller);
+  void *p = NULL;
+  bool guarded = false;
+  if (what & FOR_GUARD) {
+    p = strata_guard_alloc(size, alignment, zero, stack, depth);
+    guarded = p != NULL;
   }
-  return p;
+  if (!guarded && (what & FOR_PROFILE)) {
+    p = strata_malloc_large(size, alignment < STRATA_PAGE_SIZE ? STRATA_PAGE_SIZE : alignment);
+    if (p != NULL && zero && !strata_malloc_span_of(p)->zeroed) memset(p, 0, size);
+  }
+  if (p != NULL && (what & FOR_PROFILE)) {
+    if (guarded) {
+      strata_guard_set_record(
+          p, strata_profile_record_alloc(&strata_malloc_state.profile, p, size, stack, depth));
+    } else {
+      strata_profiling_record(p, size, stack, depth);
+    }
+  }
+  strata_profiling_leave(cache);
+  *out = p;
+  return guarded || (what & FOR_PROFILE);
 }
 
 void *strata_sampled_malloc(size_t size) STRATA_HIDDEN;
 void *strata_sampled_malloc(size_t size) {
-  if (STRATA_LIKELY(!crossed(size))) return strata_malloc(size);
-  return sampled(size, 0, false, __builtin_return_address(0));
+  unsigned what = crossed(size);
+  void *p;
+  if (STRATA_UNLIKELY(what != 0) && sampled(size, 0, false, __builtin_return_address(0), what, &p)) {
+    return p;
+  }
+  return strata_malloc(size);
 }
 
 void *strata_sampled_calloc(size_t count, size_t size) STRATA_HIDDEN;
 void *strata_sampled_calloc(size_t count, size_t size) {
   size_t total;
-  if (__builtin_mul_overflow(count, size, &total) || !crossed(total)) {
-    return strata_calloc(count, size);
+  unsigned what = __builtin_mul_overflow(count, size, &total) ? 0 : crossed(total);
+  void *p;
+  if (STRATA_UNLIKELY(what != 0) && sampled(total, 0, true, __builtin_return_address(0), what, &p)) {
+    return p;
   }
-  return sampled(total, 0, true, __builtin_return_address(0));
+  return strata_calloc(count, size);
 }
 
 /* A realloc that needs more room than the object has is an allocation of
@@ -107,8 +171,10 @@ void *strata_sampled_calloc(size_t count, size_t size) {
 static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size_t size,
                                                                   void *caller) {
   if (p == NULL) {
-    if (!crossed(size)) return strata_malloc(size);
-    return sampled(size, 0, false, caller);
+    unsigned what = crossed(size);
+    void *q;
+    if (STRATA_UNLIKELY(what != 0) && sampled(size, 0, false, caller, what, &q)) return q;
+    return strata_malloc(size);
   }
   if (size == 0) return strata_realloc(p, 0);
   size_t usable = strata_malloc_usable_size_for("realloc", p);
@@ -117,7 +183,8 @@ static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size
    * as it would move it: without its second lookup. */
   if (size <= usable && size >= usable / 2) return p;
   if (size <= usable) return strata_realloc(p, size);
-  if (!crossed(size)) {
+  unsigned what = crossed(size);
+  if (what == 0) {
     if (usable > STRATA_MAX_SMALL_SIZE) return strata_realloc(p, size); /* maybe in place */
     void *q = strata_malloc(size);
     if (q == NULL) return NULL;
@@ -125,7 +192,8 @@ static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size
     strata_free(p);
     return q;
   }
-  if (usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE) {
+  if (what == FOR_PROFILE && usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
+      !strata_guard_owns(p)) {
     /* Large to large: realloc as usual (in place when the pages next to
      * it are free, which a growing buffer relies on), and the result, on
      * pages of its own either way, becomes the sample; a sample the old
@@ -136,7 +204,8 @@ static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size
     record_here(q, size, caller);
     return q;
   }
-  void *q = sampled(size, 0, false, caller);
+  void *q;
+  if (!sampled(size, 0, false, caller, what, &q)) q = strata_malloc(size);
   if (q == NULL) return NULL; /* errno is ENOMEM; p is untouched */
   memcpy(q, p, size < usable ? size : usable);
   strata_free(p);
@@ -157,52 +226,78 @@ void *strata_sampled_reallocarray(void *p, size_t count, size_t size) {
 
 void *strata_sampled_aligned_alloc(size_t alignment, size_t size) STRATA_HIDDEN;
 void *strata_sampled_aligned_alloc(size_t alignment, size_t size) {
-  if (!is_power_of_two(alignment) || !crossed(size)) return strata_aligned_alloc(alignment, size);
-  return sampled(size, alignment, false, __builtin_return_address(0));
+  unsigned what = is_power_of_two(alignment) ? crossed(size) : 0;
+  void *p;
+  if (STRATA_UNLIKELY(what != 0) &&
+      sampled(size, alignment, false, __builtin_return_address(0), what, &p)) {
+    return p;
+  }
+  return strata_aligned_alloc(alignment, size);
 }
 
 int strata_sampled_posix_memalign(void **out, size_t alignment, size_t size) STRATA_HIDDEN;
 int strata_sampled_posix_memalign(void **out, size_t alignment, size_t size) {
-  if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0 || !crossed(size)) {
-    return strata_posix_memalign(out, alignment, size);
+  unsigned what =
+      is_power_of_two(alignment) && alignment % sizeof(void *) == 0 ? crossed(size) : 0;
+  void *p;
+  if (STRATA_UNLIKELY(what != 0)) {
+    int saved = errno;
+    if (sampled(size, alignment, false, __builtin_return_address(0), what, &p)) {
+      if (p == NULL) {
+        errno = saved;
+        return ENOMEM;
+      }
+      *out = p;
+      return 0;
+    }
   }
-  int saved = errno;
-  void *p = sampled(size, alignment, false, __builtin_return_address(0));
-  if (p == NULL) {
-    errno = saved;
-    return ENOMEM;
-  }
-  *out = p;
-  return 0;
+  return strata_posix_memalign(out, alignment, size);
 }
 
 void *strata_sampled_memalign(size_t alignment, size_t size) STRATA_HIDDEN;
 void *strata_sampled_memalign(size_t alignment, size_t size) {
-  if (alignment > SIZE_MAX / 2 + 1 || !crossed(size)) return strata_memalign(alignment, size);
-  if (alignment != 0 && !is_power_of_two(alignment)) {
-    alignment = (size_t)1 << (64 - __builtin_clzll(alignment));
+  unsigned what = alignment <= SIZE_MAX / 2 + 1 ? crossed(size) : 0;
+  void *p;
+  if (STRATA_UNLIKELY(what != 0)) {
+    size_t rounded = alignment;
+    if (rounded != 0 && !is_power_of_two(rounded)) {
+      rounded = (size_t)1 << (64 - __builtin_clzll(rounded));
+    }
+    if (sampled(size, rounded, false, __builtin_return_address(0), what, &p)) return p;
   }
-  return sampled(size, alignment, false, __builtin_return_address(0));
+  return strata_memalign(alignment, size);
 }
 
 void *strata_sampled_valloc(size_t size) STRATA_HIDDEN;
 void *strata_sampled_valloc(size_t size) {
-  if (!crossed(size)) return strata_valloc(size);
-  return sampled(size, OS_PAGE, false, __builtin_return_address(0));
+  unsigned what = crossed(size);
+  void *p;
+  if (STRATA_UNLIKELY(what != 0) &&
+      sampled(size, OS_PAGE, false, __builtin_return_address(0), what, &p)) {
+    return p;
+  }
+  return strata_valloc(size);
 }
 
 void *strata_sampled_pvalloc(size_t size) STRATA_HIDDEN;
 void *strata_sampled_pvalloc(size_t size) {
-  if (size > SIZE_MAX - OS_PAGE || !crossed(size)) return strata_pvalloc(size);
-  size_t rounded = (size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
-  return sampled(rounded ? rounded : OS_PAGE, OS_PAGE, false, __builtin_return_address(0));
+  unsigned what = size <= SIZE_MAX - OS_PAGE ? crossed(size) : 0;
+  void *p;
+  if (STRATA_UNLIKELY(what != 0)) {
+    size_t rounded = (size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
+    if (sampled(rounded ? rounded : OS_PAGE, OS_PAGE, false, __builtin_return_address(0), what,
+                &p)) {
+      return p;
+    }
+  }
+  return strata_pvalloc(size);
 }
 
 void *strata_sampled_new(size_t size, size_t alignment, void *caller) {
-  if (!crossed(size)) {
-    return alignment == 0 ? strata_malloc(size) : strata_aligned_alloc(alignment, size);
-  }
-  return sampled(size, alignment, false, caller);
+  unsigned what = crossed(size);
+  void *p;
+  if (STRATA_UNLIKELY(what != 0) && sampled(size, alignment, false, caller, what, &p)) return p;
+  return alignment == 0 ? strata_malloc(size) : strata_aligned_alloc(alignment, size);
 }
 
 #if defined(STRATA_OVERRIDE_LIBC) && defined(STRATA_ENTRY_SAMPLED)

@@ -47,6 +47,8 @@ static void set_profile_rate(strata_malloc_config *c, uint64_t bytes) { c->profi
 static void set_profile_file(strata_malloc_config *c, uint64_t text) {
   c->profile_file = (const char *)(uintptr_t)text;
 }
+static void set_guard_rate(strata_malloc_config *c, uint64_t bytes) { c->guard_rate = bytes; }
+static void set_guard_slots(strata_malloc_config *c, uint64_t n) { c->guard_slots = n; }
 static void set_profile_signal(strata_malloc_config *c, uint64_t choice) {
   c->profile_signal = choice == 1 ? SIGUSR1 : choice == 2 ? SIGUSR2 : 0;
 }
@@ -108,6 +110,17 @@ const strata_setting strata_settings[] = {
     {"STRATA_PROFILE_SIGNAL", STRATA_SETTING_CHOICE, {"none", "USR1", "USR2", NULL}, 0, NULL, 0,
      0, set_profile_signal, "`none`",
      "`USR1` or `USR2`: on that signal, write the profile (strata installs the handler)"},
+    {"STRATA_GUARD_RATE", STRATA_SETTING_NUMBER, {NULL}, 1, "bytes", (uint64_t)1 << 40, 0,
+     set_guard_rate, "`0` (off)",
+     "guarded sampling (with `libstrata_profiled.so` or the profiled override): one allocation "
+     "of at most a page per this many bytes on average (`10485760` is a common choice) goes on "
+     "a page of its own between inaccessible pages, and is made inaccessible when freed; an "
+     "overflow, underflow or use after free of it stops the program with a report and both "
+     "stacks"},
+    {"STRATA_GUARD_SLOTS", STRATA_SETTING_NUMBER, {NULL}, 1, "", 1 << 20, 32, set_guard_slots,
+     "`32`",
+     "with `STRATA_GUARD_RATE`: guarded objects at most at once (two pages of address space "
+     "each); with all in use, allocations are not guarded"},
     {"STRATA_FAULT_NTH", STRATA_SETTING_NUMBER, {NULL}, 1, "", UINT64_MAX, 0, set_fault_nth,
      "unset",
      "testing: the backend refuses its n-th reserve or commit, once, so that a program's "

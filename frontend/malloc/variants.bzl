@@ -7,6 +7,7 @@ _SRCS = [
     "background.c",
     "glibc_ext.c",
     "globals.c",
+    "guard.c",
     "malloc.c",
     "malloc_internal.h",
     "profiling.c",

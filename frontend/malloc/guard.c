@@ -1,0 +1,344 @@
+/* Guarded sampling: a small fraction of allocations, chosen by the same
+ * byte sampler as the heap profile (STRATA_GUARD_RATE), is placed alone on
+ * an OS page between two inaccessible guard pages, so that the bugs a
+ * heap most often hides fault at once:
+ *
+ *   - a write or read past the end reaches the guard page after it (the
+ *     object sits at the end of its page, every other allocation) and one
+ *     before the start reaches the guard page before it (the object sits
+ *     at the start, the others);
+ *   - after free the page is made inaccessible and stays so while the
+ *     other slots are used (they are reused oldest-freed first), so a use
+ *     after free faults too.
+ *
+ * The fault handler (SIGSEGV) tells these apart by the address and prints
+ * the kind, the object and the stacks that allocated and freed it, then
+ * gives the signal back to whatever handled it before (by default: the
+ * process dies of it, with its core). Faults elsewhere pass straight on.
+ *
+ * The slots are a fixed region reserved at start (STRATA_GUARD_SLOTS of
+ * them, 2 pages each), outside the page heap: free and the other entry
+ * points find a guarded object by a range check on their slow path (its
+ * page-map entry is empty), never on the fast path. With every slot in use,
+ * allocations simply are not guarded. Each guarded allocation and free
+ * costs an mprotect, which is why the rate is low (one in megabytes). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/lock.h"
+#include "frontend/malloc/malloc_internal.h"
+
+#define STACK_DEPTH 32
+
+typedef enum slot_state { SLOT_UNUSED, SLOT_ALLOCATED, SLOT_FREED } slot_state;
+
+typedef struct guard_slot {
+  uintptr_t object;  /* where the object starts */
+  size_t size;       /* what the program asked for */
+  int state;         /* slot_state */
+  int alloc_tid, free_tid;
+  unsigned alloc_depth, free_depth;
+  strata_profile_sample *record; /* its heap-profile sample, if it is one */
+  void *alloc_frames[STACK_DEPTH];
+  void *free_frames[STACK_DEPTH];
+} guard_slot;
+
+/* Set once by strata_guard_init (before any guarded allocation); read
+ * without a lock: `base` with acquire by strata_guard_owns. */
+static struct {
+  uintptr_t base;     /* first guard page; 0 when guarding is off */
+  uintptr_t end;
+  size_t page;        /* the OS page size */
+  unsigned count;     /* slots */
+  guard_slot *slots;
+  /* Under `lock`: the free slots, oldest freed first (a ring). */
+  strata_lock lock;
+  unsigned *ring;
+  unsigned ring_head, ring_used;
+  unsigned placed;    /* alternates end / start placement */
+  struct sigaction previous; /* the SIGSEGV handling before ours */
+} guard;
+
+static int thread_id(void) { return (int)syscall(SYS_gettid); }
+
+static uintptr_t slot_page(unsigned i) { return guard.base + (2 * (uintptr_t)i + 1) * guard.page; }
+
+bool strata_guard_owns(const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  uintptr_t base = __atomic_load_n(&guard.base, __ATOMIC_ACQUIRE);
+  return base != 0 && a >= base && a < guard.end;
+}
+
+/* ---- reports (also from the signal handler: write(2) only) ---- */
+
+static void put(const char *s) {
+  ssize_t written = write(STDERR_FILENO, s, strlen(s));
+  (void)written; /* nowhere else to say it */
+}
+
+static void put_number(uintptr_t v, int base) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = "0123456789abcdef"[v % (uintptr_t)base];
+    v /= (uintptr_t)base;
+  } while (v != 0);
+  char out[26];
+  int k = 0;
+  if (base == 16) {
+    out[k++] = '0';
+    out[k++] = 'x';
+  }
+  while (n > 0) out[k++] = digits[--n];
+  out[k] = '\0';
+  put(out);
+}
+
+static void put_stack(const char *what, int tid, void *const *frames, unsigned depth) {
+  put(what);
+  put(" by thread ");
+  put_number((uintptr_t)tid, 10);
+  put(":\n");
+  /* Symbols where the dynamic linker knows them; no allocation. */
+  backtrace_symbols_fd((void *const *)frames, (int)depth, STDERR_FILENO);
+}
+
+static void describe(const guard_slot *s) {
+  put(" the ");
+  put_number(s->size, 10);
+  put("-byte guarded object at ");
+  put_number(s->object, 16);
+  put("\n");
+  put_stack("allocated", s->alloc_tid, s->alloc_frames, s->alloc_depth);
+  if (s->state == SLOT_FREED) put_stack("freed", s->free_tid, s->free_frames, s->free_depth);
+}
+
+/* ---- allocation and free ---- */
+
+void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *frames,
+                         unsigned depth) {
+  if (guard.base == 0 || size > guard.page || alignment > guard.page) return NULL;
+  strata_lock_acquire(&guard.lock);
+  if (guard.ring_used == 0) {
+    strata_lock_release(&guard.lock);
+    return NULL; /* every slot in use: not guarded */
+  }
+  unsigned i = guard.ring[guard.ring_head];
+  guard.ring_head = (guard.ring_head + 1) % guard.count;
+  guard.ring_used--;
+  bool at_end = (guard.placed++ & 1) == 0;
+  strata_lock_release(&guard.lock);
+
+  uintptr_t page = slot_page(i);
+  if (mprotect((void *)page, guard.page, PROT_READ | PROT_WRITE) != 0) {
+    /* The OS refuses (too many mappings): give the slot back, unguarded. */
+    strata_lock_acquire(&guard.lock);
+    guard.ring[(guard.ring_head + guard.ring_used) % guard.count] = i;
+    guard.ring_used++;
+    strata_lock_release(&guard.lock);
+    return NULL;
+  }
+  /* The alignment the program may rely on: what it asked for, and at
+   * least the natural one of its size up to 16 (malloc's guarantee). */
+  size_t natural = 16;
+  while (natural > 1 && natural / 2 >= size) natural /= 2;
+  if (alignment < natural) alignment = natural;
+  uintptr_t object = at_end ? (page + guard.page - (size ? size : 1)) & ~(uintptr_t)(alignment - 1)
+                            : page;
+  guard_slot *s = &guard.slots[i];
+  s->object = object;
+  s->size = size;
+  s->alloc_tid = thread_id();
+  s->alloc_depth = depth < STACK_DEPTH ? depth : STACK_DEPTH;
+  memcpy(s->alloc_frames, frames, s->alloc_depth * sizeof *frames);
+  s->free_depth = 0;
+  s->record = NULL;
+  __atomic_store_n(&s->state, SLOT_ALLOCATED, __ATOMIC_RELEASE);
+  if (zero) memset((void *)object, 0, size);
+  return (void *)object;
+}
+
+void strata_guard_set_record(void *p, strata_profile_sample *record) {
+  guard_slot *s = &guard.slots[((uintptr_t)p - guard.base) / guard.page / 2];
+  s->record = record;
+}
+
+/* The slot of an address in a slot page; -1 for a guard page. */
+static int slot_of(uintptr_t a) {
+  size_t page = (a - guard.base) / guard.page;
+  return page % 2 == 1 ? (int)(page / 2) : -1;
+}
+
+size_t strata_guard_usable_size(const char *function, const void *p) {
+  int i = slot_of((uintptr_t)p);
+  guard_slot *s = i >= 0 ? &guard.slots[i] : NULL;
+  if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_ALLOCATED ||
+      s->object != (uintptr_t)p) {
+    strata_report_misuse(function, s != NULL && s->state == SLOT_FREED && s->object == (uintptr_t)p
+                                       ? STRATA_MISUSE_DOUBLE_FREE
+                                       : STRATA_MISUSE_INVALID, p);
+    return 0;
+  }
+  return s->size > 0 ? s->size : 1;
+}
+
+void strata_guard_free(const char *function, void *p) {
+  int i = slot_of((uintptr_t)p);
+  guard_slot *s = i >= 0 ? &guard.slots[i] : NULL;
+  strata_lock_acquire(&guard.lock);
+  bool live = s != NULL && s->state == SLOT_ALLOCATED && s->object == (uintptr_t)p;
+  if (!live) {
+    strata_lock_release(&guard.lock);
+    bool twice = s != NULL && s->state == SLOT_FREED && s->object == (uintptr_t)p;
+    if (s != NULL && s->state != SLOT_UNUSED) {
+      put("strata: ");
+      put(function);
+      put(twice ? "(): double free of" : "(): invalid pointer into");
+      describe(s);
+    }
+    strata_report_misuse(function, twice ? STRATA_MISUSE_DOUBLE_FREE : STRATA_MISUSE_INVALID, p);
+    return;
+  }
+  s->free_tid = thread_id();
+  s->free_depth = strata_profile_backtrace(s->free_frames, STACK_DEPTH, 0);
+  __atomic_store_n(&s->state, SLOT_FREED, __ATOMIC_RELEASE);
+  strata_profile_sample *record = s->record;
+  s->record = NULL;
+  strata_lock_release(&guard.lock);
+  if (record != NULL) {
+    strata_tcache *cache = &strata_thread_cache;
+    cache->in_profiler = 1;
+    strata_profile_record_free(&strata_malloc_state.profile, record);
+    strata_profiling_leave(cache);
+  }
+  /* Inaccessible from now on, until the slot's turn comes again. If the
+   * OS refuses, the slot is not reused: guarding it would lie. */
+  if (mprotect((void *)slot_page((unsigned)i), guard.page, PROT_NONE) != 0) return;
+  strata_lock_acquire(&guard.lock);
+  guard.ring[(guard.ring_head + guard.ring_used) % guard.count] = (unsigned)i;
+  guard.ring_used++;
+  strata_lock_release(&guard.lock);
+}
+
+/* ---- the fault handler ---- */
+
+static void give_back_signal(int signal_number, siginfo_t *info, void *context) {
+  /* Whoever handled SIGSEGV before: a function is called, a default or
+   * ignore disposition is restored and the faulting access, run again,
+   * gets it (SIG_IGN cannot ignore a fault: the kernel kills). */
+  if (guard.previous.sa_flags & SA_SIGINFO) {
+    if (guard.previous.sa_sigaction != NULL) {
+      guard.previous.sa_sigaction(signal_number, info, context);
+      return;
+    }
+  } else if (guard.previous.sa_handler != SIG_DFL && guard.previous.sa_handler != SIG_IGN) {
+    guard.previous.sa_handler(signal_number);
+    return;
+  }
+  signal(SIGSEGV, SIG_DFL);
+}
+
+static void on_fault(int signal_number, siginfo_t *info, void *context) {
+  uintptr_t a = (uintptr_t)info->si_addr;
+  if (!strata_guard_owns((const void *)a)) {
+    give_back_signal(signal_number, info, context);
+    return;
+  }
+  int saved = errno;
+  size_t page = (a - guard.base) / guard.page;
+  const guard_slot *s = NULL;
+  const char *kind = "wild access to strata's guard pages";
+  uintptr_t distance = 0;
+  bool after = true;
+  if (page % 2 == 1) {
+    s = &guard.slots[page / 2];
+    if (s->state == SLOT_FREED) kind = "use-after-free";
+    else s = NULL;
+  } else {
+    /* A guard page: the overflowed object is the live one next to it
+     * that lies closest (objects sit at the end or the start of their
+     * page, so one of the two is usually right against it). */
+    const guard_slot *left = page >= 2 ? &guard.slots[page / 2 - 1] : NULL;
+    const guard_slot *right = page / 2 < guard.count ? &guard.slots[page / 2] : NULL;
+    uintptr_t left_gap = left && left->state == SLOT_ALLOCATED ? a - (left->object + left->size)
+                                                               : UINTPTR_MAX;
+    uintptr_t right_gap = right && right->state == SLOT_ALLOCATED ? right->object - a
+                                                                  : UINTPTR_MAX;
+    if (left_gap <= right_gap && left_gap != UINTPTR_MAX) {
+      s = left;
+      distance = left_gap;
+    } else if (right_gap != UINTPTR_MAX) {
+      s = right;
+      distance = right_gap;
+      after = false;
+    }
+    if (s != NULL) kind = "heap-buffer-overflow";
+  }
+  put("strata: ");
+  put(kind);
+  put(" at address ");
+  put_number(a, 16);
+  if (s != NULL && s->state == SLOT_ALLOCATED) {
+    put(": ");
+    put_number(distance, 10);
+    put(after ? " bytes after" : " bytes before");
+  } else if (s != NULL) {
+    put(": ");
+    put_number(a - s->object, 10);
+    put(" bytes into");
+  }
+  if (s != NULL) {
+    describe(s);
+  } else {
+    put("\n");
+  }
+  errno = saved;
+  give_back_signal(signal_number, info, context);
+}
+
+void strata_guard_init(unsigned slots) {
+  if (slots == 0) return;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t region = (2 * (size_t)slots + 1) * page;
+  void *base = mmap(NULL, region, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  size_t meta = slots * (sizeof(guard_slot) + sizeof(unsigned));
+  void *slot_memory =
+      mmap(NULL, meta, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED || slot_memory == MAP_FAILED) {
+    if (base != MAP_FAILED) munmap(base, region);
+    if (slot_memory != MAP_FAILED) munmap(slot_memory, meta);
+    put("strata: STRATA_GUARD_RATE: no memory for the guarded slots; not guarding\n");
+    return;
+  }
+  guard.page = page;
+  guard.count = slots;
+  guard.slots = slot_memory;
+  guard.ring = (unsigned *)(guard.slots + slots);
+  for (unsigned i = 0; i < slots; i++) guard.ring[i] = i;
+  guard.ring_used = slots;
+  guard.end = (uintptr_t)base + region;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = on_fault;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGSEGV, &action, &guard.previous) != 0) {
+    put("strata: STRATA_GUARD_RATE: cannot install the fault handler; not guarding\n");
+    return;
+  }
+  __atomic_store_n(&guard.base, (uintptr_t)base, __ATOMIC_RELEASE);
+}
+
+void strata_guard_before_fork(void) {
+  if (guard.base != 0) strata_lock_acquire(&guard.lock);
+}
+
+void strata_guard_after_fork(void) {
+  if (guard.base != 0) strata_lock_release(&guard.lock);
+}
