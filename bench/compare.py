@@ -42,8 +42,9 @@ PEERS = "/usr/lib/x86_64-linux-gnu"
 def allocators(bin_dir, strata=None, hugepages=False, profile=False):
     """(name, LD_PRELOAD, extra environment) of every allocator compared;
     strata on huge pages too with `hugepages`; with `profile`, strata's
-    profiled library sampling at 512 KiB (strata-prof) and at rate 0
-    (strata-prof0: the cost of the library alone)."""
+    profiled library sampling at 512 KiB (strata-prof), at rate 0
+    (strata-prof0: the cost of the library alone) and guarding one
+    allocation per 10 MiB (strata-guard)."""
     strata = strata or os.path.join(bin_dir, "frontend/malloc/libstrata.so")
     profiled = os.path.join(os.path.dirname(strata), "libstrata_profiled.so")
     return [
@@ -51,7 +52,9 @@ def allocators(bin_dir, strata=None, hugepages=False, profile=False):
     ] + ([("strata-hp", strata, {"STRATA_BACKEND": "hugepage"})] if hugepages else []) + (
         [("strata-prof", profiled, {"STRATA_BACKEND": "mmap", "STRATA_PROFILE_RATE": "524288",
                                     "STRATA_PROFILE_FILE": "/dev/null"}),
-         ("strata-prof0", profiled, {"STRATA_BACKEND": "mmap"})] if profile else []) + [
+         ("strata-prof0", profiled, {"STRATA_BACKEND": "mmap"}),
+         ("strata-guard", profiled, {"STRATA_BACKEND": "mmap", "STRATA_GUARD_RATE": "10485760"})]
+        if profile else []) + [
         ("glibc", None, {}),
         ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
         ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
@@ -236,7 +239,8 @@ def main():
                         help="also strata on huge pages (strata-hp; on with --full)")
     parser.add_argument("--profile", action="store_true",
                         help="also strata's heap profiling: strata-prof (libstrata_profiled.so "
-                             "sampling every 512 KiB) and strata-prof0 (the same at rate 0)")
+                             "sampling every 512 KiB), strata-prof0 (the same at rate 0) "
+                             "and strata-guard (guarding one allocation per 10 MiB)")
     parser.add_argument("--allocators", default="",
                         help="comma-separated allocator names to run (default: all)")
     options = parser.parse_args()

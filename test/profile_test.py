@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Heap profiles of a program with known allocation sites (profile_sites.c)
-under LD_PRELOAD=libstrata_profiled.so, read back with google-pprof.
+under LD_PRELOAD=libstrata_profiled.so, read back with google-pprof; and
+python3 on it, profiled and guarded.
 
 Sampling error. A site of N objects of s bytes, at rate R, has each object
 sampled with probability p = 1 - exp(-s/R); pprof scales the K samples
@@ -161,6 +162,18 @@ def main():
           any(name.startswith("Py") or name.startswith("_Py") for name in sites),
           f"python3: google-pprof reads its profile ({total} MB allocated, "
           f"{len(sites or {})} functions)")
+
+    # Guarded sampling on a real program that has no bug: nothing changes.
+    out = run([python, python_script], {"LD_PRELOAD": profiled, "STRATA_GUARD_RATE": "65536",
+                                        "STRATA_PROFILE_RATE": "524288",
+                                        "STRATA_PROFILE_FILE": f"{work}/guarded.heap",
+                                        "STRATA_SHOW_STATS": "1"}, work)
+    guarded = re.search(r"strata: guard: .*, (\d+) guarded", out.stderr)
+    check(out.returncode == 0 and out.stdout == system.stdout and guarded is not None and
+          int(guarded.group(1)) > 0 and "overflow" not in out.stderr and
+          "use-after-free" not in out.stderr,
+          f"python3 with guarded sampling (one in 64 KiB): same output, "
+          f"{guarded.group(1) if guarded else 'no'} guarded allocations, nothing reported")
 
     # The graph of a profile, as the README shows it (graphviz draws it).
     svg = subprocess.run(["google-pprof", "--svg", program, f"{work}/sites.65536.heap"],

@@ -62,6 +62,7 @@ static struct {
   unsigned *ring;
   unsigned ring_head, ring_used;
   unsigned placed;    /* alternates end / start placement */
+  uint64_t guarded;   /* guarded allocations ever */
   struct sigaction previous; /* the SIGSEGV handling before ours */
 } guard;
 
@@ -133,6 +134,7 @@ void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *
   guard.ring_head = (guard.ring_head + 1) % guard.count;
   guard.ring_used--;
   bool at_end = (guard.placed++ & 1) == 0;
+  guard.guarded++;
   strata_lock_release(&guard.lock);
 
   uintptr_t page = slot_page(i);
@@ -333,6 +335,17 @@ void strata_guard_init(unsigned slots) {
     return;
   }
   __atomic_store_n(&guard.base, (uintptr_t)base, __ATOMIC_RELEASE);
+}
+
+void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots) {
+  *guarded = 0;
+  *in_use = *slots = 0;
+  if (__atomic_load_n(&guard.base, __ATOMIC_ACQUIRE) == 0) return;
+  strata_lock_acquire(&guard.lock);
+  *guarded = guard.guarded;
+  *in_use = guard.count - guard.ring_used;
+  *slots = guard.count;
+  strata_lock_release(&guard.lock);
 }
 
 void strata_guard_before_fork(void) {

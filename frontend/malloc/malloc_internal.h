@@ -175,6 +175,9 @@ void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *
 void strata_guard_set_record(void *p, strata_profile_sample *record) STRATA_HIDDEN;
 size_t strata_guard_usable_size(const char *function, const void *p) STRATA_HIDDEN;
 void strata_guard_free(const char *function, void *p) STRATA_HIDDEN;
+/* Guarded allocations ever, slots in use now (guarded objects live, or
+ * freed ones whose page could not be made inaccessible), slots. */
+void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots) STRATA_HIDDEN;
 void strata_guard_before_fork(void) STRATA_HIDDEN;
 void strata_guard_after_fork(void) STRATA_HIDDEN;
 

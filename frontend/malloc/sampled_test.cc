@@ -1,6 +1,7 @@
 // The sampled allocation functions (sampled.c) and the process's profile
 // (profiling.c), called directly: STRATA_PROFILE_RATE=1 (set by the BUILD
-// rule) makes nearly every allocation a sample, so counts are exact. Its
+// rule) makes nearly every allocation a sample, so counts are exact; with
+// STRATA_GUARD_RATE=1 the first of them are guarded objects as well. Its
 // own binary: the profile's counts are this file's alone. Runs under the
 // sanitizers too (the threads test under TSan).
 #include <gtest/gtest.h>

@@ -82,6 +82,14 @@ void strata_stats_print_to(int fd) {
                (unsigned long long)ps.samples_in_use, (unsigned long long)ps.buckets,
                (unsigned long long)ps.truncated, ps.memory_bytes / mib, ps.max_bytes / mib);
   }
+  uint64_t guarded;
+  unsigned guard_in_use, guard_slots;
+  strata_guard_get_stats(&guarded, &guard_in_use, &guard_slots);
+  if (guard_slots != 0) {
+    print_line(fd, "strata: guard: 1 guarded allocation per %llu bytes, %llu guarded, %u of %u "
+               "slots in use\n", (unsigned long long)g->config.guard_rate,
+               (unsigned long long)guarded, guard_in_use, guard_slots);
+  }
   print_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
              "transfer");
   strata_central *central = &strata_malloc_state.central;
