@@ -39,7 +39,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = "/usr/lib/x86_64-linux-gnu"
 
 
-def allocators(bin_dir, strata=None, hugepages=False, profile=False):
+def rate_name(rate):
+    """524288 -> "512k", 2097152 -> "2m"."""
+    return f"{rate >> 20}m" if rate % (1 << 20) == 0 else f"{rate >> 10}k"
+
+
+def allocators(bin_dir, strata=None, hugepages=False, profile=False, extra_rates=()):
     """(name, LD_PRELOAD, extra environment) of every allocator compared;
     strata on huge pages too with `hugepages`; with `profile`, strata's
     profiled library sampling at 512 KiB (strata-prof), at rate 0
@@ -55,6 +60,9 @@ def allocators(bin_dir, strata=None, hugepages=False, profile=False):
          ("strata-prof0", profiled, {"STRATA_BACKEND": "mmap"}),
          ("strata-guard", profiled, {"STRATA_BACKEND": "mmap", "STRATA_GUARD_RATE": "10485760"})]
         if profile else []) + [
+        (f"strata-prof-{rate_name(rate)}", profiled,
+         {"STRATA_BACKEND": "mmap", "STRATA_PROFILE_RATE": str(rate),
+          "STRATA_PROFILE_FILE": "/dev/null"}) for rate in extra_rates] + [
         ("glibc", None, {}),
         ("mimalloc", os.path.join(PEERS, "libmimalloc.so"), {}),
         ("jemalloc", os.path.join(PEERS, "libjemalloc.so"), {}),
@@ -241,11 +249,15 @@ def main():
                         help="also strata's heap profiling: strata-prof (libstrata_profiled.so "
                              "sampling every 512 KiB), strata-prof0 (the same at rate 0) "
                              "and strata-guard (guarding one allocation per 10 MiB)")
+    parser.add_argument("--profile-rates", default="",
+                        help="comma-separated further sampling rates in bytes "
+                             "(strata-prof-<rate>, e.g. 65536,2097152)")
     parser.add_argument("--allocators", default="",
                         help="comma-separated allocator names to run (default: all)")
     options = parser.parse_args()
     ALLOCATORS = allocators(options.bin, options.strata, options.hugepage or options.full,
-                            options.profile)
+                            options.profile,
+                            [int(r) for r in options.profile_rates.split(",") if r])
     if options.allocators:
         ALLOCATORS = [a for a in ALLOCATORS if a[0] in options.allocators.split(",")]
     launcher = os.path.join(options.bin, "bench/launcher")
