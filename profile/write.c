@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "profile/profile_internal.h"
 
 typedef struct out {
@@ -64,25 +65,15 @@ static void put_str(out *o, const char *s) { put(o, s, strlen(s)); }
 
 /* A number right-aligned in `width` columns (the format's own look). */
 static void put_dec(out *o, uint64_t v, int width) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  for (int i = n; i < width; i++) put(o, " ", 1);
-  while (n > 0) put(o, &digits[--n], 1);
+  char text[STRATA_FORMAT_MAX];
+  size_t n = strata_format_decimal(text, v);
+  for (size_t i = n; i < (size_t)width; i++) put(o, " ", 1);
+  put(o, text, n);
 }
 
 static void put_hex(out *o, uint64_t v) {
-  char digits[20];
-  int n = 0;
-  do {
-    digits[n++] = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  put(o, "0x", 2);
-  while (n > 0) put(o, &digits[--n], 1);
+  char text[STRATA_FORMAT_MAX];
+  put(o, text, strata_format_hex(text, v));
 }
 
 /* "<inuse>: <bytes> [<allocs>: <bytes>] @" */

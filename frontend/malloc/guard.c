@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "base/lock.h"
 #include "frontend/malloc/malloc_internal.h"
 
@@ -84,21 +85,13 @@ static void put(const char *s) {
 }
 
 static void put_number(uintptr_t v, int base) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = "0123456789abcdef"[v % (uintptr_t)base];
-    v /= (uintptr_t)base;
-  } while (v != 0);
-  char out[26];
-  int k = 0;
+  char text[STRATA_FORMAT_MAX];
   if (base == 16) {
-    out[k++] = '0';
-    out[k++] = 'x';
+    strata_format_hex(text, v);
+  } else {
+    strata_format_decimal(text, v);
   }
-  while (n > 0) out[k++] = digits[--n];
-  out[k] = '\0';
-  put(out);
+  put(text);
 }
 
 static void put_stack(const char *what, int tid, void *const *frames, unsigned depth) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "frontend/malloc/malloc_internal.h"
 
 #define DEFAULT_FILE "strata.%p.heap"
@@ -31,14 +32,11 @@ static void say(const char *a, const char *b, const char *c) {
 
 /* Appends the decimal `v` at *at within [.., end); false when it does not fit. */
 static bool append_number(char **at, char *end, unsigned long v) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  if (end - *at < n) return false;
-  while (n > 0) *(*at)++ = digits[--n];
+  char text[STRATA_FORMAT_MAX];
+  size_t n = strata_format_decimal(text, v);
+  if ((size_t)(end - *at) < n) return false;
+  memcpy(*at, text, n);
+  *at += n;
   return true;
 }
 

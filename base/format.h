@@ -1,0 +1,28 @@
+/* format: numbers to text without stdio or malloc, for code that must not
+ * allocate (an allocator's reports, a signal handler's, a profile
+ * writer's). */
+#ifndef STRATA_BASE_FORMAT_H_
+#define STRATA_BASE_FORMAT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The longest text either function writes: 20 digits, or "0x" and 16. */
+#define STRATA_FORMAT_MAX 21
+
+/* Writes `v` in decimal into out (at least STRATA_FORMAT_MAX bytes),
+ * NUL-terminated; returns its length. */
+size_t strata_format_decimal(char *out, uint64_t v);
+
+/* The same in hexadecimal with "0x" before it, lower case. */
+size_t strata_format_hex(char *out, uint64_t v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_BASE_FORMAT_H_ */
