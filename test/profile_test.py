@@ -143,6 +143,31 @@ def main():
     sites, _ = pprof(program, f"{work}/dumped.heap", "inuse_space")
     expect_site(sites or {}, "site_pages", 100 * MIB // 4096, 4096, 65536, "dump")
 
+    # C++: operator new is sampled too, and the stack starts at the program's
+    # call (the operator's own frames are cut).
+    cxx_source = os.path.join(work, "cxx_sites.cc")
+    with open(cxx_source, "w") as f:
+        f.write('''#include <cstdio>
+#include <vector>
+static std::vector<char *> kept;
+__attribute__((noinline)) void cxx_site() {
+  for (int i = 0; i < 16384; i++) kept.push_back(new char[4096]);
+}
+int main() { cxx_site(); std::printf("%zu\\n", kept.size()); return 0; }
+''')
+    cxx_program = os.path.join(work, "cxx_sites")
+    built = subprocess.run(["g++", "-O1", "-o", cxx_program, cxx_source], capture_output=True,
+                           text=True)
+    check(built.returncode == 0, f"C++: g++ builds the program ({built.stderr.strip()[:200]})")
+    if built.returncode == 0:
+        out = run([cxx_program], {"LD_PRELOAD": profiled, "STRATA_PROFILE_RATE": "65536",
+                                  "STRATA_PROFILE_FILE": f"{work}/cxx.heap"}, work)
+        check(out.returncode == 0, "C++: the program ran")
+        sites, _ = pprof(cxx_program, f"{work}/cxx.heap", "inuse_space")
+        expect_site(sites or {}, "cxx_site", 16384, 4096, 65536, "C++ operator new[]")
+        check(sites is not None and not any(name.startswith("operator") for name in sites),
+              "C++: no operator new frame in the stacks")
+
     # libstrata.so has no sampled functions: it says so and writes nothing.
     out = run([program, "sites"], {"LD_PRELOAD": plain, "STRATA_PROFILE_RATE": "65536",
                                    "STRATA_PROFILE_FILE": f"{work}/plain.heap"}, work)
