@@ -168,6 +168,35 @@ int main() { cxx_site(); std::printf("%zu\\n", kept.size()); return 0; }
         check(sites is not None and not any(name.startswith("operator") for name in sites),
               "C++: no operator new frame in the stacks")
 
+    # Guarded sampling under LD_PRELOAD: a use after free stops the program
+    # with the report, and the freeing stack starts at the program's call.
+    uaf_source = os.path.join(work, "uaf.c")
+    with open(uaf_source, "w") as f:
+        f.write('''#include <stdlib.h>
+__attribute__((noinline)) char *make_object(void) { return malloc(40); }
+__attribute__((noinline)) void drop_object(char *p) { free(p); }
+int main(void) {
+  char *p = make_object();
+  drop_object(p);
+  ((volatile char *)p)[3] = 1;
+  return 0;
+}
+''')
+    uaf_program = os.path.join(work, "uaf")
+    built = subprocess.run(["gcc", "-O1", "-rdynamic", "-o", uaf_program, uaf_source],
+                           capture_output=True, text=True)
+    check(built.returncode == 0, "guard: gcc builds the use-after-free program")
+    if built.returncode == 0:
+        out = run([uaf_program], {"LD_PRELOAD": profiled, "STRATA_GUARD_RATE": "1"}, work)
+        freed = re.search(r"freed by thread \d+:\n(.*)\n", out.stderr)
+        check(out.returncode == -11 and
+              re.search(r"strata: use-after-free at address 0x[0-9a-f]+: 3 bytes into the "
+                        r"40-byte guarded object", out.stderr) is not None and
+              re.search(r"allocated by thread \d+:\n.*make_object", out.stderr) is not None and
+              freed is not None and "drop_object" in freed.group(1),
+              "guard: a use after free is reported with both stacks, the freeing one from "
+              f"the program's call, and the program dies of SIGSEGV ({out.returncode})")
+
     # libstrata.so has no sampled functions: it says so and writes nothing.
     out = run([program, "sites"], {"LD_PRELOAD": plain, "STRATA_PROFILE_RATE": "65536",
                                    "STRATA_PROFILE_FILE": f"{work}/plain.heap"}, work)

@@ -23,10 +23,12 @@
  * allocations simply are not guarded. Each guarded allocation and free
  * costs an mprotect, which is why the rate is low (one in megabytes). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -113,6 +115,22 @@ static void describe(const guard_slot *s) {
   if (s->state == SLOT_FREED) put_stack("freed", s->free_tid, s->free_frames, s->free_depth);
 }
 
+/* How many of a stack's innermost frames are strata's own, when strata is a
+ * shared library of its own (the frames of free up to the program's call):
+ * those leading frames that lie in the object holding this function. In a
+ * program linked with strata statically its frames cannot be told apart
+ * that way, and all are kept. */
+static unsigned strata_frames(void *const *frames, unsigned depth) {
+  Dl_info self, frame;
+  if (dladdr((void *)strata_frames, &self) == 0 ||
+      (uintptr_t)self.dli_fbase == (getauxval(AT_PHDR) & ~(uintptr_t)(guard.page - 1))) {
+    return 0;
+  }
+  unsigned n = 0;
+  while (n < depth && dladdr(frames[n], &frame) != 0 && frame.dli_fbase == self.dli_fbase) n++;
+  return n < depth ? n : 0;
+}
+
 /* ---- allocation and free ---- */
 
 void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *frames,
@@ -186,6 +204,11 @@ size_t strata_guard_usable_size(const char *function, const void *p) {
 void strata_guard_free(const char *function, void *p) {
   int i = slot_of((uintptr_t)p);
   guard_slot *s = i >= 0 ? &guard.slots[i] : NULL;
+  /* The stack first, outside the lock: the unwinder and dladdr take time
+   * and locks of their own. */
+  void *frames[STACK_DEPTH + 8];
+  unsigned depth = strata_profile_backtrace(frames, STACK_DEPTH + 8, 0);
+  unsigned own = strata_frames(frames, depth);
   strata_lock_acquire(&guard.lock);
   bool live = s != NULL && s->state == SLOT_ALLOCATED && s->object == (uintptr_t)p;
   if (!live) {
@@ -201,7 +224,8 @@ void strata_guard_free(const char *function, void *p) {
     return;
   }
   s->free_tid = thread_id();
-  s->free_depth = strata_profile_backtrace(s->free_frames, STACK_DEPTH, 0);
+  s->free_depth = depth - own < STACK_DEPTH ? depth - own : STACK_DEPTH;
+  memcpy(s->free_frames, frames + own, s->free_depth * sizeof *frames);
   __atomic_store_n(&s->state, SLOT_FREED, __ATOMIC_RELEASE);
   strata_profile_sample *record = s->record;
   s->record = NULL;
