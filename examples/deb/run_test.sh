@@ -51,6 +51,9 @@ else
   check "strata-run --profile writes a heap profile google-pprof reads" sh -c \
     "cd $build && strata-run --profile=python.heap --profile-rate=65536 python3 -c 'x = [str(i) * 10 for i in range(100000)]' &&
      google-pprof --text /usr/bin/python3 python.heap 2>/dev/null | grep -q '^Total:'"
+  check "strata-run --guard-rate runs a program guarded" sh -c \
+    "strata-run --guard-rate=4096 --stats python3 -c 'x = [str(i) for i in range(10000)]' 2>&1 |
+     grep -q '^strata: guard: .*, [1-9][0-9]* guarded'"
   check "strata-run refuses an unknown option" sh -c \
     "! strata-run --bogus true 2>/dev/null && strata-run --bogus true 2>&1 | grep -q 'unknown option --bogus'"
   check "a program builds with pkg-config against the package" sh -c \

@@ -1,6 +1,8 @@
 // The sampled allocation functions (sampled.c) and the process's profile
 // (profiling.c), called directly: STRATA_PROFILE_RATE=1 (set by the BUILD
-// rule) makes nearly every allocation a sample, so counts are exact; with
+// rule) samples an allocation of `size` bytes with probability
+// 1 - exp(-size): every counted object here has 64 bytes or more, so the
+// counts are exact (short of 1e-27); with
 // STRATA_GUARD_RATE=1 the first of them are guarded objects as well. Its
 // own binary: the profile's counts are this file's alone. Runs under the
 // sanitizers too (the threads test under TSan).
@@ -78,15 +80,15 @@ TEST(Sampled, SampledObjectsBehaveAsAnyOther) {
   void *a = strata_sampled_aligned_alloc(1 << 16, 100);
   EXPECT_TRUE(a != nullptr && Aligned(a, 1 << 16));
   void *m = nullptr;
-  EXPECT_EQ(strata_sampled_posix_memalign(&m, 256, 10), 0);
+  EXPECT_EQ(strata_sampled_posix_memalign(&m, 256, 64), 0);
   EXPECT_TRUE(m != nullptr && Aligned(m, 256));
-  void *ma = strata_sampled_memalign(100, 10);  // rounded up to 128
+  void *ma = strata_sampled_memalign(100, 64);  // rounded up to 128
   EXPECT_TRUE(ma != nullptr && Aligned(ma, 128));
-  void *v = strata_sampled_valloc(10);
+  void *v = strata_sampled_valloc(64);
   EXPECT_TRUE(v != nullptr && Aligned(v, 4096));
   void *pv = strata_sampled_pvalloc(5000);
   EXPECT_TRUE(pv != nullptr && Aligned(pv, 4096) && strata_malloc_usable_size(pv) >= 8192);
-  void *n = strata_sampled_new(24, 0, nullptr);
+  void *n = strata_sampled_new(64, 0, nullptr);
   EXPECT_NE(n, nullptr);
   EXPECT_EQ(InUse(), before + 6);
   for (void *x : {a, m, ma, v, pv, n}) strata_free(x);
@@ -143,7 +145,7 @@ TEST(Sampled, ThreadsSampleAndFreeEachOthersObjects) {
     threads.emplace_back([&] {
       std::vector<void *> mine;
       for (int i = 0; i < 500; i++) {
-        void *p = strata_sampled_malloc(16 + static_cast<size_t>(i % 100));
+        void *p = strata_sampled_malloc(64 + static_cast<size_t>(i % 100));
         ASSERT_NE(p, nullptr);
         std::memset(p, 0x5a, 16);
         mine.push_back(p);

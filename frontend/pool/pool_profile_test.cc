@@ -22,7 +22,9 @@ class PoolProfile : public ::testing::Test {
   void SetUp() override {
     heap_.Init();
     strata_mmap_backend_init(&backend_);
-    // Rate 1: every allocation is a sample (p = 1 - exp(-size) = 1 for any size).
+    // Rate 1: an allocation of `size` bytes is a sample with probability
+    // 1 - exp(-size); the tests' objects have 64 bytes or more, so that is 1
+    // (short of 1e-27).
     strata_profile_init(&profile_, &backend_.base, 1, 0);
     strata_pool_options options = {heap_.get(), 64 << 10};
     pool_ = strata_pool_create(&options);
@@ -59,8 +61,9 @@ class PoolProfile : public ::testing::Test {
 TEST_F(PoolProfile, EveryAllocationCallIsSampledAtRateOne) {
   for (int i = 0; i < 50; i++) ASSERT_NE(strata_pool_alloc(pool_, 64), nullptr);
   ASSERT_NE(strata_pool_calloc(pool_, 10, 10), nullptr);
-  ASSERT_NE(strata_pool_strdup(pool_, "sampled"), nullptr);
-  ASSERT_NE(strata_pool_memdup(pool_, "abc", 3), nullptr);
+  const std::string text(100, 'x');
+  ASSERT_NE(strata_pool_strdup(pool_, text.c_str()), nullptr);
+  ASSERT_NE(strata_pool_memdup(pool_, text.data(), 64), nullptr);
   ASSERT_NE(strata_pool_alloc_aligned(pool_, 100, 256), nullptr);
   EXPECT_EQ(Stats().samples_in_use, 54u);
   strata_pool_reset(pool_);
@@ -82,7 +85,7 @@ TEST_F(PoolProfile, LargeObjectsLeaveWhenFreedEarly) {
 TEST_F(PoolProfile, ChildrenSampleIntoTheSameProfile) {
   strata_pool *child = strata_pool_create_child(pool_);
   ASSERT_NE(child, nullptr);
-  ASSERT_NE(strata_pool_alloc(child, 32), nullptr);
+  ASSERT_NE(strata_pool_alloc(child, 64), nullptr);
   ASSERT_NE(strata_pool_alloc(child, 1 << 20), nullptr);
   EXPECT_EQ(Stats().samples_in_use, 2u);
   strata_pool_reset(pool_);  // resets the child too
@@ -92,18 +95,18 @@ TEST_F(PoolProfile, ChildrenSampleIntoTheSameProfile) {
 TEST_F(PoolProfile, AnotherProfileWaitsForAReset) {
   strata_profile other;
   strata_profile_init(&other, &backend_.base, 1, 0);
-  ASSERT_NE(strata_pool_alloc(pool_, 16), nullptr);
+  ASSERT_NE(strata_pool_alloc(pool_, 64), nullptr);
   EXPECT_EQ(strata_pool_set_profile(pool_, &other), EBUSY);
   EXPECT_EQ(strata_pool_set_profile(pool_, &profile_), 0) << "the same one is no change";
   strata_pool_reset(pool_);
   EXPECT_EQ(strata_pool_set_profile(pool_, &other), 0);
-  ASSERT_NE(strata_pool_alloc(pool_, 16), nullptr);
+  ASSERT_NE(strata_pool_alloc(pool_, 64), nullptr);
   strata_profile_stats stats;
   strata_profile_get_stats(&other, &stats);
   EXPECT_EQ(stats.samples_in_use, 1u);
   strata_pool_reset(pool_);
   EXPECT_EQ(strata_pool_set_profile(pool_, nullptr), 0);
-  ASSERT_NE(strata_pool_alloc(pool_, 16), nullptr);
+  ASSERT_NE(strata_pool_alloc(pool_, 64), nullptr);
   strata_profile_get_stats(&other, &stats);
   EXPECT_EQ(stats.samples, 1u) << "no profile: no samples";
   EXPECT_EQ(strata_profile_destroy(&other), STRATA_OK);
