@@ -82,6 +82,15 @@ int64_t strata_sampler_draw(strata_sampler *s, uint64_t rate);
  * and never reads outside the stack; it does not call malloc. */
 unsigned strata_profile_backtrace(void **frames, unsigned max, unsigned skip);
 
+/* The stack as the program sees it: strata_profile_backtrace, then the
+ * innermost frames up to the one that returns to `caller` (the allocator's
+ * own, whose number inlining and tail calls make vary) set aside. Sets
+ * *first to where the program's frames start in `frames` and returns how
+ * many there are; when `caller` is not on the stack at all (a function
+ * without call-frame information), every frame is kept. */
+unsigned strata_profile_backtrace_from(void **frames, unsigned max, const void *caller,
+                                       unsigned *first);
+
 /* ---- the profile ---- */
 
 typedef struct strata_profile_bucket strata_profile_bucket;

@@ -184,6 +184,28 @@ __attribute__((noinline)) unsigned Inner(void **frames, unsigned skip, void **re
   return n;
 }
 
+// The frames as an allocator entry point takes them: cut at its caller.
+__attribute__((noinline)) unsigned InnerFrom(void **frames, void **return_address,
+                                             unsigned *first) {
+  *return_address = __builtin_return_address(0);
+  unsigned n = strata_profile_backtrace_from(frames, 16, *return_address, first);
+  __asm__ volatile("");  // no tail call: this frame stays on the stack
+  return n;
+}
+
+TEST(Backtrace, FromACallerSetsAsideTheFramesInsideIt) {
+  void *frames[16];
+  void *return_address;
+  unsigned first;
+  unsigned n = InnerFrom(frames, &return_address, &first);
+  ASSERT_GE(n, 1u);
+  EXPECT_GE(first, 1u) << "InnerFrom's own frame is set aside";
+  EXPECT_EQ(frames[first], return_address);
+  n = strata_profile_backtrace_from(frames, 16, reinterpret_cast<void *>(1), &first);
+  EXPECT_EQ(first, 0u) << "a caller not on the stack keeps every frame";
+  EXPECT_GE(n, 2u);
+}
+
 TEST(Backtrace, StartsAtTheCallerAndSkipsWhatItIsTold) {
   void *frames[16];
   void *return_address;

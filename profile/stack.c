@@ -41,3 +41,12 @@ __attribute__((noinline)) unsigned strata_profile_backtrace(void **frames, unsig
   _Unwind_Backtrace(take_frame, &w);
   return w.count;
 }
+
+unsigned strata_profile_backtrace_from(void **frames, unsigned max, const void *caller,
+                                       unsigned *first) {
+  unsigned depth = strata_profile_backtrace(frames, max, 0);
+  unsigned i = 0;
+  while (i < depth && frames[i] != caller) i++;
+  *first = i < depth ? i : 0;
+  return depth - *first;
+}

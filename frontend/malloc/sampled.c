@@ -82,17 +82,10 @@ static inline unsigned crossed(size_t size) {
  * frames, which are cut off at the program's call (`caller`). */
 #define TAKEN_DEPTH (STRATA_PROFILE_MAX_DEPTH + 8)
 
-/* The stack from `caller` outwards into frames; returns where it starts
- * and sets *depth. strata's frames end where the program's call returns
- * to. Inlining and tail calls make their number vary, so they are found,
- * not counted; if the caller is not on the stack at all (a function
- * without call-frame information), all frames are kept. */
+/* The stack from `caller` outwards, in frames; returns where it starts. */
 static void *const *take_stack(void **frames, unsigned *depth, void *caller) {
-  unsigned n = strata_profile_backtrace(frames, TAKEN_DEPTH, 0);
-  unsigned first = 0;
-  while (first < n && frames[first] != caller) first++;
-  if (first == n) first = 0;
-  *depth = n - first;
+  unsigned first;
+  *depth = strata_profile_backtrace_from(frames, TAKEN_DEPTH, caller, &first);
   return frames + first;
 }
 

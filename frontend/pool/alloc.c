@@ -78,15 +78,14 @@ __attribute__((noinline, cold)) static void *alloc_maybe_sampled(strata_pool *po
     return alloc_unsampled(pool, size, alignment);
   }
   void *frames[STRATA_PROFILE_MAX_DEPTH + 8];
-  unsigned depth = strata_profile_backtrace(frames, STRATA_PROFILE_MAX_DEPTH + 8, 0);
-  unsigned first = 0;
-  while (first < depth && frames[first] != caller) first++;
-  if (first == depth) first = 0;
+  unsigned first;
+  unsigned depth =
+      strata_profile_backtrace_from(frames, STRATA_PROFILE_MAX_DEPTH + 8, caller, &first);
   strata_span *large_before = pool->large;
   void *p = alloc_unsampled(pool, size, alignment);
   if (p == NULL) return NULL;
   strata_profile_sample *sample =
-      strata_profile_record_alloc(pool->profile, p, size, frames + first, depth - first);
+      strata_profile_record_alloc(pool->profile, p, size, frames + first, depth);
   if (sample == NULL) return p; /* the profile is out of memory: not in it */
   if (pool->large != large_before) {
     STRATA_ASSERT(pool->large->base == (uintptr_t)p);
