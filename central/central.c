@@ -215,6 +215,42 @@ void strata_central_for_each_span(strata_central *c, strata_span_class span_clas
   strata_lock_release(&k->lock);
 }
 
+size_t strata_central_update_spans(strata_central *c, strata_span_class span_class,
+                                   void (*fn)(strata_span *span, void *arg), void *arg) {
+  strata_central_class *k = &c->classes[span_class];
+  strata_lock_acquire(&k->lock);
+  /* Both lists are taken whole and every span filed again, so a span fn
+   * changes is never visited twice. */
+  strata_span *lists[2] = {k->partial, k->full};
+  k->partial = k->full = NULL;
+  size_t freed = 0;
+  for (int l = 0; l < 2; l++) {
+    strata_span *s = lists[l];
+    while (s != NULL) {
+      strata_span *next = s->next;
+      uint32_t before = s->allocated;
+      fn(s, arg);
+      STRATA_ASSERT(s->state == STRATA_SPAN_SMALL && s->span_class == span_class);
+      STRATA_ASSERT(s->allocated <= before); /* fn never allocates */
+      freed += before - s->allocated;
+      if (strata_span_is_empty(s)) {
+        s->next = s->prev = NULL;
+        k->spans--;
+        strata_status status = strata_pageheap_free(c->heap, s); /* see return_to_span */
+        STRATA_ASSERT(status == STRATA_OK);
+        strata_status_ignore(status);
+      } else {
+        strata_span_list_push(strata_span_is_full(s) ? &k->full : &k->partial, s);
+      }
+      s = next;
+    }
+  }
+  STRATA_ASSERT(k->objects_out >= freed);
+  k->objects_out -= freed;
+  strata_lock_release(&k->lock);
+  return freed;
+}
+
 void strata_central_class_get_stats(strata_central *c, strata_span_class span_class,
                                     strata_central_class_stats *out) {
   strata_central_class *k = &c->classes[span_class];

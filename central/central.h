@@ -127,6 +127,19 @@ strata_status strata_central_drain(strata_central *c, void **bad) STRATA_MUST_US
 void strata_central_for_each_span(strata_central *c, strata_span_class span_class,
                                   void (*fn)(const strata_span *span, void *arg), void *arg);
 
+/* For a collector that owns every object of the class (frontend/gc):
+ * calls fn(span, arg) for every span of `span_class`, under the class
+ * lock. fn may free slots (strata_span_sweep: Go's sweep), never allocate
+ * one, and may use span->owner_data; it must not call into this class.
+ * Then each span is filed by what is left in it, as the seed's sweep does:
+ * a span with no object left goes back to the page heap (fn saw it last),
+ * one with a free slot to the partial list, a full one to the full list.
+ * The class's transfer slots must be empty (strata_central_drain first):
+ * their objects are allocated in their spans' bitmaps. Returns how many
+ * objects fn freed. */
+size_t strata_central_update_spans(strata_central *c, strata_span_class span_class,
+                                   void (*fn)(strata_span *span, void *arg), void *arg);
+
 typedef struct strata_central_class_stats {
   size_t spans;          /* spans of the class */
   size_t objects_out;    /* objects outside spans: in caches or in use */

@@ -256,3 +256,55 @@ TEST_F(Central, ThreadsExchangingBatchesNeverShareAnObject) {
 }
 
 }  // namespace
+
+namespace {
+
+// What a collector's sweep does through update_spans: keep the objects it
+// marked, and let the class file the spans again.
+struct KeepOnly {
+  std::set<void *> keep;
+  size_t calls = 0;
+};
+
+void SweepKeeping(strata_span *span, void *arg) {
+  auto *k = static_cast<KeepOnly *>(arg);
+  k->calls++;
+  uint64_t bits[STRATA_SPAN_BITMAP_WORDS] = {};
+  for (uint32_t i = 0; i < span->object_count; i++) {
+    void *p = reinterpret_cast<void *>(span->base + i * span->object_size);
+    if (k->keep.count(p)) bits[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  strata_span_sweep(span, bits);
+}
+
+TEST_F(Central, UpdateSpansFilesSweptSpansAndReturnsEmptyOnes) {
+  strata_span_class sc = Class(1024);  // 8 objects per span
+  std::vector<void *> objects = Take(sc, 8 * 6);  // six full spans
+  EXPECT_EQ(Stats(sc).spans, 6u);
+  KeepOnly k;
+  // Keep everything of the first two spans' worth and one object of the
+  // third: three spans go back, one is partial, two stay full.
+  std::vector<void *> sorted = objects;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < 16; i++) k.keep.insert(sorted[i]);
+  k.keep.insert(sorted[16]);
+  size_t freed = strata_central_update_spans(central_.get(), sc, SweepKeeping, &k);
+  EXPECT_EQ(k.calls, 6u);
+  EXPECT_EQ(freed, objects.size() - 17);
+  EXPECT_EQ(Stats(sc).spans, 3u);
+  EXPECT_EQ(Stats(sc).objects_out, 17u);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
+  // The partial span's seven free slots come out first, then a new span.
+  std::vector<void *> again = Take(sc, 7);
+  for (void *p : again) {
+    EXPECT_EQ(strata_pageheap_span_of(heap_.get(), p), strata_pageheap_span_of(heap_.get(), sorted[16]));
+  }
+  EXPECT_EQ(Stats(sc).spans, 3u);
+  // Give back what the test holds, so TearDown's check balances.
+  for (void *p : again) ASSERT_EQ(strata_central_insert(central_.get(), sc, &p, 1, nullptr), STRATA_OK);
+  void *bad = nullptr;
+  ASSERT_EQ(strata_central_drain(central_.get(), &bad), STRATA_OK);
+  EXPECT_EQ(Stats(sc).objects_out, 17u);
+}
+
+}  // namespace

@@ -140,6 +140,30 @@ strata_status strata_span_free(strata_span *s, const void *p) {
   return STRATA_OK;
 }
 
+uint32_t strata_span_sweep(strata_span *s, const uint64_t *keep) {
+  STRATA_ASSERT(s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE);
+  uint32_t words = word_count(s);
+  uint32_t kept = 0;
+  uint32_t first_free = words;
+  for (uint32_t w = 0; w < words; w++) {
+    s->alloc_bits[w] &= keep[w];
+    kept += (uint32_t)__builtin_popcountll(s->alloc_bits[w]);
+    if (first_free == words && s->alloc_bits[w] != valid_mask(s, w)) first_free = w;
+  }
+  STRATA_ASSERT(kept <= s->allocated);
+  uint32_t freed = s->allocated - kept;
+  s->allocated = kept;
+  /* Every word before the first with a free slot is full: the cache's
+   * invariant (see the top of span.h) holds from there. */
+  if (first_free < words) {
+    load_cache(s, first_free);
+  } else {
+    s->cache_word = words;
+    s->cache = 0;
+  }
+  return freed;
+}
+
 bool strata_span_owns_object(const strata_span *s, const void *p) {
   uint32_t i = 0;
   if (slot_of(s, p, &i) != STRATA_OK) return false;

@@ -228,3 +228,61 @@ TEST(Span, RandomSequencesMatchAModel) {
 }
 
 }  // namespace
+
+namespace {
+
+// A sweep keeps exactly the marked allocated slots, whatever else the mark
+// bitmap says, and the span allocates lowest-first from what it freed.
+TEST(Span, SweepKeepsMarkedSlotsAndFreesTheRest) {
+  SpanMemory memory;
+  std::mt19937_64 random(7);
+  for (unsigned size_class : {1u, 5u, 20u, STRATA_SIZE_CLASS_COUNT - 1u}) {
+    strata_span s = MakeSmall(memory.base(), size_class);
+    std::vector<void *> objects;
+    while (void *p = strata_span_alloc(&s)) objects.push_back(p);
+    // Free a few so that the bitmap holds free slots the marks cover.
+    std::set<size_t> freed_before;
+    for (size_t i = 0; i < objects.size(); i += 7) {
+      ASSERT_EQ(strata_span_free(&s, objects[i]), STRATA_OK);
+      freed_before.insert(i);
+    }
+    uint64_t keep[STRATA_SPAN_BITMAP_WORDS];
+    for (auto &word : keep) word = random();  // bits beyond the last object too
+    uint32_t allocated_before = s.allocated;
+    uint32_t freed = strata_span_sweep(&s, keep);
+    EXPECT_EQ(Why(s), "") << "class " << size_class;
+    size_t kept = 0;
+    for (size_t i = 0; i < objects.size(); i++) {
+      bool marked = (keep[i / 64] >> (i % 64)) & 1;
+      bool want = marked && freed_before.count(i) == 0;
+      EXPECT_EQ(strata_span_owns_object(&s, objects[i]), want) << "slot " << i;
+      kept += want;
+    }
+    EXPECT_EQ(s.allocated, kept);
+    EXPECT_EQ(freed, allocated_before - kept);
+    // The lowest free slot comes first.
+    size_t lowest = 0;
+    while (lowest < objects.size() && strata_span_owns_object(&s, objects[lowest])) lowest++;
+    if (lowest < objects.size()) {
+      EXPECT_EQ(strata_span_alloc(&s), objects[lowest]);
+    }
+  }
+}
+
+TEST(Span, SweepWithEveryMarkKeepsAFullSpanFull) {
+  SpanMemory memory;
+  strata_span s = MakeSmall(memory.base(), 3);
+  while (strata_span_alloc(&s) != nullptr) {
+  }
+  uint64_t keep[STRATA_SPAN_BITMAP_WORDS];
+  for (auto &word : keep) word = ~uint64_t{0};
+  EXPECT_EQ(strata_span_sweep(&s, keep), 0u);
+  EXPECT_TRUE(strata_span_is_full(&s));
+  EXPECT_EQ(Why(s), "");
+  for (auto &word : keep) word = 0;
+  EXPECT_EQ(strata_span_sweep(&s, keep), s.object_count);
+  EXPECT_TRUE(strata_span_is_empty(&s));
+  EXPECT_EQ(Why(s), "");
+}
+
+}  // namespace
