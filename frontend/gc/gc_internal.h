@@ -1,0 +1,130 @@
+/* Private to the GC heap: its layout, and the steps of a collection. */
+#ifndef STRATA_FRONTEND_GC_GC_INTERNAL_H_
+#define STRATA_FRONTEND_GC_GC_INTERNAL_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena/backends.h"
+#include "central/central.h"
+#include "frontend/gc/strata_gc.h"
+#include "metadata/metadata.h"
+#include "pageheap/pageheap.h"
+#include "span/span.h"
+
+/* Objects taken from the central lists and not yet handed out, per span
+ * class: the allocation fast path pops one. They are allocated in their
+ * spans' bitmaps; a collection leaves them unmarked, so its sweep frees
+ * them with the garbage and the caches start empty again. */
+typedef struct strata_gc_cache {
+  uint32_t count;
+  void *objects[STRATA_CENTRAL_MAX_BATCH];
+} strata_gc_cache;
+
+/* A small span's mark bits, Go's gcmarkBits: one per slot, beside the
+ * span's allocation bits, hung on span->owner_data. A span gets its record
+ * when the heap first takes objects from it and keeps it until a sweep
+ * finds it empty and the span goes back to the page heap: so a collection
+ * never needs memory, and a heap that has run out can still collect.
+ * All bits are zero between collections. */
+typedef union strata_gc_marks {
+  union strata_gc_marks *next_spare;
+  uint64_t bits[STRATA_SPAN_BITMAP_WORDS];
+} strata_gc_marks;
+
+/* A batch from the central lists touches at most this many spans (one
+ * object each at worst), so this many spare records always cover it. */
+#define STRATA_GC_SPARE_MARKS STRATA_CENTRAL_MAX_BATCH
+
+/* A large object's span carries its kind and mark in owner_data instead,
+ * a tagged word (a large span has one object: one bit is its bitmap). The
+ * tag tells the heap's large objects from anything else. */
+#define STRATA_GC_LARGE_TAG ((uintptr_t)0x10)
+#define STRATA_GC_LARGE_NOSCAN ((uintptr_t)0x1)
+#define STRATA_GC_LARGE_MARKED ((uintptr_t)0x2)
+
+typedef struct strata_gc_root {
+  uintptr_t start, end;
+} strata_gc_root;
+
+/* Work for the marker: the words of [start, end) are still to be scanned. */
+typedef struct strata_gc_mark_entry {
+  uintptr_t start, end;
+} strata_gc_mark_entry;
+
+struct strata_gc_heap {
+  /* Where the heap's memory comes from. `own_backend` serves when the
+   * options named none; this struct itself is a reservation of `self_bytes`
+   * from the backend. */
+  strata_mmap_backend own_backend;
+  strata_backend *backend;
+  size_t self_bytes;
+
+  strata_pageheap pages;
+  strata_persistent meta;       /* roots, mark stack, mark-bit records */
+  strata_fixalloc mark_records; /* strata_gc_marks */
+  strata_gc_marks *spare_marks; /* zeroed records ready for new spans */
+  size_t spare_mark_count;
+
+  /* Every object handed out lies in [lo, hi): a word outside it is not a
+   * pointer into the heap, decided with one compare before any page-map
+   * walk. */
+  uintptr_t lo, hi;
+
+  /* Pacing. budget is what may still be allocated before a collection:
+   * the allocation path subtracts and collects when it goes negative. */
+  int gc_percent;
+  size_t min_heap_bytes;
+  int64_t budget;
+  size_t live_bytes;
+  size_t allocated_since; /* since the last collection */
+  bool collecting;
+  bool scan_stack;
+
+  strata_span *large; /* large objects, linked through the spans' next/prev */
+
+  strata_gc_root *roots;
+  size_t root_count, root_capacity;
+
+  strata_gc_mark_entry *mark_stack;
+  size_t mark_capacity, mark_top;
+  bool mark_overflowed;
+
+  strata_gc_stats stats;
+
+  strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
+  strata_central central; /* last: large, and mostly never touched */
+};
+
+/* A budget that never runs out (gc_percent off). */
+#define STRATA_GC_NO_BUDGET (INT64_MAX / 2) /* room to add back what a failed allocation took */
+
+uint64_t strata_gc_now_ns(void);
+
+/* Collects (never needs memory). */
+void strata_gc_collect_now(strata_gc_heap *heap);
+
+/* Sets the budget from live_bytes and gc_percent. */
+void strata_gc_set_budget(strata_gc_heap *heap);
+
+/* Mark records (sweep.c): enough spares for any batch (false when memory
+ * is refused), and a record back to the spares or the fixalloc. */
+bool strata_gc_top_up_marks(strata_gc_heap *heap);
+void strata_gc_release_marks(strata_gc_heap *heap, strata_gc_marks *marks);
+
+/* Marking (mark.c): every object reachable from the roots (and the
+ * collecting thread's stack when asked) gets its mark bit. */
+void strata_gc_mark(strata_gc_heap *heap);
+
+/* Frees every unmarked object, cached ones included, and clears the marks
+ * (sweep.c). Returns the live bytes. */
+size_t strata_gc_sweep(strata_gc_heap *heap);
+
+/* Scans [start, end) for pointers, marking what they reach (mark.c). */
+void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end);
+
+/* Scans the calling thread's stack from the caller's frame up, and its
+ * callee-saved registers (roots.c). */
+void strata_gc_scan_stack(strata_gc_heap *heap);
+
+#endif /* STRATA_FRONTEND_GC_GC_INTERNAL_H_ */

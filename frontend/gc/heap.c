@@ -1,0 +1,226 @@
+/* The GC heap's life: options, creation on a backend, destruction, and the
+ * questions a program asks of it (stats, an object's base and size). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/zero.h"
+#include "frontend/gc/gc_internal.h"
+
+#define DEFAULT_MIN_HEAP_BYTES ((size_t)4 << 20)
+#define DEFAULT_MARK_STACK_ENTRIES 16384
+#define DEFAULT_ROOTS 64
+
+uint64_t strata_gc_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* STRATA_GC_PERCENT: a decimal number, or "off". */
+static int percent_from_environment(void) {
+  const char *text = getenv("STRATA_GC_PERCENT");
+  if (text == NULL || *text == '\0') return 100;
+  if (strcmp(text, "off") == 0) return STRATA_GC_OFF;
+  char *end = NULL;
+  errno = 0;
+  long value = strtol(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < 0 || value > 1000000) {
+    static const char message[] =
+        "strata: STRATA_GC_PERCENT is not a number from 0 to 1000000 or \"off\"; using 100\n";
+    ssize_t written = write(2, message, sizeof message - 1);
+    (void)written;
+    return 100;
+  }
+  return (int)value;
+}
+
+strata_gc_options strata_gc_default_options(void) {
+  strata_gc_options options;
+  memset(&options, 0, sizeof options);
+  options.gc_percent = percent_from_environment();
+  options.min_heap_bytes = DEFAULT_MIN_HEAP_BYTES;
+  options.mark_stack_entries = DEFAULT_MARK_STACK_ENTRIES;
+  return options;
+}
+
+void strata_gc_set_budget(strata_gc_heap *heap) {
+  if (heap->gc_percent == STRATA_GC_OFF) {
+    heap->budget = STRATA_GC_NO_BUDGET;
+    heap->stats.next_collection_bytes = SIZE_MAX;
+    return;
+  }
+  /* goal = live * (1 + percent/100), computed without overflow. */
+  size_t live = heap->live_bytes;
+  size_t growth = live / 100 * (size_t)heap->gc_percent +
+                  live % 100 * (size_t)heap->gc_percent / 100;
+  size_t goal = live + growth < live ? SIZE_MAX : live + growth;
+  if (goal < heap->min_heap_bytes) goal = heap->min_heap_bytes;
+  size_t used = live + heap->allocated_since;
+  size_t left = goal > used ? goal - used : 0;
+  heap->budget = left > (size_t)STRATA_GC_NO_BUDGET ? STRATA_GC_NO_BUDGET : (int64_t)left;
+  heap->stats.next_collection_bytes = goal;
+}
+
+static strata_status reserve_self(strata_backend *backend, size_t bytes, void **out) {
+  strata_status status = strata_backend_reserve(backend, bytes, backend->page_size, out);
+  if (status != STRATA_OK) return status;
+  status = strata_backend_commit(backend, *out, bytes);
+  if (status != STRATA_OK) {
+    strata_status_ignore(strata_backend_release(backend, *out, bytes)); /* never used */
+    *out = NULL;
+  }
+  return status;
+}
+
+strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
+  strata_gc_options chosen = options != NULL ? *options : strata_gc_default_options();
+  if (chosen.gc_percent < STRATA_GC_OFF || chosen.mark_stack_entries == 0 ||
+      chosen.mark_stack_entries > SIZE_MAX / 2 / sizeof(strata_gc_mark_entry)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  strata_mmap_backend mmap_backend;
+  strata_backend *backend = chosen.backend;
+  if (backend == NULL) {
+    strata_mmap_backend_init(&mmap_backend);
+    backend = &mmap_backend.base;
+  }
+  size_t bytes = strata_backend_round_up(backend, sizeof(strata_gc_heap));
+  void *memory = NULL;
+  if (bytes == 0 || reserve_self(backend, bytes, &memory) != STRATA_OK) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  strata_gc_heap *heap = memory;
+  /* Fresh OS memory reads as zero and stays unresident until written; a
+   * caller's buffer may hold old bytes. */
+  if (backend->reserve_zeroes) {
+    strata_zero_untouched(heap, sizeof *heap);
+  } else {
+    memset(heap, 0, sizeof *heap);
+  }
+  if (chosen.backend == NULL) {
+    heap->own_backend = mmap_backend;
+    backend = &heap->own_backend.base;
+  }
+  heap->backend = backend;
+  heap->self_bytes = bytes;
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.arena_size = chosen.arena_bytes;
+  if (strata_pageheap_init(&heap->pages, backend, &config) != STRATA_OK) {
+    strata_status_ignore(strata_backend_release(backend, heap, bytes)); /* nothing in it yet */
+    errno = EINVAL;
+    return NULL;
+  }
+  strata_central_init(&heap->central, &heap->pages);
+  strata_persistent_init(&heap->meta, backend);
+  strata_fixalloc_init(&heap->mark_records, &heap->meta, sizeof(strata_gc_marks));
+  heap->mark_capacity = chosen.mark_stack_entries;
+  heap->mark_stack =
+      strata_persistent_alloc(&heap->meta, heap->mark_capacity * sizeof(strata_gc_mark_entry), 16);
+  if (heap->mark_stack == NULL) {
+    strata_gc_destroy(heap);
+    errno = ENOMEM;
+    return NULL;
+  }
+  heap->lo = UINTPTR_MAX;
+  heap->hi = 0;
+  heap->gc_percent = chosen.gc_percent;
+  heap->min_heap_bytes = chosen.min_heap_bytes;
+  heap->scan_stack = chosen.scan_stack;
+  strata_gc_set_budget(heap);
+  return heap;
+}
+
+void strata_gc_destroy(strata_gc_heap *heap) {
+  if (heap == NULL) return;
+  strata_backend *backend = heap->backend;
+  strata_mmap_backend own = heap->own_backend;
+  if (backend == &heap->own_backend.base) backend = &own.base;
+  size_t bytes = heap->self_bytes;
+  /* Nothing can be done about a backend that refuses to take memory back
+   * at the end of the heap's life: the rest still goes. */
+  strata_central_destroy(&heap->central);
+  strata_status_ignore(strata_pageheap_destroy(&heap->pages));
+  strata_status_ignore(strata_persistent_release_all(&heap->meta));
+  strata_status_ignore(strata_backend_release(backend, heap, bytes));
+}
+
+int strata_gc_set_percent(strata_gc_heap *heap, int gc_percent) {
+  if (gc_percent < STRATA_GC_OFF) return EINVAL;
+  heap->gc_percent = gc_percent;
+  strata_gc_set_budget(heap);
+  return 0;
+}
+
+void strata_gc_collect(strata_gc_heap *heap) { strata_gc_collect_now(heap); }
+
+/* The span of an allocated object holding p, with the object's start and
+ * size; NULL when p is not inside one (slots the heap holds ready for
+ * its next allocations count as allocated). */
+static strata_span *object_of(strata_gc_heap *heap, const void *p, uintptr_t *start,
+                              size_t *size) {
+  uintptr_t address = (uintptr_t)p;
+  if (address - heap->lo >= heap->hi - heap->lo) return NULL;
+  strata_span *span = strata_pageheap_span_of(&heap->pages, p);
+  if (span == NULL) return NULL;
+  if (span->state == STRATA_SPAN_LARGE) {
+    if (((uintptr_t)span->owner_data & STRATA_GC_LARGE_TAG) == 0) return NULL;
+    *start = span->base;
+    *size = span->pages << STRATA_PAGE_SHIFT;
+    return span;
+  }
+  uint32_t index = strata_size_class_index(span->small_class, (uint32_t)(address - span->base));
+  if (index >= span->object_count) return NULL;
+  if (((span->alloc_bits[index / 64] >> (index % 64)) & 1) == 0) return NULL;
+  *start = span->base + (uintptr_t)index * span->object_size;
+  *size = span->object_size;
+  return span;
+}
+
+void *strata_gc_base(strata_gc_heap *heap, const void *p) {
+  uintptr_t start = 0;
+  size_t size = 0;
+  if (object_of(heap, p, &start, &size) == NULL) return NULL;
+  return (void *)start;
+}
+
+size_t strata_gc_size(strata_gc_heap *heap, const void *p) {
+  uintptr_t start = 0;
+  size_t size = 0;
+  if (object_of(heap, p, &start, &size) == NULL || start != (uintptr_t)p) return 0;
+  return size;
+}
+
+void strata_gc_get_stats(strata_gc_heap *heap, strata_gc_stats *out) {
+  *out = heap->stats;
+  out->live_bytes = heap->live_bytes;
+  out->heap_bytes = heap->live_bytes + heap->allocated_since;
+  strata_pageheap_stats pages;
+  strata_pageheap_get_stats(&heap->pages, &pages);
+  out->committed_bytes = pages.committed_bytes;
+  out->peak_committed_bytes = pages.peak_committed_bytes;
+  out->metadata_bytes = pages.metadata_bytes + heap->meta.mapped_bytes + heap->self_bytes;
+}
+
+static void report_to_stderr(void *context, const char *invariant) {
+  (void)context;
+  static const char prefix[] = "strata: GC heap check failed: ";
+  ssize_t written = write(2, prefix, sizeof prefix - 1);
+  written = write(2, invariant, strlen(invariant));
+  written = write(2, "\n", 1);
+  (void)written;
+}
+
+int strata_gc_check(strata_gc_heap *heap) {
+  strata_check_reporter why = {report_to_stderr, NULL};
+  if (strata_central_check(&heap->central, &why) != STRATA_OK) return EFAULT;
+  if (strata_pageheap_check(&heap->pages, &why) != STRATA_OK) return EFAULT;
+  return 0;
+}

@@ -1,0 +1,145 @@
+/* Marking: from the roots, every word that points into an allocated object
+ * marks it; a scan object newly marked goes on the mark stack to have its
+ * own words scanned. An explicit stack, never recursion, so a list a
+ * million long costs no C stack.
+ *
+ * Finding the object of a word: one compare against the bounds of
+ * everything handed out, then the page map (a lock-free walk), then the
+ * span's division magic (offset * magic >> 32 is the slot index: no
+ * divide), the allocation bit (a word pointing at a free slot is stale and
+ * counts for nothing) and the mark bit.
+ *
+ * Overflow. The stack has a fixed size. When it is full, a newly marked
+ * object is not pushed; the marker notes it and, once the stack is empty,
+ * rescans every marked scan object of the heap, which pushes whatever they
+ * reach that is still unmarked. It repeats until a pass ends without
+ * overflow: then every marked object's words have been scanned after it
+ * was marked. Slower (a pass costs the whole heap) but never wrong, and
+ * never out of memory in the middle of a collection.
+ *
+ * The scanning functions read whatever memory they are given, word by
+ * word, stack redzones included: the address sanitizer is told not to
+ * look at them. */
+#include "frontend/gc/gc_internal.h"
+
+/* Large objects are scanned this many bytes at a time, the rest pushed
+ * back first, so one huge array does not fill the stack with its
+ * children at once. */
+#define SCAN_CHUNK_BYTES 4096
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STRATA_GC_NO_ASAN __attribute__((no_sanitize("address")))
+#endif
+#endif
+#if !defined(STRATA_GC_NO_ASAN) && defined(__SANITIZE_ADDRESS__)
+#define STRATA_GC_NO_ASAN __attribute__((no_sanitize_address))
+#endif
+#ifndef STRATA_GC_NO_ASAN
+#define STRATA_GC_NO_ASAN
+#endif
+
+static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
+  if (heap->mark_top == heap->mark_capacity) {
+    heap->mark_overflowed = true;
+    return;
+  }
+  heap->mark_stack[heap->mark_top].start = start;
+  heap->mark_stack[heap->mark_top].end = end;
+  heap->mark_top++;
+}
+
+/* Marks the object `word` points into, if any, and pushes it when it is a
+ * scan object marked just now. */
+static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
+  if (word - heap->lo >= heap->hi - heap->lo) return;
+  strata_span *span = strata_pageheap_span_of(&heap->pages, (const void *)word);
+  if (span == NULL) return;
+  if (span->state == STRATA_SPAN_SMALL) {
+    uint32_t index = strata_size_class_index(span->small_class, (uint32_t)(word - span->base));
+    if (index >= span->object_count) return; /* the span's tail */
+    uint64_t bit = (uint64_t)1 << (index % 64);
+    if ((span->alloc_bits[index / 64] & bit) == 0) return; /* a free slot */
+    strata_gc_marks *marks = span->owner_data;
+    /* every small span of the heap has its record from its first refill */
+    STRATA_ASSERT(marks != NULL);
+    if (marks->bits[index / 64] & bit) return;
+    marks->bits[index / 64] |= bit;
+    if (strata_span_class_kind(span->span_class) == STRATA_KIND_SCAN) {
+      uintptr_t start = span->base + (uintptr_t)index * span->object_size;
+      push(heap, start, start + span->object_size);
+    }
+    return;
+  }
+  uintptr_t tag = (uintptr_t)span->owner_data;
+  if ((tag & STRATA_GC_LARGE_TAG) == 0 || (tag & STRATA_GC_LARGE_MARKED) != 0) return;
+  span->owner_data = (void *)(tag | STRATA_GC_LARGE_MARKED);
+  if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(heap, span->base, strata_span_end(span));
+}
+
+STRATA_GC_NO_ASAN
+void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
+  uintptr_t word = (start + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
+  for (; word + sizeof(void *) <= end; word += sizeof(void *)) {
+    mark_word(heap, *(const uintptr_t *)word);
+  }
+}
+
+static void drain(strata_gc_heap *heap) {
+  while (heap->mark_top > 0) {
+    strata_gc_mark_entry entry = heap->mark_stack[--heap->mark_top];
+    if (entry.end - entry.start > SCAN_CHUNK_BYTES) {
+      push(heap, entry.start + SCAN_CHUNK_BYTES, entry.end);
+      entry.end = entry.start + SCAN_CHUNK_BYTES;
+    }
+    strata_gc_scan_range(heap, entry.start, entry.end);
+  }
+}
+
+/* Scans every marked object of a small scan span (an overflow pass). */
+static void rescan_span(const strata_span *span, void *arg) {
+  strata_gc_heap *heap = arg;
+  const strata_gc_marks *marks = span->owner_data;
+  for (uint32_t w = 0; w * 64 < span->object_count; w++) {
+    uint64_t bits = marks->bits[w];
+    while (bits != 0) {
+      uint32_t index = w * 64 + (uint32_t)__builtin_ctzll(bits);
+      bits &= bits - 1;
+      uintptr_t start = span->base + (uintptr_t)index * span->object_size;
+      strata_gc_scan_range(heap, start, start + span->object_size);
+      drain(heap);
+    }
+  }
+}
+
+static void rescan_marked(strata_gc_heap *heap) {
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
+    strata_central_for_each_span(&heap->central, strata_span_class_make(c, STRATA_KIND_SCAN),
+                                 rescan_span, heap);
+  }
+  for (strata_span *span = heap->large; span != NULL; span = span->next) {
+    uintptr_t tag = (uintptr_t)span->owner_data;
+    if ((tag & STRATA_GC_LARGE_MARKED) && !(tag & STRATA_GC_LARGE_NOSCAN)) {
+      push(heap, span->base, strata_span_end(span));
+      drain(heap);
+    }
+  }
+}
+
+void strata_gc_mark(strata_gc_heap *heap) {
+  heap->mark_top = 0;
+  heap->mark_overflowed = false;
+  for (size_t i = 0; i < heap->root_count; i++) {
+    strata_gc_scan_range(heap, heap->roots[i].start, heap->roots[i].end);
+    drain(heap);
+  }
+  if (heap->scan_stack) {
+    strata_gc_scan_stack(heap);
+    drain(heap);
+  }
+  while (heap->mark_overflowed) {
+    heap->mark_overflowed = false;
+    heap->stats.mark_stack_overflows++;
+    rescan_marked(heap);
+  }
+}

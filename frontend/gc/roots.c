@@ -1,0 +1,73 @@
+/* Roots: the registered ranges, and the collecting thread's own stack.
+ *
+ * Stack scanning is conservative, as Boehm's collector does it: every
+ * pointer-aligned word from the collector's frame up to the top of the
+ * thread's stack is a candidate. Pointers a caller keeps only in
+ * callee-saved registers are spilled to the stack first
+ * (__builtin_unwind_init makes this function save them all in its frame,
+ * and setjmp copies them once more), so they are seen too. The top of the
+ * stack is asked of the thread library once per thread. */
+#define _GNU_SOURCE 1 /* pthread_getattr_np */
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <string.h>
+
+#include "frontend/gc/gc_internal.h"
+
+int strata_gc_add_roots(strata_gc_heap *heap, const void *start, const void *end) {
+  if ((uintptr_t)start > (uintptr_t)end) return EINVAL;
+  if (heap->root_count == heap->root_capacity) {
+    /* Metadata is never freed one piece at a time: the old table is
+     * abandoned to the persistent allocator, which at most doubles what
+     * the roots cost. */
+    size_t capacity = heap->root_capacity == 0 ? 64 : heap->root_capacity * 2;
+    strata_gc_root *table = strata_persistent_alloc(&heap->meta, capacity * sizeof *table, 16);
+    if (table == NULL) return ENOMEM;
+    if (heap->root_count > 0) memcpy(table, heap->roots, heap->root_count * sizeof *table);
+    heap->roots = table;
+    heap->root_capacity = capacity;
+  }
+  heap->roots[heap->root_count].start = (uintptr_t)start;
+  heap->roots[heap->root_count].end = (uintptr_t)end;
+  heap->root_count++;
+  return 0;
+}
+
+int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *end) {
+  for (size_t i = heap->root_count; i-- > 0;) {
+    if (heap->roots[i].start == (uintptr_t)start && heap->roots[i].end == (uintptr_t)end) {
+      heap->roots[i] = heap->roots[--heap->root_count];
+      return 0;
+    }
+  }
+  return ENOENT;
+}
+
+/* The highest address of the calling thread's stack, or 0 when the thread
+ * library cannot say (the stack is then not scanned). */
+static uintptr_t stack_top(void) {
+  static __thread uintptr_t top;
+  if (top != 0) return top;
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+  void *low = NULL;
+  size_t size = 0;
+  if (pthread_attr_getstack(&attr, &low, &size) == 0) top = (uintptr_t)low + size;
+  pthread_attr_destroy(&attr);
+  return top;
+}
+
+__attribute__((noinline)) void strata_gc_scan_stack(strata_gc_heap *heap) {
+  __builtin_unwind_init();
+  jmp_buf registers;
+  setjmp(registers);
+  uintptr_t top = stack_top();
+  uintptr_t low = (uintptr_t)__builtin_frame_address(0);
+  /* The jmp_buf lies in this frame, at or above its lowest address. */
+  if ((uintptr_t)&registers < low) low = (uintptr_t)&registers;
+  if (top > low) strata_gc_scan_range(heap, low, top);
+  /* Keeps the registers' copy alive to here. */
+  __asm__ volatile("" : : "r"(&registers) : "memory");
+}

@@ -1,0 +1,135 @@
+/* A collection, and its sweep.
+ *
+ * A collection runs on the one mutator thread, which stands still for it:
+ *   1. mark (mark.c); every small span already carries its mark record,
+ *      given when the heap first took objects from it, so a collection
+ *      needs no memory and runs even when the backend has none left;
+ *   2. the slots sitting in the allocation caches were never handed out:
+ *      their marks, if a stale word set them, are cleared;
+ *   3. sweep, eagerly, every span at once: for each span class, under its
+ *      central lock, each span keeps only its marked slots (Go's
+ *      allocBits = gcmarkBits, strata_span_sweep) and the central lists
+ *      file it again: empty spans go back to the page heap (their records
+ *      to the spares), spans with free slots to the partial list, where
+ *      allocation finds them. Unmarked large objects go back to the page
+ *      heap.
+ * Eager rather than Go's lazy sweep: a span's sweep is a few word
+ * operations on its bitmaps, no object is touched, so sweeping all of them
+ * costs little beside marking, and nothing has to remember which spans
+ * are still unswept. */
+#include <string.h>
+
+#include "frontend/gc/gc_internal.h"
+
+bool strata_gc_top_up_marks(strata_gc_heap *heap) {
+  while (heap->spare_mark_count < STRATA_GC_SPARE_MARKS) {
+    strata_gc_marks *marks = strata_fixalloc_alloc(&heap->mark_records);
+    if (marks == NULL) return false;
+    marks->next_spare = heap->spare_marks;
+    heap->spare_marks = marks;
+    heap->spare_mark_count++;
+  }
+  return true;
+}
+
+void strata_gc_release_marks(strata_gc_heap *heap, strata_gc_marks *marks) {
+  memset(marks, 0, sizeof *marks);
+  if (heap->spare_mark_count < 2 * STRATA_GC_SPARE_MARKS) {
+    marks->next_spare = heap->spare_marks;
+    heap->spare_marks = marks;
+    heap->spare_mark_count++;
+  } else {
+    strata_fixalloc_free(&heap->mark_records, marks);
+  }
+}
+
+/* Clears the marks of the slots in the allocation caches and empties the
+ * caches: the sweep then frees those slots with the garbage. */
+static void forget_cached(strata_gc_heap *heap) {
+  for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+    strata_gc_cache *cache = &heap->caches[sc];
+    for (uint32_t i = 0; i < cache->count; i++) {
+      strata_span *span = strata_pageheap_span_of(&heap->pages, cache->objects[i]);
+      STRATA_ASSERT(span != NULL && span->owner_data != NULL);
+      uint32_t index = (uint32_t)strata_span_object_index(span, cache->objects[i]);
+      STRATA_ASSERT(index < span->object_count); /* a slot's start */
+      strata_gc_marks *marks = span->owner_data;
+      marks->bits[index / 64] &= ~((uint64_t)1 << (index % 64));
+    }
+    cache->count = 0;
+  }
+}
+
+typedef struct sweep_state {
+  strata_gc_heap *heap;
+  size_t live_bytes;
+} sweep_state;
+
+static void sweep_span(strata_span *span, void *arg) {
+  sweep_state *state = arg;
+  strata_gc_marks *marks = span->owner_data;
+  STRATA_ASSERT(marks != NULL); /* given at the span's first refill */
+  strata_span_sweep(span, marks->bits);
+  state->live_bytes += (size_t)span->allocated * span->object_size;
+  if (strata_span_is_empty(span)) {
+    /* The central lists return it to the page heap next. */
+    span->owner_data = NULL;
+    strata_gc_release_marks(state->heap, marks);
+  } else {
+    memset(marks->bits, 0, sizeof marks->bits);
+  }
+}
+
+size_t strata_gc_sweep(strata_gc_heap *heap) {
+  forget_cached(heap);
+  sweep_state state = {heap, 0};
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
+    for (int kind = 0; kind < 2; kind++) {
+      strata_span_class sc = strata_span_class_make(c, (strata_object_kind)kind);
+      strata_central_update_spans(&heap->central, sc, sweep_span, &state);
+    }
+  }
+  strata_span *span = heap->large;
+  while (span != NULL) {
+    strata_span *next = span->next;
+    uintptr_t tag = (uintptr_t)span->owner_data;
+    if (tag & STRATA_GC_LARGE_MARKED) {
+      span->owner_data = (void *)(tag & ~STRATA_GC_LARGE_MARKED);
+      state.live_bytes += span->pages << STRATA_PAGE_SHIFT;
+    } else {
+      strata_span_list_remove(&heap->large, span);
+      span->owner_data = NULL;
+      /* In use and this heap's: only a corrupt heap refuses it. */
+      strata_status status = strata_pageheap_free(&heap->pages, span);
+      STRATA_ASSERT(status == STRATA_OK);
+      strata_status_ignore(status);
+    }
+    span = next;
+  }
+  return state.live_bytes;
+}
+
+void strata_gc_collect_now(strata_gc_heap *heap) {
+  if (heap->collecting) return;
+  heap->collecting = true;
+  uint64_t start = strata_gc_now_ns();
+  strata_gc_mark(heap);
+  uint64_t marked = strata_gc_now_ns();
+  size_t before = heap->live_bytes + heap->allocated_since;
+  size_t live = strata_gc_sweep(heap);
+  uint64_t end = strata_gc_now_ns();
+
+  heap->live_bytes = live;
+  heap->allocated_since = 0;
+  strata_gc_set_budget(heap);
+  strata_gc_stats *stats = &heap->stats;
+  stats->collections++;
+  stats->freed_bytes += before > live ? before - live : 0;
+  stats->last_mark_ns = marked - start;
+  stats->total_mark_ns += marked - start;
+  stats->last_sweep_ns = end - marked;
+  stats->last_pause_ns = end - start;
+  stats->total_pause_ns += end - start;
+  if (end - start > stats->max_pause_ns) stats->max_pause_ns = end - start;
+  heap->collecting = false;
+}
