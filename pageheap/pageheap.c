@@ -327,13 +327,7 @@ strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *spa
 }
 
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {
-  strata_span *span = strata_pagemap_get(&ph->pagemap, strata_page_of(p));
-  if (span == NULL) return NULL;
-  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
-  if (state != STRATA_SPAN_SMALL && state != STRATA_SPAN_LARGE) return NULL;
-  uintptr_t addr = (uintptr_t)p;
-  if (addr < span->base || addr >= strata_span_end(span)) return NULL;
-  return span;
+  return strata_pageheap_span_lookup(ph, p);
 }
 
 void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) {

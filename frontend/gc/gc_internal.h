@@ -78,6 +78,7 @@ struct strata_gc_heap {
   int64_t budget;
   size_t live_bytes;
   size_t allocated_since; /* since the last collection */
+  size_t held_bytes;      /* committed by the page heap after the last sweep */
   bool collecting;
   bool scan_stack;
 

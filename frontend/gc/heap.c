@@ -61,6 +61,15 @@ void strata_gc_set_budget(strata_gc_heap *heap) {
                   live % 100 * (size_t)heap->gc_percent / 100;
   size_t goal = live + growth < live ? SIZE_MAX : live + growth;
   if (goal < heap->min_heap_bytes) goal = heap->min_heap_bytes;
+  /* Memory the page heap already holds costs no more resident memory when
+   * it is used again, so the heap may fill most of it before collecting:
+   * after a peak (a big structure built and dropped) it collects as
+   * seldom as that peak allows instead of as often as the smaller live
+   * size asks. The eighth it leaves unused is idle, and the page heap
+   * returns idle runs to the OS, so this allowance shrinks, collection by
+   * collection, back to the live-size goal. */
+  size_t reusable = heap->held_bytes / 8 * 7;
+  if (goal < reusable) goal = reusable;
   size_t used = live + heap->allocated_since;
   size_t left = goal > used ? goal - used : 0;
   heap->budget = left > (size_t)STRATA_GC_NO_BUDGET ? STRATA_GC_NO_BUDGET : (int64_t)left;

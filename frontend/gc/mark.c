@@ -17,6 +17,12 @@
  * was marked. Slower (a pass costs the whole heap) but never wrong, and
  * never out of memory in the middle of a collection.
  *
+ * Prefetching. Marking is bound by cache misses on the objects it scans:
+ * a popped object is seldom in cache. So the marker pops into a small
+ * ring first, prefetching each entry as it enters, and scans the ring's
+ * oldest entry: by then its first line has had several objects' time to
+ * arrive (prefetch-on-grey with a FIFO, Cher, Hosking and Vijaykumar).
+ *
  * The scanning functions read whatever memory they are given, word by
  * word, stack redzones included: the address sanitizer is told not to
  * look at them. */
@@ -53,7 +59,7 @@ static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
  * scan object marked just now. */
 static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
   if (word - heap->lo >= heap->hi - heap->lo) return;
-  strata_span *span = strata_pageheap_span_of(&heap->pages, (const void *)word);
+  strata_span *span = strata_pageheap_span_lookup(&heap->pages, (const void *)word);
   if (span == NULL) return;
   if (span->state == STRATA_SPAN_SMALL) {
     uint32_t index = strata_size_class_index(span->small_class, (uint32_t)(word - span->base));
@@ -85,14 +91,33 @@ void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end) 
   }
 }
 
+/* Entries popped, prefetched and waiting to be scanned. */
+#define PREFETCH_RING 8
+
+static void scan_entry(strata_gc_heap *heap, strata_gc_mark_entry entry) {
+  if (entry.end - entry.start > SCAN_CHUNK_BYTES) {
+    push(heap, entry.start + SCAN_CHUNK_BYTES, entry.end);
+    entry.end = entry.start + SCAN_CHUNK_BYTES;
+  }
+  strata_gc_scan_range(heap, entry.start, entry.end);
+}
+
 static void drain(strata_gc_heap *heap) {
-  while (heap->mark_top > 0) {
-    strata_gc_mark_entry entry = heap->mark_stack[--heap->mark_top];
-    if (entry.end - entry.start > SCAN_CHUNK_BYTES) {
-      push(heap, entry.start + SCAN_CHUNK_BYTES, entry.end);
-      entry.end = entry.start + SCAN_CHUNK_BYTES;
+  strata_gc_mark_entry ring[PREFETCH_RING];
+  unsigned head = 0, count = 0;
+  for (;;) {
+    while (count < PREFETCH_RING && heap->mark_top > 0) {
+      strata_gc_mark_entry entry = heap->mark_stack[--heap->mark_top];
+      __builtin_prefetch((const void *)entry.start);
+      ring[(head + count++) % PREFETCH_RING] = entry;
     }
-    strata_gc_scan_range(heap, entry.start, entry.end);
+    if (count == 0) return;
+    strata_gc_mark_entry entry = ring[head];
+    head = (head + 1) % PREFETCH_RING;
+    count--;
+    /* Scanning may push; a push that finds the stack full marks the
+     * overflow, and the ring's entries are still scanned here. */
+    scan_entry(heap, entry);
   }
 }
 

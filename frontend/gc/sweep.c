@@ -121,6 +121,9 @@ void strata_gc_collect_now(strata_gc_heap *heap) {
 
   heap->live_bytes = live;
   heap->allocated_since = 0;
+  strata_pageheap_stats pages;
+  strata_pageheap_get_stats(&heap->pages, &pages);
+  heap->held_bytes = pages.committed_bytes;
   strata_gc_set_budget(heap);
   strata_gc_stats *stats = &heap->stats;
   stats->collections++;

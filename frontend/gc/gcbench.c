@@ -1,0 +1,251 @@
+/* gcbench: the binary-trees benchmark of garbage collectors (GCBench, by
+ * Ellis, Kovac and Boehm, written here from its published description) on
+ * strata's GC heap, on the Boehm-Demers-Weiser collector, and on malloc
+ * and free.
+ *
+ * The program: build and drop a "stretch" tree of depth 18; build a
+ * long-lived tree of depth 16 (top down) and an array of 500 000 doubles
+ * that stay alive to the end; then, for depths 4, 6, ..., 16, build
+ * 2 * nodes(18) / nodes(depth) trees of that depth top down and as many
+ * bottom up, dropping each at once. Nodes hold two children and two ints.
+ *
+ * Variants (the second argument):
+ *   pointers  GCBench as published;
+ *   noscan    each node also holds a 256-byte byte buffer, allocated as
+ *             pointer-free (strata STRATA_GC_NOSCAN, Boehm GC_MALLOC_ATOMIC):
+ *             the collector must keep the buffers but need not read them;
+ *   scanbuf   the same buffers allocated as ordinary, scanned memory: the
+ *             marking work noscan saves.
+ *
+ * Allocators (the first argument): strata (its GC heap, roots found by
+ * scanning the stack, as Boehm does, gc_percent from STRATA_GC_PERCENT),
+ * boehm (GC_MALLOC; GC_MARKERS in the environment sets its marker
+ * threads), malloc (the C library's, freeing each tree explicitly).
+ *
+ * Prints one line of figures: wall time, peak RSS (getrusage), collections,
+ * longest pause and total marking time (strata: its stats; Boehm: its
+ * collection events). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <gc/gc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "frontend/gc/strata_gc.h"
+
+enum { STRETCH_DEPTH = 18, LONG_LIVED_DEPTH = 16, ARRAY_SIZE = 500000, MIN_DEPTH = 4,
+       MAX_DEPTH = 16, BUFFER_BYTES = 256 };
+
+typedef struct node {
+  struct node *left, *right;
+  int i, j;
+  unsigned char *buffer; /* the noscan and scanbuf variants only */
+} node;
+
+typedef enum { STRATA, BOEHM, MALLOC } allocator_kind;
+typedef enum { POINTERS, NOSCAN, SCANBUF } variant_kind;
+
+static allocator_kind allocator;
+static variant_kind variant;
+static strata_gc_heap *heap;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void out_of_memory(void) {
+  fprintf(stderr, "gcbench: out of memory\n");
+  exit(1);
+}
+
+/* A zeroed object that may hold pointers. */
+static void *new_scan(size_t size) {
+  void *p = NULL;
+  switch (allocator) {
+    case STRATA: p = strata_gc_alloc(heap, size, STRATA_GC_SCAN); break;
+    case BOEHM: p = GC_MALLOC(size); break;
+    case MALLOC: p = calloc(1, size); break;
+  }
+  if (p == NULL) out_of_memory();
+  return p;
+}
+
+/* Memory that holds no pointers, not zeroed. */
+static void *new_noscan(size_t size) {
+  void *p = NULL;
+  switch (allocator) {
+    case STRATA: p = strata_gc_alloc(heap, size, STRATA_GC_NOSCAN); break;
+    case BOEHM: p = GC_MALLOC_ATOMIC(size); break;
+    case MALLOC: p = malloc(size); break;
+  }
+  if (p == NULL) out_of_memory();
+  return p;
+}
+
+static node *new_node(node *left, node *right) {
+  node *n = new_scan(variant == POINTERS ? offsetof(node, buffer) : sizeof(node));
+  n->left = left;
+  n->right = right;
+  if (variant != POINTERS) {
+    n->buffer = variant == NOSCAN ? new_noscan(BUFFER_BYTES) : new_scan(BUFFER_BYTES);
+    n->buffer[0] = (unsigned char)(uintptr_t)n;
+  }
+  return n;
+}
+
+static void drop(node *n) {
+  if (allocator != MALLOC || n == NULL) return;
+  drop(n->left);
+  drop(n->right);
+  if (variant != POINTERS) free(n->buffer);
+  free(n);
+}
+
+static int tree_size(int depth) { return (1 << (depth + 1)) - 1; }
+
+static int iterations(int depth) { return 2 * tree_size(STRETCH_DEPTH) / tree_size(depth); }
+
+/* Top down: the children of an existing node. */
+static void populate(int depth, node *n) {
+  if (depth <= 0) return;
+  depth--;
+  n->left = new_node(NULL, NULL);
+  n->right = new_node(NULL, NULL);
+  populate(depth, n->left);
+  populate(depth, n->right);
+}
+
+/* Bottom up. */
+static node *make_tree(int depth) {
+  if (depth <= 0) return new_node(NULL, NULL);
+  node *left = make_tree(depth - 1);
+  node *right = make_tree(depth - 1);
+  return new_node(left, right);
+}
+
+static int depth_of(const node *n) {
+  int d = 0;
+  for (; n->left != NULL; n = n->left) d++;
+  return d;
+}
+
+/* Boehm's collection events, timed. */
+static uint64_t boehm_start, boehm_mark_start, boehm_max_pause, boehm_mark_total;
+
+static void on_boehm_event(GC_EventType event) {
+  uint64_t t = now_ns();
+  switch (event) {
+    case GC_EVENT_START: boehm_start = t; break;
+    case GC_EVENT_MARK_START: boehm_mark_start = t; break;
+    case GC_EVENT_MARK_END: boehm_mark_total += t - boehm_mark_start; break;
+    case GC_EVENT_END:
+      if (t - boehm_start > boehm_max_pause) boehm_max_pause = t - boehm_start;
+      break;
+    default: break;
+  }
+}
+
+static int run(void) {
+  node *stretch = make_tree(STRETCH_DEPTH);
+  drop(stretch);
+  stretch = NULL;
+
+  node *long_lived = new_node(NULL, NULL);
+  populate(LONG_LIVED_DEPTH, long_lived);
+  double *array = new_noscan(ARRAY_SIZE * sizeof(double));
+  for (int i = 0; i < ARRAY_SIZE / 2; i++) array[i] = 1.0 / (i + 1);
+
+  for (int depth = MIN_DEPTH; depth <= MAX_DEPTH; depth += 2) {
+    int n = iterations(depth);
+    for (int k = 0; k < n; k++) {
+      node *t = new_node(NULL, NULL);
+      populate(depth, t);
+      drop(t);
+    }
+    for (int k = 0; k < n; k++) drop(make_tree(depth));
+  }
+  /* What must have survived. */
+  if (depth_of(long_lived) != LONG_LIVED_DEPTH || array[999] != 1.0 / 1000) {
+    fprintf(stderr, "gcbench: the long-lived data did not survive\n");
+    return 1;
+  }
+  if (variant != POINTERS && long_lived->left->buffer[0] != (unsigned char)(uintptr_t)long_lived->left) {
+    fprintf(stderr, "gcbench: a buffer did not survive\n");
+    return 1;
+  }
+  drop(long_lived);
+  if (allocator == MALLOC) free(array);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: gcbench strata|boehm|malloc pointers|noscan|scanbuf\n");
+    return 2;
+  }
+  if (strcmp(argv[1], "strata") == 0) {
+    allocator = STRATA;
+  } else if (strcmp(argv[1], "boehm") == 0) {
+    allocator = BOEHM;
+  } else if (strcmp(argv[1], "malloc") == 0) {
+    allocator = MALLOC;
+  } else {
+    fprintf(stderr, "gcbench: unknown allocator %s\n", argv[1]);
+    return 2;
+  }
+  if (strcmp(argv[2], "pointers") == 0) {
+    variant = POINTERS;
+  } else if (strcmp(argv[2], "noscan") == 0) {
+    variant = NOSCAN;
+  } else if (strcmp(argv[2], "scanbuf") == 0) {
+    variant = SCANBUF;
+  } else {
+    fprintf(stderr, "gcbench: unknown variant %s\n", argv[2]);
+    return 2;
+  }
+  if (allocator == STRATA) {
+    strata_gc_options options = strata_gc_default_options();
+    options.scan_stack = true;
+    heap = strata_gc_create(&options);
+    if (heap == NULL) out_of_memory();
+  } else if (allocator == BOEHM) {
+    GC_INIT();
+    GC_set_on_collection_event(on_boehm_event);
+  }
+  uint64_t start = now_ns();
+  int status = run();
+  uint64_t elapsed = now_ns() - start;
+  uint64_t collections = 0, max_pause = 0, mark = 0;
+  double heap_peak_mib = 0, metadata_mib = 0;
+  if (allocator == STRATA) {
+    strata_gc_stats stats;
+    strata_gc_get_stats(heap, &stats);
+    collections = stats.collections;
+    max_pause = stats.max_pause_ns;
+    mark = stats.total_mark_ns;
+    heap_peak_mib = stats.peak_committed_bytes / 1048576.0;
+    metadata_mib = stats.metadata_bytes / 1048576.0;
+  } else if (allocator == BOEHM) {
+    collections = GC_get_gc_no();
+    max_pause = boehm_max_pause;
+    mark = boehm_mark_total;
+  }
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  printf("allocator=%s variant=%s time_s=%.3f peak_rss_mib=%.1f collections=%llu "
+         "max_pause_ms=%.2f mark_ms=%.1f",
+         argv[1], argv[2], elapsed / 1e9, usage.ru_maxrss / 1024.0,
+         (unsigned long long)collections, max_pause / 1e6, mark / 1e6);
+  if (allocator == STRATA) {
+    printf(" heap_peak_mib=%.1f metadata_mib=%.1f", heap_peak_mib, metadata_mib);
+  }
+  printf("\n");
+  if (allocator == STRATA) strata_gc_destroy(heap);
+  return status;
+}
