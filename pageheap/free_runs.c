@@ -57,6 +57,15 @@ strata_span *strata_free_runs_best_fit(const strata_free_runs *fr, size_t pages)
   return NULL;
 }
 
+strata_span *strata_free_runs_long_fit_where(const strata_free_runs *fr, size_t pages,
+                                             bool (*want)(const strata_span *run, void *arg),
+                                             void *arg) {
+  for (strata_span *run = fr->long_runs; run != NULL; run = run->next) {
+    if (run->pages >= pages && want(run, arg)) return run;
+  }
+  return NULL;
+}
+
 void strata_free_runs_each(const strata_free_runs *fr, void (*fn)(strata_span *, void *),
                            void *arg) {
   for (size_t i = 1; i < STRATA_FREE_RUNS_EXACT; i++) {

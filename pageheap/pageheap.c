@@ -138,6 +138,45 @@ static void index_remainder(strata_pageheap *ph, strata_span *d, uintptr_t base,
   strata_free_runs_insert(&ph->free_runs, d);
 }
 
+/* Where in a free run an allocation of `pages` pages aligned to
+ * `align_pages` starts, as pages from the run's start: at the run's start,
+ * unless only its other end holds committed memory. */
+typedef struct carve_request {
+  const strata_pageheap *ph;
+  size_t pages, align_pages;
+} carve_request;
+
+static bool committed_at(const carve_request *r, const strata_span *run, size_t head) {
+  return strata_pagemap_all_committed(&r->ph->pagemap, run_first_page(run) + head, r->pages);
+}
+
+static size_t head_at_start(const carve_request *r, const strata_span *run) {
+  strata_page_id first = run_first_page(run);
+  return (r->align_pages - first % r->align_pages) % r->align_pages;
+}
+
+static size_t head_at_end(const carve_request *r, const strata_span *run) {
+  strata_page_id first = run_first_page(run);
+  return (first + run->pages - r->pages) / r->align_pages * r->align_pages - first;
+}
+
+/* A long run is often an untouched stretch (a new arena's tail) or one
+ * merged with memory freed a moment ago that is still committed (a
+ * collector's sweep, a large free): allocating from committed memory costs
+ * no new resident memory and no page faults, so that end is taken. */
+static bool has_committed_end(const strata_span *run, void *arg) {
+  const carve_request *r = arg;
+  return committed_at(r, run, head_at_start(r, run)) ||
+         (head_at_end(r, run) >= head_at_start(r, run) && committed_at(r, run, head_at_end(r, run)));
+}
+
+static size_t carve_head(const carve_request *r, const strata_span *run) {
+  size_t head = head_at_start(r, run);
+  if (run->pages < STRATA_FREE_RUNS_EXACT || committed_at(r, run, head)) return head;
+  size_t end = head_at_end(r, run);
+  return end >= head && committed_at(r, run, end) ? end : head;
+}
+
 /* Takes `pages` pages starting at a multiple of `align_pages` pages out of
  * the best-fitting free run and commits them. The pieces of the free run
  * before and after stay free. The returned run is neither initialised nor
@@ -150,14 +189,19 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   STRATA_ASSERT(pages > 0 && align_pages > 0);
   uint64_t now = strata_pageheap_now(ph);
   size_t need = pages + align_pages - 1;
+  carve_request request = {ph, pages, align_pages};
   strata_span *run = strata_free_runs_best_fit(&ph->free_runs, need);
+  if (run != NULL && run->pages >= STRATA_FREE_RUNS_EXACT && !has_committed_end(run, &request)) {
+    strata_span *committed =
+        strata_free_runs_long_fit_where(&ph->free_runs, need, has_committed_end, &request);
+    if (committed != NULL) run = committed;
+  }
   if (run == NULL) {
     if (grow(ph, need, now) != STRATA_OK) return NULL;
     run = strata_free_runs_best_fit(&ph->free_runs, need);
     if (run == NULL) return NULL;
   }
-  strata_page_id first = run_first_page(run);
-  size_t head = (align_pages - first % align_pages) % align_pages;
+  size_t head = carve_head(&request, run);
   STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages >= head + pages);
   size_t tail = run->pages - head - pages;
   /* Take every descriptor needed before changing anything. */
@@ -327,7 +371,13 @@ strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *spa
 }
 
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {
-  return strata_pageheap_span_lookup(ph, p);
+  strata_span *span = strata_pagemap_get(&ph->pagemap, strata_page_of(p));
+  if (span == NULL) return NULL;
+  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
+  if (state != STRATA_SPAN_SMALL && state != STRATA_SPAN_LARGE) return NULL;
+  uintptr_t addr = (uintptr_t)p;
+  if (addr < span->base || addr >= strata_span_end(span)) return NULL;
+  return span;
 }
 
 void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out) {

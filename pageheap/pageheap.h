@@ -8,6 +8,7 @@
  *
  *   - hands out runs by best fit, lowest address among equals
  *     (free_runs.h says why), splitting a longer run and keeping the rest;
+ *     among long runs, committed memory first (see alloc_run);
  *   - coalesces a freed run with free neighbours at once, so no two free
  *     runs are ever adjacent;
  *   - grows by reserving a new arena when nothing fits;
@@ -154,19 +155,6 @@ strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span 
 /* The in-use span whose pages hold p, or NULL for any pointer not inside an
  * in-use run of this heap. Lock-free. */
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p);
-
-/* The same, inline, for loops that ask it of every word they read (a
- * collector's marking): an entry inside a free run may be stale, so the
- * span's state and bounds decide. */
-static inline strata_span *strata_pageheap_span_lookup(const strata_pageheap *ph, const void *p) {
-  strata_span *span = strata_pagemap_get(&ph->pagemap, strata_page_of(p));
-  if (span == NULL) return NULL;
-  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
-  if (state != STRATA_SPAN_SMALL && state != STRATA_SPAN_LARGE) return NULL;
-  uintptr_t addr = (uintptr_t)p;
-  if (addr < span->base || addr >= strata_span_end(span)) return NULL;
-  return span;
-}
 
 /* The page map's entry for the page holding p, as it is: NULL for a page
  * the heap never managed, and otherwise a span that may be free, recycled

@@ -640,3 +640,66 @@ TEST(PageHeapThreads, ConcurrentAllocFreeAndLookups) {
 }
 
 }  // namespace
+
+namespace {
+
+// Long free runs: memory that is still committed is used before memory that
+// was never touched or was given back, whichever run best fit would pick.
+class PageHeapCommitted : public PageHeap {
+ protected:
+  void SetUp() override {
+    strata_pageheap_config config = strata_pageheap_default_config();
+    config.arena_size = 4 << 20;  // 512 pages
+    Init(config);
+  }
+};
+
+TEST_F(PageHeapCommitted, ARunIsCarvedFromItsCommittedEnd) {
+  // [released 362 pages | committed 150 pages]: one free run, the whole arena.
+  strata_span *released = strata_pageheap_alloc_large(ph_.get(), 362);
+  strata_span *committed = strata_pageheap_alloc_large(ph_.get(), 150);
+  ASSERT_TRUE(released && committed);
+  ASSERT_EQ(committed->base, released->base + 362 * kPage);  // the arena's tail
+  uintptr_t committed_base = committed->base;
+  ASSERT_EQ(strata_pageheap_free_and_release(ph_.get(), released), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), committed), STRATA_OK);
+  EXPECT_EQ(Stats().free_runs, 1u);
+  size_t before = Stats().committed_bytes;
+  strata_span *one = strata_pageheap_alloc_small(ph_.get(), Class(64));
+  ASSERT_NE(one, nullptr);
+  EXPECT_GE(one->base, committed_base);  // from the committed end
+  EXPECT_EQ(Stats().committed_bytes, before);
+  EXPECT_FALSE(one->zeroed);  // old memory: it says so
+  strata_span *big = strata_pageheap_alloc_large(ph_.get(), 140);
+  ASSERT_NE(big, nullptr);
+  EXPECT_GE(big->base, committed_base);
+  EXPECT_EQ(Stats().committed_bytes, before);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
+  ExpectStatsAddUp();
+}
+
+TEST_F(PageHeapCommitted, ACommittedRunIsPreferredToATighterUntouchedOne) {
+  // [released 200 | kept 1 | committed 300 | kept 11]
+  strata_span *released = strata_pageheap_alloc_large(ph_.get(), 200);
+  strata_span *keep1 = strata_pageheap_alloc_large(ph_.get(), 1);
+  strata_span *committed = strata_pageheap_alloc_large(ph_.get(), 300);
+  strata_span *keep2 = strata_pageheap_alloc_large(ph_.get(), 11);
+  ASSERT_TRUE(released && keep1 && committed && keep2);
+  uintptr_t committed_base = committed->base;
+  ASSERT_EQ(strata_pageheap_free_and_release(ph_.get(), released), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_free(ph_.get(), committed), STRATA_OK);
+  size_t before = Stats().committed_bytes;
+  // Best fit alone would take the 200-page run, which holds no memory.
+  strata_span *span = strata_pageheap_alloc_large(ph_.get(), 150);
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(span->base, committed_base);
+  EXPECT_EQ(Stats().committed_bytes, before);
+  // When only untouched memory fits, it is used.
+  strata_span *more = strata_pageheap_alloc_large(ph_.get(), 180);
+  ASSERT_NE(more, nullptr);
+  EXPECT_GT(Stats().committed_bytes, before);
+  EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
+  ExpectStatsAddUp();
+}
+
+}  // namespace

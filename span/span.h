@@ -171,9 +171,9 @@ size_t strata_span_alloc_batch(strata_span *s, void **out, size_t max);
 strata_status strata_span_free(strata_span *s, const void *p) STRATA_MUST_USE;
 
 /* For a collector's sweep (Go's allocBits = gcmarkBits): keeps allocated
- * only the slots whose bit is set in `keep` (STRATA_SPAN_BITMAP_WORDS
- * words, bit i for slot i; bits of free slots and beyond the last object
- * are ignored) and frees every other slot at once. The count and the cache
+ * only the slots whose bit is set in `keep` (bit i for slot i; only the
+ * (object_count + 63) / 64 words that cover the slots are read, and bits
+ * of free slots and beyond the last object are ignored) and frees every other slot at once. The count and the cache
  * follow, so allocation finds the lowest free slot again. Returns how many
  * objects were freed. Never allocates a slot. */
 uint32_t strata_span_sweep(strata_span *s, const uint64_t *keep);

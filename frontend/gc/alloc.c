@@ -22,12 +22,7 @@ static void attach_marks(strata_gc_heap *heap, void *const *objects, size_t n) {
     strata_span *span = strata_pageheap_span_of(&heap->pages, objects[i]);
     STRATA_ASSERT(span != NULL && span->state == STRATA_SPAN_SMALL);
     if (span->owner_data == NULL) {
-      STRATA_ASSERT(heap->spare_mark_count > 0); /* topped up before the batch */
-      strata_gc_marks *marks = heap->spare_marks;
-      heap->spare_marks = marks->next_spare;
-      heap->spare_mark_count--;
-      marks->next_spare = NULL; /* all bits zero again */
-      span->owner_data = marks;
+      span->owner_data = strata_gc_take_marks(heap, strata_gc_mark_size(span->object_count));
     }
     last = span;
   }
@@ -36,9 +31,10 @@ static void attach_marks(strata_gc_heap *heap, void *const *objects, size_t n) {
 /* Takes a batch of slots of span class `sc` from the central lists. The
  * slots' memory is not touched: the central lists hand out bitmap slots. */
 static bool refill(strata_gc_heap *heap, strata_span_class sc) {
-  if (!strata_gc_top_up_marks(heap)) return false;
-  strata_gc_cache *cache = &heap->caches[sc];
   unsigned size_class = strata_span_class_size_class(sc);
+  unsigned mark_size = strata_gc_mark_size(strata_size_class_span_objects(size_class));
+  if (!strata_gc_top_up_marks(heap, mark_size)) return false;
+  strata_gc_cache *cache = &heap->caches[sc];
   size_t n = strata_central_batch_size(size_class);
   size_t got = strata_central_remove(&heap->central, sc, cache->objects, n);
   if (got == 0) return false;

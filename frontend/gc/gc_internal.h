@@ -22,15 +22,24 @@ typedef struct strata_gc_cache {
 } strata_gc_cache;
 
 /* A small span's mark bits, Go's gcmarkBits: one per slot, beside the
- * span's allocation bits, hung on span->owner_data. A span gets its record
- * when the heap first takes objects from it and keeps it until a sweep
- * finds it empty and the span goes back to the page heap: so a collection
- * never needs memory, and a heap that has run out can still collect.
- * All bits are zero between collections. */
-typedef union strata_gc_marks {
-  union strata_gc_marks *next_spare;
-  uint64_t bits[STRATA_SPAN_BITMAP_WORDS];
-} strata_gc_marks;
+ * span's allocation bits, in a record of 64-bit words hung on
+ * span->owner_data. A span gets its record when the heap first takes
+ * objects from it and keeps it until a sweep finds it empty and the span
+ * goes back to the page heap: so a collection never needs memory, and a
+ * heap that has run out can still collect. All bits are zero between
+ * collections.
+ *
+ * Records come in four sizes, 2, 4, 8 and 16 words (a span of 256-byte
+ * objects needs one word, of 8-byte objects sixteen), each from its own
+ * fixalloc; a spare record's first word links it to the next spare. */
+#define STRATA_GC_MARK_SIZES 4
+
+static inline unsigned strata_gc_mark_size(uint32_t object_count) {
+  uint32_t words = (object_count + 63) / 64;
+  return words <= 2 ? 0 : words <= 4 ? 1 : words <= 8 ? 2 : 3;
+}
+
+static inline size_t strata_gc_mark_words(unsigned mark_size) { return (size_t)2 << mark_size; }
 
 /* A batch from the central lists touches at most this many spans (one
  * object each at worst), so this many spare records always cover it. */
@@ -62,9 +71,10 @@ struct strata_gc_heap {
 
   strata_pageheap pages;
   strata_persistent meta;       /* roots, mark stack, mark-bit records */
-  strata_fixalloc mark_records; /* strata_gc_marks */
-  strata_gc_marks *spare_marks; /* zeroed records ready for new spans */
-  size_t spare_mark_count;
+  /* Mark records by size, and zeroed spares ready for new spans. */
+  strata_fixalloc mark_records[STRATA_GC_MARK_SIZES];
+  uint64_t *spare_marks[STRATA_GC_MARK_SIZES];
+  size_t spare_mark_count[STRATA_GC_MARK_SIZES];
 
   /* Every object handed out lies in [lo, hi): a word outside it is not a
    * pointer into the heap, decided with one compare before any page-map
@@ -108,10 +118,12 @@ void strata_gc_collect_now(strata_gc_heap *heap);
 /* Sets the budget from live_bytes and gc_percent. */
 void strata_gc_set_budget(strata_gc_heap *heap);
 
-/* Mark records (sweep.c): enough spares for any batch (false when memory
- * is refused), and a record back to the spares or the fixalloc. */
-bool strata_gc_top_up_marks(strata_gc_heap *heap);
-void strata_gc_release_marks(strata_gc_heap *heap, strata_gc_marks *marks);
+/* Mark records (sweep.c): enough spares of a size for any batch (false
+ * when memory is refused); one for a span; a record back to the spares or
+ * its fixalloc. */
+bool strata_gc_top_up_marks(strata_gc_heap *heap, unsigned mark_size);
+uint64_t *strata_gc_take_marks(strata_gc_heap *heap, unsigned mark_size);
+void strata_gc_release_marks(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size);
 
 /* Marking (mark.c): every object reachable from the roots (and the
  * collecting thread's stack when asked) gets its mark bit. */

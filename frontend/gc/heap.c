@@ -129,7 +129,10 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   }
   strata_central_init(&heap->central, &heap->pages);
   strata_persistent_init(&heap->meta, backend);
-  strata_fixalloc_init(&heap->mark_records, &heap->meta, sizeof(strata_gc_marks));
+  for (unsigned m = 0; m < STRATA_GC_MARK_SIZES; m++) {
+    strata_fixalloc_init(&heap->mark_records[m], &heap->meta,
+                         strata_gc_mark_words(m) * sizeof(uint64_t));
+  }
   heap->mark_capacity = chosen.mark_stack_entries;
   heap->mark_stack =
       strata_persistent_alloc(&heap->meta, heap->mark_capacity * sizeof(strata_gc_mark_entry), 16);

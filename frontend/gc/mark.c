@@ -59,24 +59,30 @@ static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
  * scan object marked just now. */
 static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
   if (word - heap->lo >= heap->hi - heap->lo) return;
-  strata_span *span = strata_pageheap_span_lookup(&heap->pages, (const void *)word);
+  /* The page map's entry as it is (inline: this runs for every word
+   * scanned); an entry inside a free run may be stale, so the span's state
+   * and bounds decide, as strata_pageheap_span_of does. */
+  strata_span *span = strata_pageheap_page_entry(&heap->pages, (const void *)word);
   if (span == NULL) return;
-  if (span->state == STRATA_SPAN_SMALL) {
+  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
+  if (word - span->base >= (span->pages << STRATA_PAGE_SHIFT)) return;
+  if (state == STRATA_SPAN_SMALL) {
     uint32_t index = strata_size_class_index(span->small_class, (uint32_t)(word - span->base));
     if (index >= span->object_count) return; /* the span's tail */
     uint64_t bit = (uint64_t)1 << (index % 64);
     if ((span->alloc_bits[index / 64] & bit) == 0) return; /* a free slot */
-    strata_gc_marks *marks = span->owner_data;
+    uint64_t *marks = span->owner_data;
     /* every small span of the heap has its record from its first refill */
     STRATA_ASSERT(marks != NULL);
-    if (marks->bits[index / 64] & bit) return;
-    marks->bits[index / 64] |= bit;
+    if (marks[index / 64] & bit) return;
+    marks[index / 64] |= bit;
     if (strata_span_class_kind(span->span_class) == STRATA_KIND_SCAN) {
       uintptr_t start = span->base + (uintptr_t)index * span->object_size;
       push(heap, start, start + span->object_size);
     }
     return;
   }
+  if (state != STRATA_SPAN_LARGE) return;
   uintptr_t tag = (uintptr_t)span->owner_data;
   if ((tag & STRATA_GC_LARGE_TAG) == 0 || (tag & STRATA_GC_LARGE_MARKED) != 0) return;
   span->owner_data = (void *)(tag | STRATA_GC_LARGE_MARKED);
@@ -124,9 +130,9 @@ static void drain(strata_gc_heap *heap) {
 /* Scans every marked object of a small scan span (an overflow pass). */
 static void rescan_span(const strata_span *span, void *arg) {
   strata_gc_heap *heap = arg;
-  const strata_gc_marks *marks = span->owner_data;
+  const uint64_t *marks = span->owner_data;
   for (uint32_t w = 0; w * 64 < span->object_count; w++) {
-    uint64_t bits = marks->bits[w];
+    uint64_t bits = marks[w];
     while (bits != 0) {
       uint32_t index = w * 64 + (uint32_t)__builtin_ctzll(bits);
       bits &= bits - 1;

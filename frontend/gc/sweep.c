@@ -21,25 +21,37 @@
 
 #include "frontend/gc/gc_internal.h"
 
-bool strata_gc_top_up_marks(strata_gc_heap *heap) {
-  while (heap->spare_mark_count < STRATA_GC_SPARE_MARKS) {
-    strata_gc_marks *marks = strata_fixalloc_alloc(&heap->mark_records);
+static void push_spare(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size) {
+  marks[0] = (uint64_t)(uintptr_t)heap->spare_marks[mark_size];
+  heap->spare_marks[mark_size] = marks;
+  heap->spare_mark_count[mark_size]++;
+}
+
+bool strata_gc_top_up_marks(strata_gc_heap *heap, unsigned mark_size) {
+  while (heap->spare_mark_count[mark_size] < STRATA_GC_SPARE_MARKS) {
+    uint64_t *marks = strata_fixalloc_alloc(&heap->mark_records[mark_size]);
     if (marks == NULL) return false;
-    marks->next_spare = heap->spare_marks;
-    heap->spare_marks = marks;
-    heap->spare_mark_count++;
+    push_spare(heap, marks, mark_size);
   }
   return true;
 }
 
-void strata_gc_release_marks(strata_gc_heap *heap, strata_gc_marks *marks) {
-  memset(marks, 0, sizeof *marks);
-  if (heap->spare_mark_count < 2 * STRATA_GC_SPARE_MARKS) {
-    marks->next_spare = heap->spare_marks;
-    heap->spare_marks = marks;
-    heap->spare_mark_count++;
+uint64_t *strata_gc_take_marks(strata_gc_heap *heap, unsigned mark_size) {
+  /* topped up before every batch, which needs at most STRATA_GC_SPARE_MARKS */
+  STRATA_ASSERT(heap->spare_mark_count[mark_size] > 0);
+  uint64_t *marks = heap->spare_marks[mark_size];
+  heap->spare_marks[mark_size] = (uint64_t *)(uintptr_t)marks[0];
+  heap->spare_mark_count[mark_size]--;
+  marks[0] = 0; /* every bit zero again */
+  return marks;
+}
+
+void strata_gc_release_marks(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size) {
+  memset(marks, 0, strata_gc_mark_words(mark_size) * sizeof(uint64_t));
+  if (heap->spare_mark_count[mark_size] < 2 * STRATA_GC_SPARE_MARKS) {
+    push_spare(heap, marks, mark_size);
   } else {
-    strata_fixalloc_free(&heap->mark_records, marks);
+    strata_fixalloc_free(&heap->mark_records[mark_size], marks);
   }
 }
 
@@ -53,8 +65,8 @@ static void forget_cached(strata_gc_heap *heap) {
       STRATA_ASSERT(span != NULL && span->owner_data != NULL);
       uint32_t index = (uint32_t)strata_span_object_index(span, cache->objects[i]);
       STRATA_ASSERT(index < span->object_count); /* a slot's start */
-      strata_gc_marks *marks = span->owner_data;
-      marks->bits[index / 64] &= ~((uint64_t)1 << (index % 64));
+      uint64_t *marks = span->owner_data;
+      marks[index / 64] &= ~((uint64_t)1 << (index % 64));
     }
     cache->count = 0;
   }
@@ -67,16 +79,17 @@ typedef struct sweep_state {
 
 static void sweep_span(strata_span *span, void *arg) {
   sweep_state *state = arg;
-  strata_gc_marks *marks = span->owner_data;
+  uint64_t *marks = span->owner_data;
   STRATA_ASSERT(marks != NULL); /* given at the span's first refill */
-  strata_span_sweep(span, marks->bits);
+  unsigned mark_size = strata_gc_mark_size(span->object_count);
+  strata_span_sweep(span, marks);
   state->live_bytes += (size_t)span->allocated * span->object_size;
   if (strata_span_is_empty(span)) {
     /* The central lists return it to the page heap next. */
     span->owner_data = NULL;
-    strata_gc_release_marks(state->heap, marks);
+    strata_gc_release_marks(state->heap, marks, mark_size);
   } else {
-    memset(marks->bits, 0, sizeof marks->bits);
+    memset(marks, 0, strata_gc_mark_words(mark_size) * sizeof(uint64_t));
   }
 }
 
