@@ -59,9 +59,11 @@ strata_span *strata_free_runs_best_fit(const strata_free_runs *fr, size_t pages)
 
 strata_span *strata_free_runs_long_fit_where(const strata_free_runs *fr, size_t pages,
                                              bool (*want)(const strata_span *run, void *arg),
-                                             void *arg) {
-  for (strata_span *run = fr->long_runs; run != NULL; run = run->next) {
-    if (run->pages >= pages && want(run, arg)) return run;
+                                             void *arg, size_t limit) {
+  for (strata_span *run = fr->long_runs; run != NULL && limit > 0; run = run->next) {
+    if (run->pages < pages) continue;
+    if (want(run, arg)) return run;
+    limit--;
   }
   return NULL;
 }

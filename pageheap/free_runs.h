@@ -41,11 +41,12 @@ void strata_free_runs_insert(strata_free_runs *fr, strata_span *run);
 void strata_free_runs_remove(strata_free_runs *fr, strata_span *run);
 /* The best-fitting run of at least `pages` pages, or NULL. Not removed. */
 strata_span *strata_free_runs_best_fit(const strata_free_runs *fr, size_t pages);
-/* Among runs of STRATA_FREE_RUNS_EXACT pages or more, the best-fitting
- * run of at least `pages` pages for which want(run, arg) holds, or NULL. */
+/* Among the `limit` best-fitting runs of STRATA_FREE_RUNS_EXACT pages or
+ * more that hold at least `pages` pages, the first for which want(run,
+ * arg) holds, or NULL. */
 strata_span *strata_free_runs_long_fit_where(const strata_free_runs *fr, size_t pages,
                                              bool (*want)(const strata_span *run, void *arg),
-                                             void *arg);
+                                             void *arg, size_t limit);
 /* Calls fn(run, arg) for every run; fn must not change the index. */
 void strata_free_runs_each(const strata_free_runs *fr, void (*fn)(strata_span *, void *),
                            void *arg);

@@ -146,8 +146,13 @@ typedef struct carve_request {
   size_t pages, align_pages;
 } carve_request;
 
+/* Whether the pages an allocation at `head` would take start and end on
+ * committed pages: two bit tests, not a walk (freed memory is committed
+ * or released run by run, so the ends tell). */
 static bool committed_at(const carve_request *r, const strata_span *run, size_t head) {
-  return strata_pagemap_all_committed(&r->ph->pagemap, run_first_page(run) + head, r->pages);
+  strata_page_id first = run_first_page(run) + head;
+  return strata_pagemap_is_committed(&r->ph->pagemap, first) &&
+         strata_pagemap_is_committed(&r->ph->pagemap, first + r->pages - 1);
 }
 
 static size_t head_at_start(const carve_request *r, const strata_span *run) {
@@ -192,8 +197,9 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   carve_request request = {ph, pages, align_pages};
   strata_span *run = strata_free_runs_best_fit(&ph->free_runs, need);
   if (run != NULL && run->pages >= STRATA_FREE_RUNS_EXACT && !has_committed_end(run, &request)) {
+    /* A few candidates only: the allocation path stays O(1). */
     strata_span *committed =
-        strata_free_runs_long_fit_where(&ph->free_runs, need, has_committed_end, &request);
+        strata_free_runs_long_fit_where(&ph->free_runs, need, has_committed_end, &request, 8);
     if (committed != NULL) run = committed;
   }
   if (run == NULL) {

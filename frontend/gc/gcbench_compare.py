@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""GCBench on strata's GC heap, Boehm's collector and malloc/free: a table.
+
+Runs `gcbench ALLOCATOR VARIANT` for every allocator and variant, --reps
+times each, interleaved (so the machine's drift hits all alike), and prints
+the median of each figure as a Markdown table, with strata's time and peak
+RSS as ratios to Boehm's in the same run.
+
+    bazel build --config=opt //frontend/gc:gcbench
+    python3 frontend/gc/gcbench_compare.py --reps 5
+
+Configurations: strata at the default STRATA_GC_PERCENT (100) and at 50;
+Boehm with its default marker threads (two on two cores) and with
+GC_MARKERS=1 (one thread, like strata's collector); malloc/free.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CONFIGS = [
+    ("strata", "strata", {"STRATA_GC_PERCENT": "100"}),
+    ("strata-50", "strata", {"STRATA_GC_PERCENT": "50"}),
+    ("boehm", "boehm", {}),
+    ("boehm-1marker", "boehm", {"GC_MARKERS": "1"}),
+    ("malloc", "malloc", {}),
+]
+VARIANTS = ["pointers", "noscan", "scanbuf"]
+FIELDS = ["time_s", "peak_rss_mib", "collections", "max_pause_ms", "mark_ms"]
+
+
+def run(binary, allocator, variant, env_extra):
+    env = dict(os.environ)
+    env.pop("STRATA_GC_PERCENT", None)
+    env.pop("GC_MARKERS", None)
+    env.update(env_extra)
+    out = subprocess.run([binary, allocator, variant], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    figures = dict(item.split("=", 1) for item in out.split())
+    return {f: float(figures[f]) for f in FIELDS}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--bin", default=os.path.join(ROOT, "bazel-bin/frontend/gc/gcbench"))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    args = parser.parse_args()
+    variants = args.variants.split(",")
+    samples = {}
+    for rep in range(args.reps):
+        for variant in variants:
+            for name, allocator, env in CONFIGS:
+                r = run(args.bin, allocator, variant, env)
+                samples.setdefault((variant, name), []).append(r)
+                print(f"[{rep + 1}/{args.reps}] {variant:8} {name:14} {r['time_s']:.3f} s "
+                      f"{r['peak_rss_mib']:.1f} MiB", file=sys.stderr)
+    print(f"GCBench, median of {args.reps} (time and RSS ratios: strata / boehm in the same run)\n")
+    print("| variant | allocator | time s | peak RSS MiB | collections | longest pause ms "
+          "| mark ms | time ÷ boehm | RSS ÷ boehm |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for variant in variants:
+        boehm = {f: statistics.median(s[f] for s in samples[(variant, "boehm")]) for f in FIELDS}
+        for name, _, _ in CONFIGS:
+            m = {f: statistics.median(s[f] for s in samples[(variant, name)]) for f in FIELDS}
+            ratio = ""
+            if name.startswith("strata"):
+                ratio = f"{m['time_s'] / boehm['time_s']:.2f} | {m['peak_rss_mib'] / boehm['peak_rss_mib']:.2f}"
+            else:
+                ratio = " | "
+            print(f"| {variant} | {name} | {m['time_s']:.3f} | {m['peak_rss_mib']:.1f} | "
+                  f"{m['collections']:.0f} | {m['max_pause_ms']:.2f} | {m['mark_ms']:.1f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
