@@ -2,11 +2,12 @@
  *
  *   cc hello.c $(pkg-config --cflags --libs strata) -o hello
  *
- * It uses three layers directly: the size-class table, the request pool and
- * the malloc API. */
+ * It uses the size-class table, the request pool, the malloc API and a
+ * garbage-collected heap. */
 #include <stdio.h>
 #include <string.h>
 
+#include "frontend/gc/strata_gc.h"
 #include "frontend/malloc/strata_malloc.h"
 #include "frontend/pool/strata_pool.h"
 #include "sizeclass/sizeclass.h"
@@ -19,6 +20,24 @@ int main(void) {
   char *greeting = strata_pool_strdup(pool, "hello from a strata pool");
   printf("%s\n", greeting);
   strata_pool_destroy(pool);
+
+  /* A list kept by one root, and garbage the collector takes back. */
+  static void **list;
+  strata_gc_heap *heap = strata_gc_create(NULL);
+  if (heap == NULL || strata_gc_add_roots(heap, &list, &list + 1) != 0) return 1;
+  for (int i = 0; i < 100000; i++) {
+    void **cell = strata_gc_alloc(heap, 2 * sizeof(void *), STRATA_GC_SCAN);
+    if (cell == NULL) return 1;
+    if (i % 1000 == 0) {
+      cell[0] = list;
+      list = cell;
+    }
+  }
+  strata_gc_collect(heap);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  printf("hello from a strata GC heap: %zu bytes live\n", stats.live_bytes);
+  strata_gc_destroy(heap);
 
   char *p = strata_malloc(64);
   strcpy(p, "hello from strata_malloc");

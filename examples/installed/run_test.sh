@@ -19,6 +19,9 @@ check "run against the installed libstrata.so" \
 check "cc with pkg-config --static" \
   sh -c "cc $src/hello.c -I$prefix/include/strata $prefix/lib/libstrata.a \$(pkg-config --static --libs-only-l strata | sed 's/-lstrata//') -lpthread -o $build/hello_static"
 check "run the static build" sh -c "$build/hello_static | grep -q 'hello from strata_malloc'"
+check "a GC heap from the installed libraries" \
+  sh -c "LD_LIBRARY_PATH=$prefix/lib $build/hello_shared | grep -q 'hello from a strata GC heap: 1600 bytes live' &&
+         $build/hello_static | grep -q 'hello from a strata GC heap: 1600 bytes live'"
 check "link the static override whole" \
   sh -c "cc $src/override.c -I$prefix/include/strata -Wl,--whole-archive $prefix/lib/libstrata_override.a -Wl,--no-whole-archive -lpthread -o $build/override"
 check "malloc is strata's with no LD_PRELOAD" sh -c "$build/override | grep -q 'malloc is strata'"

@@ -24,7 +24,10 @@
  *
  * Prints one line of figures: wall time, peak RSS (getrusage), collections,
  * longest pause and total marking time (strata: its stats; Boehm: its
- * collection events). */
+ * collection events). With no arguments (as `scripts/bench --layers` runs
+ * it) it runs itself once per allocator and variant, each in a process of
+ * its own so that peak RSS is each one's; gcbench_compare.py makes the
+ * table with repetitions. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <gc/gc.h>
@@ -33,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "frontend/gc/strata_gc.h"
 
@@ -184,9 +189,33 @@ static int run(void) {
   return 0;
 }
 
+/* Every allocator and variant, one child process each. */
+static int run_all(const char *self) {
+  static const char *const allocators[] = {"strata", "boehm", "malloc"};
+  static const char *const variants[] = {"pointers", "noscan", "scanbuf"};
+  int failures = 0;
+  for (size_t v = 0; v < 3; v++) {
+    for (size_t a = 0; a < 3; a++) {
+      fflush(stdout);
+      pid_t child = fork();
+      if (child == 0) {
+        execl("/proc/self/exe", self, allocators[a], variants[v], (char *)NULL);
+        _exit(127);
+      }
+      int status = 0;
+      if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+          WEXITSTATUS(status) != 0) {
+        failures++;
+      }
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 1) return run_all(argv[0]);
   if (argc != 3) {
-    fprintf(stderr, "usage: gcbench strata|boehm|malloc pointers|noscan|scanbuf\n");
+    fprintf(stderr, "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf]\n");
     return 2;
   }
   if (strcmp(argv[1], "strata") == 0) {
