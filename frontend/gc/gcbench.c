@@ -189,10 +189,21 @@ static int run(void) {
   return 0;
 }
 
+/* In the order of the enums above. */
+static const char *const allocator_names[] = {"strata", "boehm", "malloc"};
+static const char *const variant_names[] = {"pointers", "noscan", "scanbuf"};
+
+/* The index of `name` among the three names, or -1. */
+static int index_of(const char *name, const char *const names[3]) {
+  for (int i = 0; i < 3; i++) {
+    if (strcmp(name, names[i]) == 0) return i;
+  }
+  return -1;
+}
+
 /* Every allocator and variant, one child process each. */
 static int run_all(const char *self) {
-  static const char *const allocators[] = {"strata", "boehm", "malloc"};
-  static const char *const variants[] = {"pointers", "noscan", "scanbuf"};
+  const char *const *allocators = allocator_names, *const *variants = variant_names;
   int failures = 0;
   for (size_t v = 0; v < 3; v++) {
     for (size_t a = 0; a < 3; a++) {
@@ -218,26 +229,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf]\n");
     return 2;
   }
-  if (strcmp(argv[1], "strata") == 0) {
-    allocator = STRATA;
-  } else if (strcmp(argv[1], "boehm") == 0) {
-    allocator = BOEHM;
-  } else if (strcmp(argv[1], "malloc") == 0) {
-    allocator = MALLOC;
-  } else {
-    fprintf(stderr, "gcbench: unknown allocator %s\n", argv[1]);
+  int a = index_of(argv[1], allocator_names), v = index_of(argv[2], variant_names);
+  if (a < 0 || v < 0) {
+    fprintf(stderr, "gcbench: unknown %s %s\n", a < 0 ? "allocator" : "variant",
+            a < 0 ? argv[1] : argv[2]);
     return 2;
   }
-  if (strcmp(argv[2], "pointers") == 0) {
-    variant = POINTERS;
-  } else if (strcmp(argv[2], "noscan") == 0) {
-    variant = NOSCAN;
-  } else if (strcmp(argv[2], "scanbuf") == 0) {
-    variant = SCANBUF;
-  } else {
-    fprintf(stderr, "gcbench: unknown variant %s\n", argv[2]);
-    return 2;
-  }
+  allocator = (allocator_kind)a;
+  variant = (variant_kind)v;
   if (allocator == STRATA) {
     strata_gc_options options = strata_gc_default_options();
     options.scan_stack = true;
