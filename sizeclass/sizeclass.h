@@ -21,7 +21,7 @@
  * Span classes. A span holds objects of one size class and one kind. The
  * kind is a caller's tag: the Go runtime keeps objects with no pointers
  * ("noscan") on separate spans so its collector can skip them, and a runtime
- * built on strata can do the same. A span class packs both as
+ * built on strata can do the same (frontend/gc does). A span class packs both as
  * (size_class << 1) | noscan.
  *
  * Every function here is O(1), branch-light and lock-free: lookups are a

@@ -40,7 +40,10 @@
  * When it collects. At an allocation, when the heap has grown by
  * gc_percent since the live size left by the last collection (Go's GOGC;
  * STRATA_GC_PERCENT in the environment, default 100, "off" to never
- * collect on its own), with `min_heap_bytes` as the floor; and when memory
+ * collect on its own), with `min_heap_bytes` as the floor, and not before
+ * 7/8 of the memory the page heap already holds is used again (memory it
+ * holds costs no more resident memory; what stays idle goes back to the
+ * OS, so this allowance shrinks back to the live-size goal); when memory
  * runs out (the heap collects once and retries before it returns NULL);
  * and on strata_gc_collect. The world is the one mutator thread, which
  * collects: marking (an explicit mark stack, never recursion; overflow is
