@@ -443,6 +443,52 @@ TEST(Gc, RefusedMemoryGivesENOMEMAndTheHeapGoesOn) {
   strata_gc_destroy(heap);
 }
 
+// Any backend: huge pages (2 MiB granules) and a fault wrapper counting
+// calls over them, two heaps side by side.
+TEST(Gc, HeapsOnHugePagesAndMmapSideBySide) {
+  strata_hugepage_backend huge;
+  strata_hugepage_backend_init(&huge);
+  strata_gc_options options = strata_gc_default_options();
+  options.backend = &huge.base;
+  options.gc_percent = 50;
+  options.min_heap_bytes = 1 << 20;
+  strata_gc_heap *on_huge = strata_gc_create(&options);
+  ASSERT_NE(on_huge, nullptr);
+  strata_gc_heap *on_mmap = Quiet();
+  static Node *roots[2];
+  ASSERT_EQ(strata_gc_add_roots(on_huge, &roots[0], &roots[0] + 1), 0);
+  ASSERT_EQ(strata_gc_add_roots(on_mmap, &roots[1], &roots[1] + 1), 0);
+  strata_gc_heap *heaps[2] = {on_huge, on_mmap};
+  for (int i = 0; i < 100000; i++) {
+    for (int h = 0; h < 2; h++) {
+      auto *n = static_cast<Node *>(strata_gc_alloc(heaps[h], i % 7 == 0 ? 40000 : 48, STRATA_GC_SCAN));
+      ASSERT_NE(n, nullptr);
+      n->value = uint64_t(h) << 32 | uint64_t(i);
+      if (i % 1000 == 0) {
+        n->next = roots[h];
+        roots[h] = n;
+      }
+    }
+  }
+  strata_gc_collect(on_huge);
+  strata_gc_collect(on_mmap);
+  for (int h = 0; h < 2; h++) {
+    int count = 0;
+    for (Node *n = roots[h]; n != nullptr; n = n->next, count++) {
+      EXPECT_EQ(n->value >> 32, uint64_t(h));
+      EXPECT_EQ((n->value & 0xffffffff) % 1000, 0u);
+      // An object of one heap is not the other's.
+      EXPECT_EQ(strata_gc_base(heaps[1 - h], n), nullptr);
+    }
+    EXPECT_EQ(count, 100);
+    EXPECT_EQ(strata_gc_check(heaps[h]), 0);
+  }
+  EXPECT_GT(Collections(on_huge), 0u);
+  roots[0] = roots[1] = nullptr;
+  strata_gc_destroy(on_huge);
+  strata_gc_destroy(on_mmap);
+}
+
 // Kept alive only by a local variable: seen through the stack scan.
 __attribute__((noinline)) void *AllocOnStack(strata_gc_heap *heap, void **out_garbage) {
   void *kept = strata_gc_alloc(heap, 200, STRATA_GC_SCAN);
