@@ -141,13 +141,16 @@ void *strata_gc_alloc(strata_gc_heap *heap, size_t size, unsigned flags) {
     errno = EINVAL;
     return NULL;
   }
-  if (size <= STRATA_MAX_SMALL_SIZE) return alloc_small(heap, size, flags);
   /* Beyond this no page run can be had (and the budget is signed). */
   if (size > (size_t)INT64_MAX / 4) {
     errno = ENOMEM;
     return NULL;
   }
-  return alloc_large(heap, size, flags);
+  strata_gc_enter(heap, __func__);
+  void *p = size <= STRATA_MAX_SMALL_SIZE ? alloc_small(heap, size, flags)
+                                          : alloc_large(heap, size, flags);
+  strata_gc_leave(heap);
+  return p;
 }
 
 void *strata_gc_alloc_array(strata_gc_heap *heap, size_t count, size_t size, unsigned flags) {

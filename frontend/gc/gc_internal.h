@@ -102,10 +102,27 @@ struct strata_gc_heap {
   bool mark_overflowed;
 
   strata_gc_stats stats;
+#ifdef STRATA_DEBUG
+  uintptr_t user; /* the thread inside a call, or 0 (debug builds) */
+#endif
 
   strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
   strata_central central; /* last: large, and mostly never touched */
 };
+
+/* Debug builds (STRATA_DEBUG: the debug, asan, tsan and fuzz configs)
+ * check every entry point for a heap used by two threads at once, and
+ * abort with a message naming the function. */
+#ifdef STRATA_DEBUG
+void strata_gc_enter(strata_gc_heap *heap, const char *function);
+void strata_gc_leave(strata_gc_heap *heap);
+#else
+static inline void strata_gc_enter(strata_gc_heap *heap, const char *function) {
+  (void)heap;
+  (void)function;
+}
+static inline void strata_gc_leave(strata_gc_heap *heap) { (void)heap; }
+#endif
 
 /* A budget that never runs out (gc_percent off). */
 #define STRATA_GC_NO_BUDGET (INT64_MAX / 2) /* room to add back what a failed allocation took */

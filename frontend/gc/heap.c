@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,12 +167,37 @@ void strata_gc_destroy(strata_gc_heap *heap) {
 
 int strata_gc_set_percent(strata_gc_heap *heap, int gc_percent) {
   if (gc_percent < STRATA_GC_OFF) return EINVAL;
+  strata_gc_enter(heap, __func__);
   heap->gc_percent = gc_percent;
   strata_gc_set_budget(heap);
+  strata_gc_leave(heap);
   return 0;
 }
 
-void strata_gc_collect(strata_gc_heap *heap) { strata_gc_collect_now(heap); }
+void strata_gc_collect(strata_gc_heap *heap) {
+  strata_gc_enter(heap, __func__);
+  strata_gc_collect_now(heap);
+  strata_gc_leave(heap);
+}
+
+#ifdef STRATA_DEBUG
+void strata_gc_enter(strata_gc_heap *heap, const char *function) {
+  uintptr_t self = (uintptr_t)pthread_self();
+  uintptr_t expected = 0;
+  if (__atomic_compare_exchange_n(&heap->user, &expected, self, false, __ATOMIC_ACQUIRE,
+                                  __ATOMIC_RELAXED)) {
+    return;
+  }
+  const char *parts[] = {"strata: ", function, "(): GC heap used by two threads at once\n"};
+  for (size_t i = 0; i < 3; i++) {
+    ssize_t written = write(2, parts[i], strlen(parts[i]));
+    (void)written;
+  }
+  abort();
+}
+
+void strata_gc_leave(strata_gc_heap *heap) { __atomic_store_n(&heap->user, 0, __ATOMIC_RELEASE); }
+#endif
 
 /* The span of an allocated object holding p, with the object's start and
  * size; NULL when p is not inside one (slots the heap holds ready for

@@ -16,8 +16,7 @@
 
 #include "frontend/gc/gc_internal.h"
 
-int strata_gc_add_roots(strata_gc_heap *heap, const void *start, const void *end) {
-  if ((uintptr_t)start > (uintptr_t)end) return EINVAL;
+static int add_roots(strata_gc_heap *heap, const void *start, const void *end) {
   if (heap->root_count == heap->root_capacity) {
     /* Metadata is never freed one piece at a time: the old table is
      * abandoned to the persistent allocator, which at most doubles what
@@ -35,7 +34,15 @@ int strata_gc_add_roots(strata_gc_heap *heap, const void *start, const void *end
   return 0;
 }
 
-int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *end) {
+int strata_gc_add_roots(strata_gc_heap *heap, const void *start, const void *end) {
+  if ((uintptr_t)start > (uintptr_t)end) return EINVAL;
+  strata_gc_enter(heap, __func__);
+  int status = add_roots(heap, start, end);
+  strata_gc_leave(heap);
+  return status;
+}
+
+static int remove_roots(strata_gc_heap *heap, const void *start, const void *end) {
   for (size_t i = heap->root_count; i-- > 0;) {
     if (heap->roots[i].start == (uintptr_t)start && heap->roots[i].end == (uintptr_t)end) {
       heap->roots[i] = heap->roots[--heap->root_count];
@@ -43,6 +50,13 @@ int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *
     }
   }
   return ENOENT;
+}
+
+int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *end) {
+  strata_gc_enter(heap, __func__);
+  int status = remove_roots(heap, start, end);
+  strata_gc_leave(heap);
+  return status;
 }
 
 /* The highest address of the calling thread's stack, or 0 when the thread

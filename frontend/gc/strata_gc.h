@@ -52,8 +52,10 @@
  * back to the central partial lists, empty spans to the page heap).
  *
  * Threads: a heap is used by one thread at a time (any thread, but never
- * two at once: the caller serialises); separate heaps, on any threads and
- * any backends, are independent. There is no stop-the-world for several
+ * two at once: the caller serialises; builds with STRATA_DEBUG -- the
+ * debug, asan and tsan configs -- catch two at once and abort with a
+ * message); separate heaps, on any threads and any backends, are
+ * independent. There is no stop-the-world for several
  * mutators, and objects of one heap must not hold the only pointers to
  * another heap's objects unless that heap registers them as roots.
  *
