@@ -96,6 +96,27 @@ TEST(RemoteFree, EightThreadsTradeAtRandomAndNothingIsLost) {
 
 // A thread that frees another thread's objects and exits at once holds them
 // in its cache when it exits: they go back with the cache, none is lost.
+// A thread that only frees (the consumer of a producer) keeps at most one
+// batch of the class in its cache: the rest goes back for the producer to
+// reuse, instead of up to the class cap of 256 KiB sitting in the consumer.
+TEST(RemoteFree, AThreadThatOnlyFreesCachesOneBatch) {
+  std::vector<void *> objects(20000);
+  for (auto &p : objects) {
+    p = strata_malloc(64);
+    ASSERT_NE(p, nullptr);
+  }
+  strata_malloc_stats before, after;
+  std::thread consumer([&] {
+    strata_malloc_get_stats(&before);
+    for (void *p : objects) strata_free(p);
+    strata_malloc_get_stats(&after);  // while this thread's cache lives
+  });
+  consumer.join();
+  // One batch of 64-byte objects is 32 of them: 2 KiB of capacity.
+  EXPECT_LE(after.thread_cache_capacity_bytes, before.thread_cache_capacity_bytes + 32 * 64);
+  EXPECT_EQ(after.threads, before.threads + 1);
+}
+
 TEST(RemoteFree, ThreadExitingWithOthersObjectsInItsCacheLosesNone) {
   std::mt19937_64 rng(5);
   for (int round = 0; round < 20; ++round) {

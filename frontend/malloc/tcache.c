@@ -3,7 +3,8 @@
  * shows it needs more, and handing everything back at thread exit.
  *
  * A list's limit (`max`) starts at zero and grows by one batch each time the
- * list runs dry or overflows, up to 256 KiB worth of objects, as long as
+ * list runs dry, and to one batch when it overflows, up to 256 KiB worth of
+ * objects, as long as
  * the thread's cache stays within STRATA_THREAD_CACHE_KB and all caches
  * together within STRATA_CACHE_TOTAL_MB. A thread that allocates or frees a
  * class heavily thus ends up moving whole batches, and an idle class costs
@@ -163,7 +164,11 @@ void strata_tcache_flush(unsigned size_class) {
   strata_tcache_list *list = &cache->lists[size_class];
   size_t batch = strata_central_batch_size(size_class);
   if (cache_usable(cache)) {
-    grow_limit(cache, size_class, batch);
+    /* Frees alone earn a list one batch: a thread that only frees a class
+     * (the consumer of a producer) would otherwise hoard up to the class
+     * cap of objects another thread is waiting to reuse. A list grows
+     * beyond a batch when the thread allocates the class too, on refill. */
+    if (list->max < batch) grow_limit(cache, size_class, batch);
     if (list->room >= 0) return;
   }
   /* Over the limit: give back a whole batch (or everything, for a cache
