@@ -138,9 +138,8 @@ static void index_remainder(strata_pageheap *ph, strata_span *d, uintptr_t base,
   strata_free_runs_insert(&ph->free_runs, d);
 }
 
-/* Where in a free run an allocation of `pages` pages aligned to
- * `align_pages` starts, as pages from the run's start: at the run's start,
- * unless only its other end holds committed memory. */
+/* An allocation of `pages` pages aligned to `align_pages`, for choosing
+ * where in a free run it goes. */
 typedef struct carve_request {
   const strata_pageheap *ph;
   size_t pages, align_pages;
@@ -175,6 +174,8 @@ static bool has_committed_end(const strata_span *run, void *arg) {
          (head_at_end(r, run) >= head_at_start(r, run) && committed_at(r, run, head_at_end(r, run)));
 }
 
+/* Where in a free run the allocation starts, as pages from the run's start:
+ * at the run's start, unless only its other end holds committed memory. */
 static size_t carve_head(const carve_request *r, const strata_span *run) {
   size_t head = head_at_start(r, run);
   if (run->pages < STRATA_FREE_RUNS_EXACT || committed_at(r, run, head)) return head;

@@ -3,10 +3,9 @@
  * shows it needs more, and handing everything back at thread exit.
  *
  * A list's limit (`max`) starts at zero and grows by one batch each time the
- * list runs dry, and to one batch when it overflows, up to 256 KiB worth of
- * objects, as long as
- * the thread's cache stays within STRATA_THREAD_CACHE_KB and all caches
- * together within STRATA_CACHE_TOTAL_MB. A thread that allocates or frees a
+ * list runs dry (and to one batch when it overflows), up to 256 KiB worth of
+ * objects, as long as the thread's cache stays within STRATA_THREAD_CACHE_KB
+ * and all caches together within STRATA_CACHE_TOTAL_MB. A thread that allocates or frees a
  * class heavily thus ends up moving whole batches, and an idle class costs
  * nothing. The byte caps bound capacity (max * size), not contents, so the
  * fast paths keep no byte counts at all. */
