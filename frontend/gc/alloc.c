@@ -11,10 +11,11 @@ static void widen_bounds(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
   if (end > heap->hi) heap->hi = end;
 }
 
-/* Gives every span in the batch a mark record: at most one new span per
- * object, and the spares hold a whole batch's worth. A batch comes in
+/* Takes in a batch from the central lists: every span in it gets a mark
+ * record (at most one new span per object, and the spares hold a whole
+ * batch's worth), and the heap's bounds cover each span. A batch comes in
  * address order span by span, so a span is looked up once. */
-static void attach_marks(strata_gc_heap *heap, void *const *objects, size_t n) {
+static void adopt_batch(strata_gc_heap *heap, void *const *objects, size_t n) {
   const strata_span *last = NULL;
   for (size_t i = 0; i < n; i++) {
     uintptr_t p = (uintptr_t)objects[i];
@@ -24,6 +25,7 @@ static void attach_marks(strata_gc_heap *heap, void *const *objects, size_t n) {
     if (span->owner_data == NULL) {
       span->owner_data = strata_gc_take_marks(heap, strata_gc_mark_size(span->object_count));
     }
+    widen_bounds(heap, span->base, strata_span_end(span));
     last = span;
   }
 }
@@ -38,16 +40,8 @@ static bool refill(strata_gc_heap *heap, strata_span_class sc) {
   size_t n = strata_central_batch_size(size_class);
   size_t got = strata_central_remove(&heap->central, sc, cache->objects, n);
   if (got == 0) return false;
-  attach_marks(heap, cache->objects, got);
+  adopt_batch(heap, cache->objects, got);
   cache->count = (uint32_t)got;
-  /* Address order per span: the extremes bound the batch. */
-  uintptr_t low = UINTPTR_MAX, high = 0;
-  for (size_t i = 0; i < got; i++) {
-    uintptr_t p = (uintptr_t)cache->objects[i];
-    if (p < low) low = p;
-    if (p > high) high = p;
-  }
-  widen_bounds(heap, low, high + strata_size_class_object_size(size_class));
   /* Hand out lowest first. */
   for (size_t i = 0, j = got - 1; i < j; i++, j--) {
     void *t = cache->objects[i];

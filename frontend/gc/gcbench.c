@@ -203,14 +203,13 @@ static int index_of(const char *name, const char *const names[3]) {
 
 /* Every allocator and variant, one child process each. */
 static int run_all(const char *self) {
-  const char *const *allocators = allocator_names, *const *variants = variant_names;
   int failures = 0;
   for (size_t v = 0; v < 3; v++) {
     for (size_t a = 0; a < 3; a++) {
       fflush(stdout);
       pid_t child = fork();
       if (child == 0) {
-        execl("/proc/self/exe", self, allocators[a], variants[v], (char *)NULL);
+        execl("/proc/self/exe", self, allocator_names[a], variant_names[v], (char *)NULL);
         _exit(127);
       }
       int status = 0;

@@ -199,40 +199,28 @@ void strata_gc_enter(strata_gc_heap *heap, const char *function) {
 void strata_gc_leave(strata_gc_heap *heap) { __atomic_store_n(&heap->user, 0, __ATOMIC_RELEASE); }
 #endif
 
-/* The span of an allocated object holding p, with the object's start and
- * size; NULL when p is not inside one (slots the heap holds ready for
- * its next allocations count as allocated). */
-static strata_span *object_of(strata_gc_heap *heap, const void *p, uintptr_t *start,
-                              size_t *size) {
-  uintptr_t address = (uintptr_t)p;
-  if (address - heap->lo >= heap->hi - heap->lo) return NULL;
-  strata_span *span = strata_pageheap_span_of(&heap->pages, p);
-  if (span == NULL) return NULL;
-  if (span->state == STRATA_SPAN_LARGE) {
-    if (((uintptr_t)span->owner_data & STRATA_GC_LARGE_TAG) == 0) return NULL;
-    *start = span->base;
-    *size = span->pages << STRATA_PAGE_SHIFT;
-    return span;
-  }
-  uint32_t index = strata_size_class_index(span->small_class, (uint32_t)(address - span->base));
-  if (index >= span->object_count) return NULL;
-  if (((span->alloc_bits[index / 64] >> (index % 64)) & 1) == 0) return NULL;
+/* The allocated object holding p: its start and size; false for any
+ * other address. */
+static bool object_of(strata_gc_heap *heap, const void *p, uintptr_t *start, size_t *size) {
+  uint32_t index = 0;
+  strata_span *span = strata_gc_object_span(heap, (uintptr_t)p, &index);
+  if (span == NULL) return false;
   *start = span->base + (uintptr_t)index * span->object_size;
   *size = span->object_size;
-  return span;
+  return true;
 }
 
 void *strata_gc_base(strata_gc_heap *heap, const void *p) {
   uintptr_t start = 0;
   size_t size = 0;
-  if (object_of(heap, p, &start, &size) == NULL) return NULL;
+  if (!object_of(heap, p, &start, &size)) return NULL;
   return (void *)start;
 }
 
 size_t strata_gc_size(strata_gc_heap *heap, const void *p) {
   uintptr_t start = 0;
   size_t size = 0;
-  if (object_of(heap, p, &start, &size) == NULL || start != (uintptr_t)p) return 0;
+  if (!object_of(heap, p, &start, &size) || start != (uintptr_t)p) return 0;
   return size;
 }
 

@@ -3,11 +3,9 @@
  * own words scanned. An explicit stack, never recursion, so a list a
  * million long costs no C stack.
  *
- * Finding the object of a word: one compare against the bounds of
- * everything handed out, then the page map (a lock-free walk), then the
- * span's division magic (offset * magic >> 32 is the slot index: no
- * divide), the allocation bit (a word pointing at a free slot is stale and
- * counts for nothing) and the mark bit.
+ * Finding the object of a word is strata_gc_object_span (gc_internal.h):
+ * bounds, page map, the span's division magic and allocation bit; then
+ * the mark bit.
  *
  * Overflow. The stack has a fixed size. When it is full, a newly marked
  * object is not pushed; the marker notes it and, once the stack is empty,
@@ -58,19 +56,11 @@ static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
 /* Marks the object `word` points into, if any, and pushes it when it is a
  * scan object marked just now. */
 static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
-  if (word - heap->lo >= heap->hi - heap->lo) return;
-  /* The page map's entry as it is (inline: this runs for every word
-   * scanned); an entry inside a free run may be stale, so the span's state
-   * and bounds decide, as strata_pageheap_span_of does. */
-  strata_span *span = strata_pageheap_page_entry(&heap->pages, (const void *)word);
+  uint32_t index = 0;
+  strata_span *span = strata_gc_object_span(heap, word, &index);
   if (span == NULL) return;
-  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
-  if (word - span->base >= (span->pages << STRATA_PAGE_SHIFT)) return;
-  if (state == STRATA_SPAN_SMALL) {
-    uint32_t index = strata_size_class_index(span->small_class, (uint32_t)(word - span->base));
-    if (index >= span->object_count) return; /* the span's tail */
+  if (span->state == STRATA_SPAN_SMALL) {
     uint64_t bit = (uint64_t)1 << (index % 64);
-    if ((span->alloc_bits[index / 64] & bit) == 0) return; /* a free slot */
     uint64_t *marks = span->owner_data;
     /* every small span of the heap has its record from its first refill */
     STRATA_ASSERT(marks != NULL);
@@ -82,9 +72,8 @@ static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
     }
     return;
   }
-  if (state != STRATA_SPAN_LARGE) return;
   uintptr_t tag = (uintptr_t)span->owner_data;
-  if ((tag & STRATA_GC_LARGE_TAG) == 0 || (tag & STRATA_GC_LARGE_MARKED) != 0) return;
+  if ((tag & STRATA_GC_LARGE_MARKED) != 0) return;
   span->owner_data = (void *)(tag | STRATA_GC_LARGE_MARKED);
   if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(heap, span->base, strata_span_end(span));
 }
