@@ -27,17 +27,27 @@ bool strata_arena_contains(const strata_arena_set *set, const void *addr) {
   }
 }
 
-strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backend,
-                                    size_t arena_size) {
+static strata_status set_init(strata_arena_set *set, strata_backend *backend,
+                              size_t arena_size, bool zeroed) {
   if (arena_size == 0) arena_size = STRATA_ARENA_DEFAULT_SIZE;
   if ((arena_size & (arena_size - 1)) != 0 || arena_size < backend->page_size) {
     return STRATA_ERR_INVALID_ARGUMENT;
   }
-  strata_zero_untouched(set, sizeof *set);
+  if (!zeroed) strata_zero_untouched(set, sizeof *set);
   set->backend = backend;
   set->arena_size = arena_size;
   set->arena_shift = (unsigned)__builtin_ctzll(arena_size);
   return STRATA_OK;
+}
+
+strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backend,
+                                    size_t arena_size) {
+  return set_init(set, backend, arena_size, false);
+}
+
+strata_status strata_arena_set_init_zeroed(strata_arena_set *set, strata_backend *backend,
+                                           size_t arena_size) {
+  return set_init(set, backend, arena_size, true);
 }
 
 strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out) {

@@ -61,6 +61,10 @@ typedef struct strata_arena_set {
  * STRATA_ARENA_DEFAULT_SIZE. STRATA_ERR_INVALID_ARGUMENT otherwise. */
 strata_status strata_arena_set_init(strata_arena_set *set, strata_backend *backend,
                                     size_t arena_size) STRATA_MUST_USE;
+/* The same for a set whose storage already reads as zero (base/zero.h):
+ * none of its 48 KiB index is read, so none of it becomes resident. */
+strata_status strata_arena_set_init_zeroed(strata_arena_set *set, strata_backend *backend,
+                                           size_t arena_size) STRATA_MUST_USE;
 
 /* Reserves a new arena of at least min_size bytes (nothing is committed) and
  * stores it in *out. Errors: STRATA_ERR_INVALID_ARGUMENT for min_size 0;

@@ -8,10 +8,44 @@
 #include <vector>
 
 #include "arena/backends.h"
+#include "tools/testing/resident.h"
 
 namespace {
 
 constexpr size_t kMiB = size_t{1} << 20;
+
+// A set in storage that reads as zero is set up by
+// strata_arena_set_init_zeroed without reading its 48 KiB index: after a
+// grow only the pages of its header, of the arena list's first entry and
+// of the one index slot used are resident;
+// plain init clears the set by reading it, all of it.
+TEST(ArenaSet, InitZeroedReadsNothingOfItsStorage) {
+  strata_mmap_backend mb;
+  strata_mmap_backend_init(&mb);
+  const size_t os_page = strata_testing::OsPageSize();
+  const size_t bytes = (sizeof(strata_arena_set) + os_page - 1) / os_page * os_page;
+  for (bool zeroed : {true, false}) {
+    void *storage = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(storage, MAP_FAILED);
+    auto *set = static_cast<strata_arena_set *>(storage);
+    ASSERT_EQ(zeroed ? strata_arena_set_init_zeroed(set, &mb.base, 4 * kMiB)
+                     : strata_arena_set_init(set, &mb.base, 4 * kMiB),
+              STRATA_OK);
+    strata_arena a;
+    ASSERT_EQ(strata_arena_grow(set, 1, &a), STRATA_OK);
+    EXPECT_TRUE(strata_arena_contains(set, reinterpret_cast<void *>(a.base + a.size - 1)));
+    EXPECT_FALSE(strata_arena_contains(set, reinterpret_cast<void *>(a.base + a.size)));
+    size_t resident = strata_testing::ResidentPages(storage, bytes);
+    ASSERT_NE(resident, SIZE_MAX);
+    if (zeroed) {
+      EXPECT_LE(resident, 3u);
+    } else {
+      EXPECT_EQ(resident, bytes / os_page);
+    }
+    ASSERT_EQ(strata_arena_release_all(set), STRATA_OK);
+    ASSERT_EQ(munmap(storage, bytes), 0);
+  }
+}
 
 TEST(ArenaSet, GrowsInAlignedArenasOnMmap) {
   strata_mmap_backend mb;

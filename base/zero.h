@@ -5,7 +5,14 @@
  * lists) usually live in static storage or fresh mmap'd memory, which reads
  * as zero and costs no resident memory until written. A memset would write
  * every page and make all of it resident; reading first and writing only
- * the words that are not zero keeps untouched pages free. */
+ * the words that are not zero keeps untouched pages free where the kernel
+ * maps a shared zero page on a read fault.
+ *
+ * Not every kernel does (some virtual machines' guests give a read fault a
+ * page of its own), and there reading costs as much as writing. So the
+ * layers whose structs are large also have an init_zeroed form for storage
+ * the caller knows reads as zero — static storage not yet written, memory
+ * fresh from a backend that says reserve_zeroes — which reads none of it. */
 #ifndef STRATA_BASE_ZERO_H_
 #define STRATA_BASE_ZERO_H_
 

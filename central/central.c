@@ -11,6 +11,8 @@ void strata_central_init(strata_central *c, strata_pageheap *heap) {
   c->heap = heap;
 }
 
+void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap) { c->heap = heap; }
+
 void strata_central_destroy(strata_central *c) { (void)c; }
 
 size_t strata_central_batch_size(unsigned size_class) {

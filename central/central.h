@@ -93,6 +93,10 @@ typedef struct strata_central {
 /* About 300 KiB, mostly transfer batches that stay untouched until used:
  * keep it in static storage or the heap. */
 void strata_central_init(strata_central *c, strata_pageheap *heap);
+/* The same for storage that already reads as zero (base/zero.h): nothing
+ * of it is read; a class's header becomes resident when the class is
+ * used. */
+void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap);
 void strata_central_destroy(strata_central *c);
 
 /* Objects per batch for a size class: 64 KiB worth, between 2 and 32. */

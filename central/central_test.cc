@@ -14,6 +14,7 @@
 #include "arena/backends.h"
 #include "base/check_testing.h"
 #include "tools/testing/fault_heap.h"
+#include "tools/testing/resident.h"
 
 namespace {
 
@@ -275,6 +276,49 @@ void SweepKeeping(strata_span *span, void *arg) {
     if (k->keep.count(p)) bits[i / 64] |= uint64_t{1} << (i % 64);
   }
   strata_span_sweep(span, bits);
+}
+
+// Central lists in storage that reads as zero are set up by
+// strata_central_init_zeroed without reading it: using one class makes
+// resident its header's page and its transfer slots' pages only (3 pages
+// at most: a header, a batch that may straddle two), where plain init
+// clears (so reads, so makes resident) all the class headers.
+TEST(CentralZeroedStorage, InitReadsNothingAndAClassCostsOnlyItsOwnPages) {
+  const size_t os_page = strata_testing::OsPageSize();
+  const size_t bytes = (sizeof(strata_central) + os_page - 1) / os_page * os_page;
+  const size_t header_pages = sizeof(((strata_central *)nullptr)->classes) / os_page;
+  ASSERT_GE(header_pages, 2u);
+  for (bool zeroed : {true, false}) {
+    strata_testing::FaultHeap heap;
+    heap.Init();
+    void *storage = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(storage, MAP_FAILED);
+    auto *central = static_cast<strata_central *>(storage);
+    if (zeroed) {
+      strata_central_init_zeroed(central, heap.get());
+    } else {
+      strata_central_init(central, heap.get());
+    }
+    strata_span_class sc = Class(256);
+    void *objects[4];
+    ASSERT_EQ(strata_central_remove(central, sc, objects, 4), 4u);
+    ASSERT_EQ(strata_central_insert(central, sc, objects, 4, nullptr), STRATA_OK);
+    ASSERT_EQ(strata_central_remove(central, sc, objects, 4), 4u);
+    ASSERT_EQ(strata_central_insert(central, sc, objects, 4, nullptr), STRATA_OK);
+    size_t resident = strata_testing::ResidentPages(storage, bytes);
+    ASSERT_NE(resident, SIZE_MAX);
+    if (zeroed) {
+      EXPECT_LE(resident, 3u);
+    } else {
+      EXPECT_GE(resident, header_pages);
+    }
+    EXPECT_EQ(strata_central_check(central, nullptr), STRATA_OK);
+    void *bad = nullptr;
+    EXPECT_EQ(strata_central_drain(central, &bad), STRATA_OK);
+    strata_central_destroy(central);
+    ASSERT_EQ(munmap(storage, bytes), 0);
+    heap.Destroy();
+  }
 }
 
 TEST_F(Central, UpdateSpansFilesSweptSpansAndReturnsEmptyOnes) {

@@ -23,22 +23,34 @@ strata_pageheap_config strata_pageheap_default_config(void) {
   return c;
 }
 
-strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
-                                   const strata_pageheap_config *config) {
-  strata_zero_untouched(ph, sizeof *ph);
+static strata_status heap_init(strata_pageheap *ph, strata_backend *backend,
+                               const strata_pageheap_config *config, bool zeroed) {
+  if (!zeroed) strata_zero_untouched(ph, sizeof *ph);
   ph->config = config != NULL ? *config : strata_pageheap_default_config();
   if (ph->config.clock == NULL) ph->config.clock = monotonic_ns;
-  strata_status status = strata_arena_set_init(&ph->arenas, backend, ph->config.arena_size);
+  /* ph is zero by now either way: its parts need not clear themselves. */
+  strata_status status =
+      strata_arena_set_init_zeroed(&ph->arenas, backend, ph->config.arena_size);
   if (status != STRATA_OK) return status;
   ph->backend = backend;
   ph->commit_granule_pages =
       backend->page_size > STRATA_PAGE_SIZE ? backend->page_size / STRATA_PAGE_SIZE : 1;
   strata_persistent_init(&ph->metadata, backend);
   strata_fixalloc_init(&ph->span_descriptors, &ph->metadata, sizeof(strata_span));
-  strata_pagemap_init(&ph->pagemap, &ph->metadata);
+  strata_pagemap_init_zeroed(&ph->pagemap, &ph->metadata);
   strata_free_runs_init(&ph->free_runs);
   ph->last_scavenge_ns = strata_pageheap_now(ph);
   return STRATA_OK;
+}
+
+strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
+                                   const strata_pageheap_config *config) {
+  return heap_init(ph, backend, config, false);
+}
+
+strata_status strata_pageheap_init_zeroed(strata_pageheap *ph, strata_backend *backend,
+                                          const strata_pageheap_config *config) {
+  return heap_init(ph, backend, config, true);
 }
 
 strata_status strata_pageheap_destroy(strata_pageheap *ph) {

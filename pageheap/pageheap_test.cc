@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <memory>
 #include <random>
@@ -323,6 +324,50 @@ TEST_F(PageHeap, PageMapIsResidentOnlyWhereTheHeapIs) {
   size_t bound = (mids + 2 * leaves + 1) * os_page + spans.size() * sizeof(void *);
   EXPECT_LE(resident, bound) << mids + leaves << " nodes of " << node_bytes << " bytes";
   for (strata_span *s : spans) ASSERT_EQ(strata_pageheap_free(ph_.get(), s), STRATA_OK);
+}
+
+// A heap in storage that reads as zero (static storage, fresh OS memory)
+// is set up by strata_pageheap_init_zeroed without reading it: of its
+// 65 KiB (the page map's root, the arena index) only the pages the heap
+// uses become resident — the header, the arena list, the root entry and
+// the index slot of its one arena (4 pages measured), at most one more
+// where a field straddles a page. Plain
+// init clears the struct by reading it, which makes every page resident
+// (on kernels with a shared zero page, mincore counts those too), so this
+// tells the two apart on any kernel.
+TEST(PageHeapZeroedStorage, InitReadsNothingAndTheHeapWorks) {
+  const size_t os_page = strata_testing::OsPageSize();
+  const size_t bytes = (sizeof(strata_pageheap) + os_page - 1) / os_page * os_page;
+  const size_t struct_pages = bytes / os_page;
+  ASSERT_GE(struct_pages, 8u);
+  strata_mmap_backend mmap_backend;
+  strata_mmap_backend_init(&mmap_backend);
+  for (bool zeroed : {true, false}) {
+    void *storage = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(storage, MAP_FAILED);
+    auto *ph = static_cast<strata_pageheap *>(storage);
+    ASSERT_EQ(zeroed ? strata_pageheap_init_zeroed(ph, &mmap_backend.base, nullptr)
+                     : strata_pageheap_init(ph, &mmap_backend.base, nullptr),
+              STRATA_OK);
+    strata_span *span = strata_pageheap_alloc_small(ph, Class(64));
+    ASSERT_NE(span, nullptr);
+    EXPECT_EQ(strata_pageheap_span_of(ph, reinterpret_cast<void *>(span->base)), span);
+    strata_span *large = strata_pageheap_alloc_large(ph, 40);
+    ASSERT_NE(large, nullptr);
+    EXPECT_TRUE(strata_arena_contains(&ph->arenas, reinterpret_cast<void *>(large->base)));
+    size_t resident = strata_testing::ResidentPages(storage, bytes);
+    ASSERT_NE(resident, SIZE_MAX);
+    if (zeroed) {
+      EXPECT_LE(resident, 5u) << "of " << struct_pages << " pages";
+    } else {
+      EXPECT_EQ(resident, struct_pages);
+    }
+    ASSERT_EQ(strata_pageheap_free(ph, span), STRATA_OK);
+    ASSERT_EQ(strata_pageheap_free(ph, large), STRATA_OK);
+    EXPECT_EQ(strata_pageheap_check(ph, nullptr), STRATA_OK);
+    ASSERT_EQ(strata_pageheap_destroy(ph), STRATA_OK);
+    ASSERT_EQ(munmap(storage, bytes), 0);
+  }
 }
 
 TEST_F(PageHeap, FreeOfASpanItDoesNotOwnChangesNothing) {

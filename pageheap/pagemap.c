@@ -7,6 +7,8 @@ void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes) {
   m->nodes = nodes;
 }
 
+void strata_pagemap_init_zeroed(strata_pagemap *m, strata_persistent *nodes) { m->nodes = nodes; }
+
 strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count) {
   const strata_page_id limit = (strata_page_id)1
                                << (STRATA_PAGEMAP_ADDRESS_BITS - STRATA_PAGE_SHIFT);

@@ -58,6 +58,9 @@ static inline strata_page_id strata_page_of(const void *addr) {
 }
 
 void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes);
+/* The same for a map whose storage already reads as zero (base/zero.h):
+ * its 16 KiB root is not read. */
+void strata_pagemap_init_zeroed(strata_pagemap *m, strata_persistent *nodes);
 
 /* Creates the nodes covering pages [first, first + count). Entries of new
  * leaves read NULL and not committed. STRATA_ERR_OUT_OF_MEMORY when metadata

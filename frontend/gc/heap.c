@@ -123,12 +123,13 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   heap->self_bytes = bytes;
   strata_pageheap_config config = strata_pageheap_default_config();
   config.arena_size = chosen.arena_bytes;
-  if (strata_pageheap_init(&heap->pages, backend, &config) != STRATA_OK) {
+  /* heap reads as zero by now (cleared above): its parts are not read. */
+  if (strata_pageheap_init_zeroed(&heap->pages, backend, &config) != STRATA_OK) {
     strata_status_ignore(strata_backend_release(backend, heap, bytes)); /* nothing in it yet */
     errno = EINVAL;
     return NULL;
   }
-  strata_central_init(&heap->central, &heap->pages);
+  strata_central_init_zeroed(&heap->central, &heap->pages);
   strata_persistent_init(&heap->meta, backend);
   for (unsigned m = 0; m < STRATA_GC_MARK_SIZES; m++) {
     strata_fixalloc_init(&heap->mark_records[m], &heap->meta,

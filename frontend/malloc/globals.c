@@ -60,11 +60,16 @@ void strata_malloc_ensure_init(void) {
     heap_config.release_delay_ns = g->config.release_delay_ns;
     heap_config.free_committed_limit = g->config.release_limit_bytes;
     g->backend = backend;
-    /* Only a bad arena size fails here, and the default is a good one. */
-    if (strata_pageheap_init(&g->heap, backend, &heap_config) != STRATA_OK) {
+    /* Only a bad arena size fails here, and the default is a good one.
+     * The state is static storage written for the first time here, so it
+     * reads as zero: the _zeroed forms leave its untouched pages (about
+     * 70 KiB of page-map root, arena index and class headers) unread,
+     * where clearing them would make them resident on a kernel without a
+     * shared zero page. */
+    if (strata_pageheap_init_zeroed(&g->heap, backend, &heap_config) != STRATA_OK) {
       strata_report_fatal("cannot set up the page heap");
     }
-    strata_central_init(&g->central, &g->heap);
+    strata_central_init_zeroed(&g->central, &g->heap);
     pthread_mutex_init(&g->threads_lock, NULL);
     /* Without a key (the process has used up PTHREAD_KEYS_MAX) no cache
      * could be handed back at thread exit, so threads do not cache:
