@@ -39,7 +39,8 @@ static strata_status heap_init(strata_pageheap *ph, strata_backend *backend,
   strata_fixalloc_init(&ph->span_descriptors, &ph->metadata, sizeof(strata_span));
   strata_pagemap_init_zeroed(&ph->pagemap, &ph->metadata);
   strata_free_runs_init(&ph->free_runs);
-  ph->last_scavenge_ns = strata_pageheap_now(ph);
+  ph->next_release_ns = UINT64_MAX;
+  ph->last_walk_ns = strata_pageheap_now(ph);
   return STRATA_OK;
 }
 
@@ -108,6 +109,7 @@ static strata_span *insert_free_run(strata_pageheap *ph, strata_span *run, uint6
   run->free_since_ns = now;
   map_run_ends(ph, run);
   strata_free_runs_insert(&ph->free_runs, run);
+  strata_pageheap_note_free_run(ph, run);
   return run;
 }
 

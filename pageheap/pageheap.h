@@ -101,7 +101,11 @@ typedef struct strata_pageheap {
   size_t peak_in_use_pages;
   size_t peak_committed_pages;
   uint64_t decommit_calls;
-  uint64_t last_scavenge_ns;
+  /* When the oldest free run not yet released becomes due (its free_since
+   * plus the release delay); UINT64_MAX when none is waiting. Lowered by
+   * every free, recomputed by every walk of the free runs. */
+  uint64_t next_release_ns;
+  uint64_t last_walk_ns; /* the last walk for due runs */
   strata_pagemap pagemap;
   strata_arena_set arenas;
 } strata_pageheap;
@@ -181,6 +185,13 @@ size_t strata_pageheap_release(strata_pageheap *ph);
 /* Applies the release policy now (the heap also applies it as it goes).
  * Returns the bytes released. */
 size_t strata_pageheap_scavenge(strata_pageheap *ph);
+
+/* Nanoseconds until the next free run becomes due for release: 0 when one
+ * is due now, UINT64_MAX when none is waiting (or the delay is 0 or
+ * UINT64_MAX). A thread that releases on the heap's behalf sleeps this
+ * long and then calls strata_pageheap_scavenge, so freed memory goes back
+ * one delay after it was freed, not up to two. */
+uint64_t strata_pageheap_release_wait_ns(strata_pageheap *ph);
 
 void strata_pageheap_get_stats(strata_pageheap *ph, strata_pageheap_stats *out);
 

@@ -21,6 +21,9 @@ strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span 
  * Returns the bytes released. */
 size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run);
 
+/* Records that `run` (its free_since just set) will be due for release. */
+void strata_pageheap_note_free_run(strata_pageheap *ph, const strata_span *run);
+
 /* Applies the release policy after `freed` (which may be NULL) became free. */
 void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now);
 

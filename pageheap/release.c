@@ -82,19 +82,30 @@ typedef struct release_walk {
   bool aged_only;      /* release runs idle for the delay; else any run */
   bool to_limit;       /* stop once under the byte limit */
   size_t released;
+  uint64_t next_due;   /* aged_only: the earliest due time of runs kept */
 } release_walk;
 
 static void release_if_due(strata_span *run, void *arg) {
   release_walk *walk = arg;
   strata_pageheap *ph = walk->ph;
   if (walk->to_limit && free_committed_bytes(ph) <= ph->config.free_committed_limit) return;
-  if (walk->aged_only && walk->now - run->free_since_ns < ph->config.release_delay_ns) return;
+  if (walk->aged_only && walk->now - run->free_since_ns < ph->config.release_delay_ns) {
+    uint64_t due = run->free_since_ns + ph->config.release_delay_ns;
+    if (due < walk->next_due) walk->next_due = due;
+    return;
+  }
   walk->released += strata_pageheap_release_run(ph, run);
 }
 
 static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit) {
-  release_walk walk = {ph, now, aged_only, to_limit, 0};
+  release_walk walk = {ph, now, aged_only, to_limit, 0, UINT64_MAX};
   strata_free_runs_each(&ph->free_runs, release_if_due, &walk);
+  if (aged_only) {
+    ph->next_release_ns = walk.next_due;
+    ph->last_walk_ns = now;
+  } else if (!to_limit) {
+    ph->next_release_ns = UINT64_MAX; /* nothing is left holding memory */
+  }
   return walk.released;
 }
 
@@ -104,16 +115,36 @@ static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t no
   return released + walk_free_runs(ph, now, false, true);
 }
 
+static bool delay_applies(const strata_pageheap *ph) {
+  return ph->config.release_delay_ns != 0 && ph->config.release_delay_ns != UINT64_MAX;
+}
+
+/* Walks are at least this far apart: a due time may come at every free, and
+ * a walk over every free run on every call would cost more than the memory
+ * it saves. So a run goes back between one delay and 1 1/16 delays after
+ * it was freed. */
+static uint64_t walk_spacing(const strata_pageheap *ph) {
+  return ph->config.release_delay_ns / 16;
+}
+
+/* When the next walk for due runs may happen. */
+static uint64_t next_walk_ns(const strata_pageheap *ph) {
+  if (ph->next_release_ns == UINT64_MAX) return UINT64_MAX;
+  uint64_t spaced = ph->last_walk_ns + walk_spacing(ph);
+  return ph->next_release_ns > spaced ? ph->next_release_ns : spaced;
+}
+
+void strata_pageheap_note_free_run(strata_pageheap *ph, const strata_span *run) {
+  if (!delay_applies(ph)) return;
+  uint64_t due = run->free_since_ns + ph->config.release_delay_ns;
+  if (due < ph->next_release_ns) ph->next_release_ns = due;
+}
+
 void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now) {
   uint64_t delay = ph->config.release_delay_ns;
   if (freed != NULL && delay == 0) strata_pageheap_release_run(ph, freed);
   enforce_limit(ph, freed, now);
-  /* Aged runs are looked for at most once per delay: a walk over every free
-   * run on every call would cost more than the memory it saves. */
-  if (delay != 0 && delay != UINT64_MAX && now - ph->last_scavenge_ns >= delay) {
-    ph->last_scavenge_ns = now;
-    walk_free_runs(ph, now, true, false);
-  }
+  if (delay_applies(ph) && now >= next_walk_ns(ph)) walk_free_runs(ph, now, true, false);
 }
 
 size_t strata_pageheap_release(strata_pageheap *ph) {
@@ -127,12 +158,20 @@ size_t strata_pageheap_scavenge(strata_pageheap *ph) {
   strata_lock_acquire(&ph->lock);
   uint64_t now = strata_pageheap_now(ph);
   size_t released = enforce_limit(ph, NULL, now);
-  if (ph->config.release_delay_ns != UINT64_MAX) {
-    ph->last_scavenge_ns = now;
-    released += walk_free_runs(ph, now, true, false);
-  }
+  if (delay_applies(ph)) released += walk_free_runs(ph, now, true, false);
   strata_lock_release(&ph->lock);
   return released;
+}
+
+uint64_t strata_pageheap_release_wait_ns(strata_pageheap *ph) {
+  strata_lock_acquire(&ph->lock);
+  uint64_t wait = UINT64_MAX;
+  if (delay_applies(ph)) {
+    uint64_t at = next_walk_ns(ph), now = strata_pageheap_now(ph);
+    if (at != UINT64_MAX) wait = at > now ? at - now : 0;
+  }
+  strata_lock_release(&ph->lock);
+  return wait;
 }
 
 void strata_pageheap_set_free_committed_limit(strata_pageheap *ph, size_t bytes) {

@@ -1,10 +1,14 @@
-/* release_probe [fork]: frees 200 MiB of large objects and then makes no
- * allocator call that could apply the release policy: it only sleeps and
- * reads the stats (which take the heap's lock, nothing more) and its own
- * resident memory, for up to 6 seconds. Prints
+/* release_probe [fork | phase MS]: frees 200 MiB of large objects and then
+ * makes no allocator call that could apply the release policy: it only
+ * sleeps and reads the stats (which take the heap's lock, nothing more) and
+ * its own resident memory, for up to 6 seconds. Prints
  *   probe: rss_after_free_mib=... rss_end_mib=... released_gain_mib=... seconds=...
  * With "fork", the same runs again in a child forked after a first round
- * (a child starts no releasing thread). Used by release_test.sh. */
+ * (a child starts no releasing thread). With "phase MS", a small large
+ * free first starts the releasing thread, and the round begins MS
+ * milliseconds later: memory freed between two of the thread's wake-ups
+ * must still go back one release delay after the free. Used by
+ * release_test.sh. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,7 +54,7 @@ static void round_of_frees(void) {
   }
   for (int i = 0; i < OBJECTS; i++) strata_free(objects[i]);
   double rss_after = resident_mib(), released_before = released_mib();
-  struct timespec start, now, nap = {0, 100 * 1000 * 1000};
+  struct timespec start, now, nap = {0, 20 * 1000 * 1000};
   clock_gettime(CLOCK_MONOTONIC, &start);
   double seconds = 0, gain = 0;
   while (seconds < 6.0) {
@@ -78,6 +82,12 @@ int main(int argc, char **argv) {
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+  }
+  if (argc > 2 && strcmp(argv[1], "phase") == 0) {
+    strata_free(strata_malloc(OBJECT_BYTES)); /* memory flows back: the thread starts */
+    long ms = atol(argv[2]);
+    struct timespec wait = {ms / 1000, (ms % 1000) * 1000 * 1000};
+    nanosleep(&wait, NULL);
   }
   round_of_frees();
   return 0;

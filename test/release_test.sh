@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Background release: 200 MiB freed and then left alone goes back to the OS
-# within a few release delays, with no further allocator call; not with
-# STRATA_BACKGROUND_RELEASE=0, nor in a child after fork.
+# within a few release delays, with no further allocator call, and one
+# delay after the free even when the free fell between two of the
+# releasing thread's wake-ups; not with STRATA_BACKGROUND_RELEASE=0, nor in
+# a child after fork.
 set -uo pipefail
 probe="$1"
 failures=0
@@ -27,6 +29,20 @@ if [ -z "${TEST_SANITIZER:-}" ]; then
   fi
 fi
 
+# The thread starts half a delay before the frees: it must wake for them
+# one delay after they happen (between 1 and 1 1/16 delays; 1.35 leaves
+# room for a loaded machine), not at its next period after they became due
+# (1.5 delays here, as a thread sleeping one delay at a time did).
+out=$(STRATA_RELEASE_DELAY_MS=1000 "$probe" phase 500 2>&1)
+echo "$out"
+gain=$(field released_gain_mib "$out")
+seconds=$(field seconds "$out")
+if ge "$gain" 190 && ge 1.35 "$seconds"; then
+  pass "freed between two wake-ups, released one delay later (${seconds} s at 1 s)"
+else
+  fail "freed between two wake-ups: $gain MiB released after ${seconds} s (delay 1 s)"
+fi
+
 out=$(STRATA_RELEASE_DELAY_MS=300 STRATA_BACKGROUND_RELEASE=0 timeout 20 "$probe" 2>&1)
 echo "$out"
 gain=$(field released_gain_mib "$out")
@@ -45,6 +61,6 @@ else
   fail "after fork: status $status, child released '${child_gain}' MiB"
 fi
 
-if [ -n "${TEST_SANITIZER:-}" ]; then total=3; else total=4; fi
+if [ -n "${TEST_SANITIZER:-}" ]; then total=4; else total=5; fi
 echo "$((total - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

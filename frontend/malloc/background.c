@@ -5,9 +5,11 @@
  * than STRATA_RELEASE_DELAY_MS go back) as it works, on allocations and
  * frees. A program that frees a lot and then goes quiet (a server between
  * bursts, a tool waiting on input) would keep every freed page resident
- * for as long as it stays quiet. So one thread sleeps for the release delay
- * at a time and, when it wakes, applies the policy once: one wake-up and
- * one walk of the free runs per delay, no other work. (jemalloc's
+ * for as long as it stays quiet. So one thread sleeps until the next free
+ * run becomes due (strata_pageheap_release_wait_ns: at most the delay when
+ * nothing waits, at least 1/16 of it between walks) and, when it wakes,
+ * applies the policy once, so memory goes back one delay after it was
+ * freed, not up to two as with a fixed period. (jemalloc's
  * background_thread and tcmalloc's background release do the same job.)
  *
  * The thread starts lazily, the first time memory flows back towards the
@@ -37,9 +39,11 @@ static void *release_loop(void *arg) {
   (void)arg;
   strata_malloc_global *g = &strata_malloc_state;
   uint64_t delay = g->config.release_delay_ns;
-  struct timespec nap = {(time_t)(delay / 1000000000u), (long)(delay % 1000000000u)};
   for (;;) {
-    nanosleep(&nap, NULL);
+    uint64_t wait = strata_pageheap_release_wait_ns(&g->heap);
+    if (wait > delay) wait = delay; /* nothing waits: a run freed now is due in a delay */
+    struct timespec nap = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+    if (wait > 0) nanosleep(&nap, NULL);
     strata_pageheap_scavenge(&g->heap);
   }
   return NULL;

@@ -78,8 +78,9 @@ const strata_setting strata_settings[] = {
     {"STRATA_BACKGROUND_RELEASE", STRATA_SETTING_CHOICE, {"1", "0", NULL}, 0, NULL, 0, 0,
      set_background, "`1`",
      "`0`: no releasing thread. By default, the first time memory flows back towards the page "
-     "heap, strata starts one thread that sleeps for the release delay at a time and then gives "
-     "back free pages idle that long, so memory freed before a quiet period is returned even if "
+     "heap, strata starts one thread that sleeps until the oldest free run has been idle for the "
+     "release delay and then gives back the pages idle that long (so they go back between one "
+     "and 1 1/16 delays after the free), so memory freed before a quiet period is returned even if "
      "the program makes no further call. It blocks all signals and never allocates; a forked "
      "child does not start one. A program that must stay single-threaded (one that calls "
      "`unshare(CLONE_NEWUSER)` or enters a user namespace with `setns` after it has freed "
