@@ -47,6 +47,9 @@ size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
   strata_page_id first = run_first_page(run);
   strata_page_id start = (first + g - 1) / g * g;
   strata_page_id stop = (first + run->pages) / g * g;
+  /* Most runs a walk meets that hold nothing (released ones, an arena's
+   * untouched tail) are told by whole bitmap words, not page by page. */
+  if (stop <= start || !strata_pagemap_any_committed(map, start, stop - start)) return 0;
   size_t released = 0;
   strata_page_id page = start;
   while (page < stop) {
