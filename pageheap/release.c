@@ -161,7 +161,8 @@ size_t strata_pageheap_scavenge(strata_pageheap *ph) {
   strata_lock_acquire(&ph->lock);
   uint64_t now = strata_pageheap_now(ph);
   size_t released = enforce_limit(ph, NULL, now);
-  if (delay_applies(ph)) released += walk_free_runs(ph, now, true, false);
+  /* With a delay of 0 every run is due: what a split left committed goes. */
+  if (ph->config.release_delay_ns != UINT64_MAX) released += walk_free_runs(ph, now, true, false);
   strata_lock_release(&ph->lock);
   return released;
 }
