@@ -17,8 +17,8 @@ constexpr size_t kMiB = size_t{1} << 20;
 // A set in storage that reads as zero is set up by
 // strata_arena_set_init_zeroed without reading its 48 KiB index: after a
 // grow only the pages of its header, of the arena list's first entry and
-// of the one index slot used are resident;
-// plain init clears the set by reading it, all of it.
+// of the one index slot used are resident. Plain init clears the set by
+// reading it, so all of it is.
 TEST(ArenaSet, InitZeroedReadsNothingOfItsStorage) {
   strata_mmap_backend mb;
   strata_mmap_backend_init(&mb);
