@@ -24,7 +24,8 @@
  * of objects in its span (keeping its alignment step), which turns tail waste
  * into usable bytes.
  *
- * The lookup tables index by (size + 7) / 8 up to 1024 bytes and by
+ * The lookup tables index by (size + 7) / 8 up to 1024 bytes (a second
+ * such table starts at the 16-byte class) and by
  * (size - 1024 + 127) / 128 above; every class boundary above 1024 is
  * therefore a multiple of 128, which this program checks.
  *
@@ -179,6 +180,14 @@ static void print_source(void) {
   printf("const uint8_t strata_size_class_by_8[STRATA_SIZE_CLASS_BY_8_LEN] = {");
   for (uint32_t i = 0; i <= SMALL_LOOKUP_LIMIT / SMALL_LOOKUP_STEP; i++) {
     uint32_t size = i == 0 ? 1 : i * SMALL_LOOKUP_STEP;
+    printf("%s%d,", i % 16 == 0 ? "\n    " : " ", class_for(size));
+  }
+  printf("\n};\n\n");
+
+  printf("/* the same, with sizes below 16 on the 16-byte class */\n");
+  printf("const uint8_t strata_size_class_min16_by_8[STRATA_SIZE_CLASS_BY_8_LEN] = {");
+  for (uint32_t i = 0; i <= SMALL_LOOKUP_LIMIT / SMALL_LOOKUP_STEP; i++) {
+    uint32_t size = i * SMALL_LOOKUP_STEP < 16 ? 16 : i * SMALL_LOOKUP_STEP;
     printf("%s%d,", i % 16 == 0 ? "\n    " : " ", class_for(size));
   }
   printf("\n};\n\n");

@@ -56,6 +56,8 @@ typedef struct strata_size_class_info {
 
 extern const strata_size_class_info strata_size_classes[STRATA_SIZE_CLASS_COUNT];
 extern const uint8_t strata_size_class_by_8[STRATA_SIZE_CLASS_BY_8_LEN];
+/* strata_size_class_by_8 with sizes 0 to 8 on the 16-byte class. */
+extern const uint8_t strata_size_class_min16_by_8[STRATA_SIZE_CLASS_BY_8_LEN];
 extern const uint8_t strata_size_class_by_128[STRATA_SIZE_CLASS_BY_128_LEN];
 
 /* The class serving a request of `size` bytes, or 0 when size exceeds
@@ -63,6 +65,17 @@ extern const uint8_t strata_size_class_by_128[STRATA_SIZE_CLASS_BY_128_LEN];
  * returns a unique pointer. */
 static inline unsigned strata_size_to_class(size_t size) {
   if (size <= 1024) return strata_size_class_by_8[(size + 7) >> 3];
+  if (size <= STRATA_MAX_SMALL_SIZE)
+    return strata_size_class_by_128[(size - 1024 + 127) >> 7];
+  return 0;
+}
+
+/* strata_size_to_class for a frontend whose objects must each hold two
+ * words (a free-list link and a freed mark: frontend/malloc): the same
+ * class for sizes of 16 bytes and more, the 16-byte class below. Every
+ * object it serves is therefore 16 bytes or larger. */
+static inline unsigned strata_size_to_class_min16(size_t size) {
+  if (size <= 1024) return strata_size_class_min16_by_8[(size + 7) >> 3];
   if (size <= STRATA_MAX_SMALL_SIZE)
     return strata_size_class_by_128[(size - 1024 + 127) >> 7];
   return 0;

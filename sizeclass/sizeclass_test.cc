@@ -99,6 +99,21 @@ TEST(SizeClass, ZeroAndOversizedRequests) {
   EXPECT_EQ(strata_size_to_class(SIZE_MAX - 6), 0u);  // no wrap in (size + 7)
 }
 
+// The two-word lookup is the plain one for 16 bytes and more, and the
+// 16-byte class below: no object it serves is smaller than 16 bytes.
+TEST(SizeClass, MinimumSixteenLookupRaisesOnlyTheSmallestSizes) {
+  for (size_t n = 0; n <= STRATA_MAX_SMALL_SIZE + 1; ++n) {
+    unsigned c = strata_size_to_class_min16(n);
+    ASSERT_EQ(c, strata_size_to_class(n < 16 ? 16 : n)) << "size " << n;
+    if (c != 0) {
+      ASSERT_GE(strata_size_class_object_size(c), 16u) << "size " << n;
+    }
+  }
+  EXPECT_EQ(strata_size_to_class_min16(0), strata_size_to_class(16));
+  EXPECT_NE(strata_size_to_class_min16(8), strata_size_to_class(8));
+  EXPECT_EQ(strata_size_to_class_min16(SIZE_MAX), 0u);
+}
+
 TEST(SpanClass, PacksSizeClassAndKind) {
   std::set<int> seen;
   for (unsigned c = 0; c < STRATA_SIZE_CLASS_COUNT; ++c) {

@@ -190,6 +190,44 @@ TEST(MallocApi, MemalignValllocPvalloc) {
   strata_free(pv0);
 }
 
+// memalign honours every alignment it is given, for every size: with 16,
+// the sizes whose class is only 8-aligned (0 to 8, 17 to 24) too. Ten
+// objects of each stay live, so that a class that hands out 8-aligned
+// slots shows one.
+TEST(MallocApi, MemalignAlignsEverySize) {
+  for (size_t alignment = 1; alignment <= 8192; alignment <<= 1) {
+    std::vector<void *> live;
+    for (size_t size = 0; size <= 80; ++size) {
+      for (int i = 0; i < 10; ++i) {
+        void *p = strata_memalign(alignment, size);
+        ASSERT_NE(p, nullptr);
+        ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % alignment, 0u)
+            << "memalign(" << alignment << ", " << size << ")";
+        ASSERT_GE(strata_malloc_usable_size(p), size);
+        live.push_back(p);
+      }
+    }
+    for (void *p : live) strata_free(p);
+  }
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
+// Every object holds two words (a free-list link and the freed mark), so
+// the smallest requests get 16 bytes, 16-aligned.
+TEST(MallocApi, SmallestObjectsAreSixteenBytes) {
+  std::vector<void *> live;
+  for (size_t size = 0; size <= 16; ++size) {
+    for (int i = 0; i < 10; ++i) {
+      void *p = strata_malloc(size);
+      ASSERT_NE(p, nullptr);
+      EXPECT_EQ(strata_malloc_usable_size(p), 16u) << size;
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 16, 0u) << size;
+      live.push_back(p);
+    }
+  }
+  for (void *p : live) strata_free(p);
+}
+
 TEST(MallocApi, SizedFreesFree) {
   void *p = strata_malloc(64);
   strata_free_sized(p, 64);

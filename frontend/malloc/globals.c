@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "frontend/malloc/malloc_internal.h"
@@ -13,15 +15,40 @@
 strata_malloc_global strata_malloc_state;
 
 #ifdef STRATA_HARDENED
-#include <sys/auxv.h>
 /* Set once, before any list exists, from the 16 random bytes the kernel
  * gives every process (AT_RANDOM): no system call, no allocation. */
 uintptr_t strata_link_key;
 #endif
+uintptr_t strata_freed_key;
 __thread strata_tcache strata_thread_cache __attribute__((tls_model("initial-exec")));
 
 /* A plain mutex with a static initialiser: taking it never allocates. */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The freed mark's key (malloc_internal.h): random per process, from the
+ * kernel's random source. Not the bytes of AT_RANDOM, which the C library
+ * uses for the stack protector's canary: a program that reads a freed
+ * object could learn the key, and must learn nothing more. Should the
+ * call fail (a kernel without it), the key mixes AT_RANDOM with addresses
+ * that move with each run, through a function that spreads every bit. */
+static uintptr_t random_key(void) {
+  uint64_t key = 0;
+  if (getrandom(&key, sizeof key, GRND_NONBLOCK) != (ssize_t)sizeof key) {
+    uint64_t seed = (uint64_t)(uintptr_t)&key ^ ((uint64_t)(uintptr_t)&strata_freed_key << 17);
+    const unsigned char *random_bytes = (const unsigned char *)getauxval(AT_RANDOM);
+    if (random_bytes != NULL) {
+      uint64_t word;
+      memcpy(&word, random_bytes, sizeof word);
+      seed ^= word;
+    }
+    /* splitmix64's finaliser */
+    seed += 0x9E3779B97F4A7C15ull;
+    seed = (seed ^ (seed >> 30)) * 0xBF58476D1CE4E5B9ull;
+    seed = (seed ^ (seed >> 27)) * 0x94D049BB133111EBull;
+    key = seed ^ (seed >> 31);
+  }
+  return (uintptr_t)(key | (1ull << 63));
+}
 
 static void thread_exit(void *arg);
 static void before_fork(void);
@@ -35,6 +62,7 @@ void strata_malloc_ensure_init(void) {
   bool did_init = false;
   if (!g->initialized) {
     strata_settings_read(&g->config);
+    strata_freed_key = random_key();
 #ifdef STRATA_HARDENED
     const unsigned char *random_bytes = (const unsigned char *)getauxval(AT_RANDOM);
     uintptr_t key = 0x9E3779B97F4A7C15ull;

@@ -1,6 +1,6 @@
-// An object's memory is first touched by the program that receives it:
-// refilling a thread's cache from a fresh span writes nothing into the
-// objects it holds back. Its own binary, so that the heap is fresh.
+// An object's memory is first touched when it is handed out: refilling a
+// thread's cache from a fresh span writes nothing into the objects it holds
+// back. Its own binary, so that the heap is fresh.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -26,13 +26,16 @@ TEST(LazyObjects, RefillFromAFreshSpanTouchesOnlyTheObjectHandedOut) {
     ASSERT_NE(first, nullptr);
     // The seven objects after it are the cache's, and untouched.
     EXPECT_EQ(ResidentPages(first + size, 7 * size), 0u);
-    // Each next malloc hands out the next object, still untouched, and
+    // Each next malloc hands out the next object with only its first OS
+    // page touched (malloc clears the freed mark in its second word), and
     // writing it makes exactly its pages resident.
+    const size_t os_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     std::vector<unsigned char *> made = {first};
     for (int i = 1; i < 8; i++) {
       auto *p = static_cast<unsigned char *>(strata_malloc(size));
       ASSERT_EQ(p, first + i * size);
-      EXPECT_EQ(ResidentPages(p, size), 0u) << "object " << i;
+      EXPECT_EQ(ResidentPages(p, os_page), 1u) << "object " << i;
+      EXPECT_EQ(ResidentPages(p + os_page, size - os_page), 0u) << "object " << i;
       std::memset(p, 0xab, size);
       EXPECT_EQ(ResidentPages(p, size), size / static_cast<size_t>(sysconf(_SC_PAGESIZE)));
       made.push_back(p);

@@ -3,8 +3,9 @@
  *   malloc: size -> class by table, pop the thread's list for the class.
  *   free:   page map -> span; check the pointer is an object's start in an
  *           in-use small span (one multiply by the inverse of the object
- *           size, one compare: strata_span_object_index); check it is not
- *           the object freed last; push it on the thread's list.
+ *           size, one compare: strata_span_object_index); check the object
+ *           does not carry the freed mark (malloc_internal.h), and mark it;
+ *           push it on the thread's list.
  *
  * Neither takes a lock, makes an atomic read-modify-write or a system call.
  * Everything else (refills, flushes, large objects, misuse) is a call out of
@@ -69,10 +70,10 @@ void *strata_malloc_large(size_t size, size_t alignment) {
 }
 
 void *strata_malloc(size_t size) {
-  /* The two table lookups of strata_size_to_class, spelled out so that the
-   * common path needs no "is it class 0" test. */
+  /* The two table lookups of strata_malloc_class_of, spelled out so that
+   * the common path needs no "is it class 0" test. */
   if (STRATA_LIKELY(size <= 1024)) {
-    return strata_malloc_small(strata_size_class_by_8[(size + 7) >> 3]);
+    return strata_malloc_small(strata_size_class_min16_by_8[(size + 7) >> 3]);
   }
   if (size <= STRATA_MAX_SMALL_SIZE) {
     return strata_malloc_small(strata_size_class_by_128[(size - 1024 + 127) >> 7]);
@@ -124,7 +125,7 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
   }
 }
 
-__attribute__((noinline, cold)) static void double_free_in_a_row(void *p) {
+__attribute__((noinline, cold)) static void double_free_small(void *p) {
   strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
 }
 
@@ -134,12 +135,15 @@ static inline bool free_small(void *p, strata_span *span) {
   /* One compare asks both "is the span small" (small_objects is 0 in any
    * other state) and "is p one of its objects' starts". */
   if (STRATA_UNLIKELY(strata_span_object_index(span, p) >= span->small_objects)) return false;
-  unsigned size_class = span->small_class;
-  strata_tcache_list *list = &strata_thread_cache.lists[size_class];
-  if (STRATA_UNLIKELY(list->head == p)) {
-    double_free_in_a_row(p);
+  /* Still marked: freed before and not handed out since. It is left where
+   * it is, on whichever list holds it. */
+  if (STRATA_UNLIKELY(strata_object_is_freed(p))) {
+    double_free_small(p);
     return true;
   }
+  strata_object_mark_freed(p);
+  unsigned size_class = span->small_class;
+  strata_tcache_list *list = &strata_thread_cache.lists[size_class];
   strata_link_store(p, list->head);
   list->head = p;
   if (STRATA_UNLIKELY(--list->room < 0)) strata_tcache_flush(size_class);
@@ -173,7 +177,7 @@ void strata_free(void *p) {
 static bool size_fits(size_t size, size_t usable, unsigned size_class, bool aligned) {
   if (size > usable) return false;
   if (aligned || size >= usable / 2) return true;
-  if (size_class != 0) return strata_size_to_class(size) == size_class;
+  if (size_class != 0) return strata_malloc_class_of(size) == size_class;
   return usable - size < STRATA_PAGE_SIZE;
 }
 
@@ -226,12 +230,14 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 size_t strata_malloc_usable_size_for(const char *function, const void *p) {
   strata_span *span = strata_malloc_span_of(p);
   if (span != NULL && strata_span_object_index(span, p) < span->object_count) {
-    return span->state == STRATA_SPAN_LARGE ? span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE
-                                             : span->object_size;
+    if (span->state == STRATA_SPAN_LARGE) return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
+    if (!strata_object_is_freed(p)) return span->object_size;
+    strata_report_misuse(function, STRATA_MISUSE_FREED, p);
+    return 0;
   }
   if (strata_guard_owns(p)) return strata_guard_usable_size(function, p);
   strata_report_misuse(function, span == NULL && page_map_entry(p) != NULL
-                                     ? STRATA_MISUSE_DOUBLE_FREE
+                                     ? STRATA_MISUSE_FREED
                                      : STRATA_MISUSE_INVALID, p);
   return 0;
 }
@@ -247,7 +253,7 @@ void *strata_calloc(size_t count, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  unsigned size_class = strata_size_to_class(total);
+  unsigned size_class = strata_malloc_class_of(total);
   if (size_class != 0) {
     void *p = strata_malloc_small(size_class);
     if (p != NULL) memset(p, 0, total);
@@ -291,7 +297,7 @@ void *strata_realloc(void *p, size_t size) {
     return p;
   }
   if (usable <= STRATA_MAX_SMALL_SIZE && size <= usable &&
-      strata_size_to_class(size) == strata_size_to_class(usable)) {
+      strata_malloc_class_of(size) == strata_malloc_class_of(usable)) {
     return p;
   }
   void *q = strata_malloc(size);
@@ -323,7 +329,7 @@ static void *aligned(size_t alignment, size_t size) {
   }
   if (alignment <= STRATA_PAGE_SIZE && size <= STRATA_MAX_SMALL_SIZE) {
     /* Objects sit at multiples of the class size from a page boundary. */
-    for (unsigned c = strata_size_to_class(size); c < STRATA_SIZE_CLASS_COUNT; c++) {
+    for (unsigned c = strata_malloc_class_of(size); c < STRATA_SIZE_CLASS_COUNT; c++) {
       if (strata_size_class_object_size(c) % alignment == 0) return strata_malloc_small(c);
     }
   }
@@ -353,9 +359,12 @@ void *strata_aligned_alloc(size_t alignment, size_t size) {
 }
 
 void *strata_memalign(size_t alignment, size_t size) {
-  /* As glibc: small alignments are malloc's, others round up to a power of
-   * two, and an alignment with no power of two above it is EINVAL. */
-  if (alignment <= STRATA_MAX_NATURAL_ALIGN) return strata_malloc(size);
+  /* As glibc: alignments that every object has are malloc's, others round
+   * up to a power of two, and an alignment with no power of two above it is
+   * EINVAL. Every object is 8-aligned, not every one 16-aligned (the
+   * 24-byte class is not), so 16 goes the aligned way, which rounds the
+   * size up to a multiple of it. */
+  if (alignment <= sizeof(void *)) return strata_malloc(size);
   if (alignment > SIZE_MAX / 2 + 1) {
     errno = EINVAL;
     return NULL;

@@ -194,7 +194,9 @@ void strata_stats_print_to(int fd) STRATA_HIDDEN;
 typedef enum strata_misuse {
   STRATA_MISUSE_INVALID,
   STRATA_MISUSE_DOUBLE_FREE,
+  STRATA_MISUSE_FREED,      /* realloc, malloc_usable_size of a freed object */
   STRATA_MISUSE_WRONG_SIZE, /* free_sized / sized delete with a size the object never had */
+  STRATA_MISUSE_CORRUPT_LIST, /* a thread's free list holds more than it counted */
 } strata_misuse;
 void strata_report_misuse(const char *function, strata_misuse what, const void *p) STRATA_HIDDEN;
 /* Maps a central/span status to a report. */
@@ -241,17 +243,67 @@ static inline void *strata_link_load(void *slot, unsigned size_class) {
 }
 #endif
 
+/* The freed mark. A small object that is free -- in a thread's list, in a
+ * transfer slot, or back in its span -- holds in its second word its own
+ * address XORed with a per-process random key; an object handed out never
+ * does, because malloc clears that word. free looks at the word before it
+ * takes an object, so a second free of an object still free is caught at
+ * that free, from any thread and in any order, before the object can reach
+ * a list twice; realloc and malloc_usable_size of a freed object are
+ * caught the same way. (Once the object is handed out again, the pointer
+ * is that new object's, and freeing it is that object's free.) The second
+ * word is why every object of the malloc frontend is 16 bytes or more
+ * (strata_size_to_class_min16): the first holds the free-list link.
+ *
+ * Why the address is mixed in: a span whose objects are all free goes
+ * back to the page heap with their marks in it, and its pages may become
+ * a large object, or objects of another class, whose bytes the program
+ * copies around. A mark of the key alone could be copied that way into a
+ * live object's second word and taken for a freed one. A mark mixed with
+ * its address is a mark only at the address it was written at, and the
+ * object there had the word cleared when it was handed out. The key's top
+ * bit is set, so no user-space address makes the mark 0, which is what
+ * fresh memory holds.
+ *
+ * strata_freed_key is written once, by strata_malloc_ensure_init before any
+ * object exists, and only read after: no ordering is needed. */
+extern uintptr_t strata_freed_key STRATA_HIDDEN;
+
+static inline uintptr_t strata_freed_mark(const void *p) {
+  return strata_freed_key ^ (uintptr_t)p;
+}
+
+/* Whether the small object at p (a valid object start) is free. */
+static inline bool strata_object_is_freed(const void *p) {
+  return ((const uintptr_t *)p)[1] == strata_freed_mark(p);
+}
+
+static inline void strata_object_mark_freed(void *p) { ((uintptr_t *)p)[1] = strata_freed_mark(p); }
+
+/* An object about to be handed out: its mark goes. */
+static inline void *strata_object_hand_out(void *p) {
+  ((uintptr_t *)p)[1] = 0;
+  return p;
+}
+
 /* Pops a small object of a class from this thread's cache, refilling it
- * when empty. The malloc fast path. */
+ * when empty (the refill hands its object out cleared too). The malloc
+ * fast path. */
 static inline void *strata_malloc_small(unsigned size_class) {
   strata_tcache_list *list = &strata_thread_cache.lists[size_class];
   void *p = list->head;
   if (STRATA_LIKELY(p != NULL)) {
     list->head = strata_link_load(p, size_class);
     list->room++;
-    return p;
+    return strata_object_hand_out(p);
   }
   return strata_tcache_refill(size_class);
+}
+
+/* The size class malloc serves `size` from: never the 8-byte class (see
+ * the freed mark). 0 for a large size. */
+static inline unsigned strata_malloc_class_of(size_t size) {
+  return strata_size_to_class_min16(size);
 }
 
 #endif /* STRATA_FRONTEND_MALLOC_MALLOC_INTERNAL_H_ */

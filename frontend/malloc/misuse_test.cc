@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <string>
+#include <thread>
 
 #include "frontend/malloc/strata_malloc.h"
 #include "sizeclass/sizeclass.h"
@@ -82,6 +85,66 @@ TEST(MallocMisuseDeathTest, DoubleFreeFoundWhenTheObjectReturnsToItsSpan) {
         strata_malloc_release();
       },
       "strata: free\\(\\): double free 0x");
+}
+
+std::string Hex(const void *p) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%p", p);
+  return text;
+}
+
+// The pattern that a check of the last freed object alone misses: another
+// free between the two frees of one object. Caught at the second free, for
+// the smallest requests, a middle size and the largest small class.
+TEST(MallocMisuseDeathTest, DoubleFreeNotInARowIsCaughtAtTheSecondFree) {
+  for (size_t size : {size_t{1}, size_t{8}, size_t{16}, size_t{48}, size_t{1000},
+                      size_t{STRATA_MAX_SMALL_SIZE}}) {
+    void *a = strata_malloc(size);
+    void *b = strata_malloc(size);
+    strata_free(a);
+    strata_free(b);
+    EXPECT_DEATH(strata_free(a), "strata: free\\(\\): double free " + Hex(a)) << size;
+    void *c = strata_malloc(size);  // the heap is intact: a and b come back once each
+    void *d = strata_malloc(size);
+    EXPECT_NE(c, d);
+    strata_free(c);
+    strata_free(d);
+  }
+}
+
+// Freed in one thread, freed again in another, in either order; and freed
+// after the first thread's cache handed it on (thread exit).
+TEST(MallocMisuseDeathTest, DoubleFreeAcrossThreadsIsCaught) {
+  void *a = strata_malloc(64);
+  std::thread([a] { strata_free(a); }).join();
+  EXPECT_DEATH(strata_free(a), "strata: free\\(\\): double free " + Hex(a));
+  void *b = strata_malloc(64);
+  strata_free(b);
+  EXPECT_DEATH(std::thread([b] { strata_free(b); }).join(),
+               "strata: free\\(\\): double free " + Hex(b));
+  void *c = strata_malloc(24);
+  void *d = strata_malloc(24);
+  std::thread([c, d] {
+    strata_free(c);
+    strata_free(d);
+  }).join();  // the thread's cache went back to the central lists at its exit
+  EXPECT_DEATH(strata_free(c), "strata: free\\(\\): double free " + Hex(c));
+}
+
+// realloc and malloc_usable_size of a freed object are reported at that
+// call, small or large.
+TEST(MallocMisuseDeathTest, ReallocAndUsableSizeOfAFreedPointer) {
+  for (size_t size : {size_t{8}, size_t{100}, size_t{100000}}) {
+    void *p = strata_malloc(size);
+    void *keep = strata_malloc(size);  // p is not the only object of its span
+    strata_free(p);
+    EXPECT_DEATH(strata_realloc(p, 200), "strata: realloc\\(\\): pointer already freed " + Hex(p))
+        << size;
+    EXPECT_DEATH(strata_malloc_usable_size(p),
+                 "strata: malloc_usable_size\\(\\): pointer already freed " + Hex(p))
+        << size;
+    strata_free(keep);
+  }
 }
 
 TEST(MallocMisuseDeathTest, ReallocAndUsableSizeOfForeignPointers) {

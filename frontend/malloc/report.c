@@ -28,12 +28,15 @@ void strata_report_misuse(const char *function, strata_misuse what, const void *
   strata_malloc_ensure_init();
   strata_malloc_global *g = &strata_malloc_state;
   __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
-  char buf[160];
+  char buf[256];
   size_t n = append(buf, 0, "strata: ");
   n = append(buf, n, function);
   n = append(buf, n, what == STRATA_MISUSE_DOUBLE_FREE ? "(): double free "
+                     : what == STRATA_MISUSE_FREED      ? "(): pointer already freed "
                      : what == STRATA_MISUSE_WRONG_SIZE ? "(): wrong size for "
-                                                         : "(): invalid pointer ");
+                     : what == STRATA_MISUSE_CORRUPT_LIST
+                         ? "(): free list corrupted (a double free hidden by a write after free?) at "
+                                                        : "(): invalid pointer ");
   n = append_hex(buf, n, (uintptr_t)p);
   if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
   buf[n++] = '\n';
@@ -43,7 +46,7 @@ void strata_report_misuse(const char *function, strata_misuse what, const void *
 }
 
 void strata_report_fatal(const char *what) {
-  char buf[160];
+  char buf[256];
   size_t n = append(buf, 0, "strata: ");
   size_t room = sizeof buf - n - 1;
   size_t len = strlen(what) < room ? strlen(what) : room;

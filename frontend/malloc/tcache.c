@@ -41,8 +41,11 @@ static void grow_limit(strata_tcache *cache, unsigned size_class, size_t batch) 
   list->room += (int32_t)batch;
 }
 
-static size_t length(const strata_tcache_list *list) {
-  return (size_t)((int64_t)list->max - list->room);
+/* Signed: a list whose links were corrupted (a cycle made by a double
+ * free that a write after free hid from the freed mark) can hand out more
+ * objects than it counted, and its length goes below zero. */
+static int64_t length(const strata_tcache_list *list) {
+  return (int64_t)list->max - list->room;
 }
 
 /* Makes sure this thread's cache is registered. False when the thread is
@@ -74,7 +77,7 @@ static void *take_fresh(strata_tcache_list *list, strata_tcache_fresh *fresh) {
   return (void *)p;
 }
 
-void *strata_tcache_refill(unsigned size_class) {
+static void *refill(unsigned size_class) {
   strata_tcache *cache = &strata_thread_cache;
   /* First, before any other check: the list ran dry with fresh objects
    * left, once per OS page of them for a thread that mostly allocates. A
@@ -129,10 +132,16 @@ void *strata_tcache_refill(unsigned size_class) {
   return objects[0];
 }
 
+void *strata_tcache_refill(unsigned size_class) {
+  void *p = refill(size_class);
+  return p != NULL ? strata_object_hand_out(p) : NULL;
+}
+
 /* Hands `n` objects from the head of a list back to the central lists,
  * reporting any the central lists refuse (a double free found at the span). */
 static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
-  STRATA_ASSERT(n >= 1 && n <= STRATA_CENTRAL_MAX_BATCH && n <= length(&cache->lists[size_class]));
+  STRATA_ASSERT(n >= 1 && n <= STRATA_CENTRAL_MAX_BATCH &&
+                (int64_t)n <= length(&cache->lists[size_class]));
   strata_tcache_list *list = &cache->lists[size_class];
   strata_tcache_fresh *fresh = &cache->fresh[size_class];
   void *objects[STRATA_CENTRAL_MAX_BATCH];
@@ -173,8 +182,8 @@ void strata_tcache_flush(unsigned size_class) {
   /* Over the limit: give back a whole batch (or everything, for a cache
    * that may hold nothing), so that the next flush is a batch away. */
   while (list->room < 0) {
-    size_t n = list->max == 0 ? length(list) : batch;
-    if (n > length(list)) n = length(list);
+    size_t n = list->max == 0 ? (size_t)length(list) : batch;
+    if ((int64_t)n > length(list)) n = (size_t)length(list);
     if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
     give_back(cache, size_class, n);
   }
@@ -184,8 +193,17 @@ void strata_tcache_release_all(strata_tcache *cache) {
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     strata_tcache_list *list = &cache->lists[c];
     while (length(list) > 0) {
-      size_t n = length(list) < STRATA_CENTRAL_MAX_BATCH ? length(list) : STRATA_CENTRAL_MAX_BATCH;
+      size_t n = length(list) < STRATA_CENTRAL_MAX_BATCH ? (size_t)length(list)
+                                                         : STRATA_CENTRAL_MAX_BATCH;
       give_back(cache, c, n);
+    }
+    /* Every object the list counted went back. Links left over mean the
+     * list was corrupted into holding more than it counted (a cycle): they
+     * are reported and dropped, as following them would hand back objects
+     * already given back, and might never end. */
+    if (list->head != NULL) {
+      strata_report_misuse("free", STRATA_MISUSE_CORRUPT_LIST, list->head);
+      list->head = NULL;
     }
     list->max = 0;
     list->room = 0;
