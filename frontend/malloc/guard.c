@@ -7,25 +7,36 @@
  *     object sits at the end of its page, every other allocation) and one
  *     before the start reaches the guard page before it (the object sits
  *     at the start, the others);
- *   - after free the page is made inaccessible and stays so while the
- *     other slots are used (they are reused oldest-freed first), so a use
- *     after free faults too.
+ *   - after free the page is made inaccessible and stays so while other
+ *     slots are used (below), so a use after free faults too.
  *
  * The fault handler (SIGSEGV) tells these apart by the address and prints
  * the kind, the object and the stacks that allocated and freed it, then
  * gives the signal back to whatever handled it before (by default: the
  * process dies of it, with its core). Faults elsewhere pass straight on.
  *
- * The slots are a fixed region reserved at start (STRATA_GUARD_SLOTS of
- * them, 2 pages each), outside the page heap: free and the other entry
+ * The slots are a region of address space reserved at start
+ * (STRATA_GUARD_SLOTS of them, 2 pages each, inaccessible, so costing no
+ * memory until used), outside the page heap: free and the other entry
  * points find a guarded object by a range check on their slow path (its
- * page-map entry is empty), never on the fast path. With every slot in use,
- * allocations simply are not guarded. Each guarded allocation and free
- * costs an mprotect, which is why the rate is low (one in megabytes). */
+ * page-map entry is empty), never on the fast path.
+ *
+ * Which slot an allocation gets. Guarded objects that live long hold their
+ * slots, and with a small fixed set of slots they would soon hold them all,
+ * so that a program guarded at a lower rate would guard fewer allocations,
+ * not more. So slots are used as needed, up to STRATA_GUARD_SLOTS: a freed
+ * slot is reused (oldest freed first) only while more than
+ * QUARANTINE_SLOTS freed ones wait, which keeps that many recently freed
+ * objects inaccessible for use-after-free; otherwise a slot never used
+ * before is taken; and only when none is left does a freed slot go below
+ * the quarantine. With every slot in use, allocations are not guarded.
+ * Each guarded allocation and free costs an mprotect, which is why the
+ * rate is low (one in megabytes). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -38,6 +49,9 @@
 #include "frontend/malloc/malloc_internal.h"
 
 #define STACK_DEPTH 32
+/* Freed slots kept inaccessible before one is reused, while never-used
+ * slots remain. */
+#define QUARANTINE_SLOTS 32u
 
 typedef enum slot_state { SLOT_UNUSED, SLOT_ALLOCATED, SLOT_FREED } slot_state;
 
@@ -58,12 +72,15 @@ static struct {
   uintptr_t base;     /* first guard page; 0 when guarding is off */
   uintptr_t end;
   size_t page;        /* the OS page size */
-  unsigned count;     /* slots */
-  guard_slot *slots;
-  /* Under `lock`: the free slots, oldest freed first (a ring). */
+  unsigned count;     /* slots reserved */
+  guard_slot *slots;  /* count of them; untouched beyond `fresh` */
+  /* Under `lock`: the freed slots, oldest freed first (a ring of `count`
+   * entries), and how many slots were ever used: [fresh, count) never
+   * were. */
   strata_lock lock;
   unsigned *ring;
   unsigned ring_head, ring_used;
+  unsigned fresh;
   unsigned placed;    /* alternates end / start placement */
   uint64_t guarded;   /* guarded allocations ever */
   struct sigaction previous; /* the SIGSEGV handling before ours */
@@ -137,13 +154,17 @@ void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *
                          unsigned depth) {
   if (guard.base == 0 || size > guard.page || alignment > guard.page) return NULL;
   strata_lock_acquire(&guard.lock);
-  if (guard.ring_used == 0) {
+  unsigned i;
+  if (guard.ring_used > QUARANTINE_SLOTS || (guard.fresh == guard.count && guard.ring_used > 0)) {
+    i = guard.ring[guard.ring_head];
+    guard.ring_head = (guard.ring_head + 1) % guard.count;
+    guard.ring_used--;
+  } else if (guard.fresh < guard.count) {
+    i = guard.fresh++;
+  } else {
     strata_lock_release(&guard.lock);
     return NULL; /* every slot in use: not guarded */
   }
-  unsigned i = guard.ring[guard.ring_head];
-  guard.ring_head = (guard.ring_head + 1) % guard.count;
-  guard.ring_used--;
   bool at_end = (guard.placed++ & 1) == 0;
   guard.guarded++;
   strata_lock_release(&guard.lock);
@@ -247,25 +268,50 @@ void strata_guard_free(const char *function, void *p) {
 
 /* ---- the fault handler ---- */
 
+/* Whether the signal was sent (kill, raise, sigqueue, tgkill: si_code <= 0)
+ * rather than raised by the kernel for a fault. A sent signal's si_addr
+ * is not an address (it shares its storage with the sender's pid and
+ * uid), and no instruction runs again to take it a second time. */
+static bool was_sent(const siginfo_t *info) { return info->si_code <= 0; }
+
+/* Hands the signal to whatever handled SIGSEGV before the guard: its
+ * function is called as the kernel would call it (its mask blocked
+ * meanwhile, and reset to the default first if it was one-shot); a
+ * default disposition kills the process with the signal, as it would have
+ * without the guard. For a fault, restoring the default and returning is
+ * enough: the faulting access runs again and the kernel delivers SIGSEGV
+ * once more (a fault cannot be ignored: the kernel kills). A sent signal
+ * is raised again instead: it stays pending while this handler runs (the
+ * signal is blocked here) and kills at its return. A sent signal that
+ * was ignored before stays ignored. */
 static void give_back_signal(int signal_number, siginfo_t *info, void *context) {
-  /* Whoever handled SIGSEGV before: a function is called, a default or
-   * ignore disposition is restored and the faulting access, run again,
-   * gets it (SIG_IGN cannot ignore a fault: the kernel kills). */
-  if (guard.previous.sa_flags & SA_SIGINFO) {
-    if (guard.previous.sa_sigaction != NULL) {
-      guard.previous.sa_sigaction(signal_number, info, context);
-      return;
+  struct sigaction previous = guard.previous;
+  /* sa_handler and sa_sigaction share their storage: the two dispositions
+   * that are not functions read the same through either. */
+  bool has_function = previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN;
+  if (has_function) {
+    if (previous.sa_flags & SA_RESETHAND) {
+      memset(&guard.previous, 0, sizeof guard.previous);
+      guard.previous.sa_handler = SIG_DFL;
     }
-  } else if (guard.previous.sa_handler != SIG_DFL && guard.previous.sa_handler != SIG_IGN) {
-    guard.previous.sa_handler(signal_number);
+    sigset_t before;
+    pthread_sigmask(SIG_BLOCK, &previous.sa_mask, &before);
+    if (previous.sa_flags & SA_SIGINFO) {
+      previous.sa_sigaction(signal_number, info, context);
+    } else {
+      previous.sa_handler(signal_number);
+    }
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
     return;
   }
+  if (previous.sa_handler == SIG_IGN && was_sent(info)) return;
   signal(SIGSEGV, SIG_DFL);
+  if (was_sent(info)) raise(SIGSEGV);
 }
 
 static void on_fault(int signal_number, siginfo_t *info, void *context) {
   uintptr_t a = (uintptr_t)info->si_addr;
-  if (!strata_guard_owns((const void *)a)) {
+  if (was_sent(info) || !strata_guard_owns((const void *)a)) {
     give_back_signal(signal_number, info, context);
     return;
   }
@@ -327,8 +373,9 @@ void strata_guard_init(unsigned slots) {
   size_t region = (2 * (size_t)slots + 1) * page;
   void *base = mmap(NULL, region, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   size_t meta = slots * (sizeof(guard_slot) + sizeof(unsigned));
-  void *slot_memory =
-      mmap(NULL, meta, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* Touched only as slots come into use. */
+  void *slot_memory = mmap(NULL, meta, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED || slot_memory == MAP_FAILED) {
     if (base != MAP_FAILED) munmap(base, region);
     if (slot_memory != MAP_FAILED) munmap(slot_memory, meta);
@@ -339,8 +386,6 @@ void strata_guard_init(unsigned slots) {
   guard.count = slots;
   guard.slots = slot_memory;
   guard.ring = (unsigned *)(guard.slots + slots);
-  for (unsigned i = 0; i < slots; i++) guard.ring[i] = i;
-  guard.ring_used = slots;
   guard.end = (uintptr_t)base + region;
   struct sigaction action;
   memset(&action, 0, sizeof action);
@@ -360,7 +405,7 @@ void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots
   if (__atomic_load_n(&guard.base, __ATOMIC_ACQUIRE) == 0) return;
   strata_lock_acquire(&guard.lock);
   *guarded = guard.guarded;
-  *in_use = guard.count - guard.ring_used;
+  *in_use = guard.fresh - guard.ring_used;
   *slots = guard.count;
   strata_lock_release(&guard.lock);
 }

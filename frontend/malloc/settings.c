@@ -118,10 +118,11 @@ const strata_setting strata_settings[] = {
      "a page of its own between inaccessible pages, and is made inaccessible when freed; an "
      "overflow, underflow or use after free of it stops the program with a report and both "
      "stacks"},
-    {"STRATA_GUARD_SLOTS", STRATA_SETTING_NUMBER, {NULL}, 1, "", 1 << 20, 32, set_guard_slots,
-     "`32`",
-     "with `STRATA_GUARD_RATE`: guarded objects at most at once (two pages of address space "
-     "each); with all in use, allocations are not guarded"},
+    {"STRATA_GUARD_SLOTS", STRATA_SETTING_NUMBER, {NULL}, 1, "", 1 << 20, 4096, set_guard_slots,
+     "`4096`",
+     "with `STRATA_GUARD_RATE`: guarded objects at most at once, live or recently freed (two "
+     "pages of address space each, memory only while used); with all in use, allocations are "
+     "not guarded"},
     {"STRATA_FAULT_NTH", STRATA_SETTING_NUMBER, {NULL}, 1, "", UINT64_MAX, 0, set_fault_nth,
      "unset",
      "testing: the backend refuses its n-th reserve or commit, once, so that a program's "
