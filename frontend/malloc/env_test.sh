@@ -14,6 +14,12 @@ out=$("$probe" 2>&1)
 out=$(STRATA_SHOW_STATS=1 "$probe" 2>&1)
 [[ "$out" == *"strata: heap:"* && "$out" == *"class"* ]] && pass "STRATA_SHOW_STATS=1 prints stats at exit" || fail "stats: $out"
 
+out=$(STRATA_SHOW_STATS=1 STRATA_STATS_FILE=/nonexistent-dir/stats "$probe" 2>&1)
+[[ "$out" == *"strata: STRATA_STATS_FILE: cannot open /nonexistent-dir/stats (No such file or directory); the stats follow here"* \
+   && "$out" == *"strata: heap:"* ]] \
+  && pass "an unwritable STRATA_STATS_FILE is reported and the stats go to stderr" \
+  || fail "unwritable stats file: $out"
+
 out=$("$probe" misuse 2>&1)
 status=$?
 [[ $status -ne 0 && "$out" == *"strata: free(): invalid pointer 0x"* && "$out" != *"continued"* ]] \

@@ -2,7 +2,9 @@
  * configuration from the environment, the registry of thread caches, thread
  * exit and fork. This is the only global state in strata. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -210,6 +212,8 @@ static void after_fork_child(void) {
 /* The heap profile at exit, from whichever thread calls exit(). */
 __attribute__((destructor)) static void write_profile_at_exit(void) { strata_profiling_at_exit(); }
 
+#define STRATA_STATS_FILE_MESSAGE_MAX 512
+
 /* STRATA_SHOW_STATS=1: the stats at exit, on stderr or appended to
  * STRATA_STATS_FILE (for programs that close stderr before they exit). */
 __attribute__((destructor)) static void print_stats_at_exit(void) {
@@ -220,7 +224,17 @@ __attribute__((destructor)) static void print_stats_at_exit(void) {
   int fd = STDERR_FILENO;
   if (c->stats_file != NULL) {
     fd = open(c->stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return;
+    if (fd < 0) {
+      /* Said, not swallowed: the stats go to stderr, after why. */
+      char line[STRATA_STATS_FILE_MESSAGE_MAX];
+      int n = snprintf(line, sizeof line,
+                       "strata: STRATA_STATS_FILE: cannot open %s (%s); the stats follow here\n",
+                       c->stats_file, strerror(errno));
+      if (n > (int)sizeof line - 1) n = (int)sizeof line - 1;
+      ssize_t written = write(STDERR_FILENO, line, (size_t)n);
+      (void)written;
+      fd = STDERR_FILENO;
+    }
   }
   strata_stats_print_to(fd);
   if (fd != STDERR_FILENO) close(fd);

@@ -67,7 +67,8 @@ const strata_setting strata_settings[] = {
      "`0`", "`1`: print the stats on stderr at exit"},
     {"STRATA_STATS_FILE", STRATA_SETTING_TEXT, {NULL}, 0, NULL, 0, 0, set_stats_file, "unset",
      "with `STRATA_SHOW_STATS=1`: append them to this file instead (for programs, like GNU "
-     "tar and coreutils, that close stderr before exiting)"},
+     "tar and coreutils, that close stderr before exiting); one that cannot be opened is "
+     "reported, and the stats go to stderr"},
     {"STRATA_BACKEND", STRATA_SETTING_CHOICE, {"mmap", "hugepage", NULL}, 0, NULL, 0, 0,
      set_backend, "`mmap`", "`hugepage`: 2 MiB pages with transparent huge pages"},
     {"STRATA_COMMIT", STRATA_SETTING_CHOICE, {"default", "lazy", "eager", NULL}, 0, NULL, 0, 0,
