@@ -31,6 +31,16 @@ static void set_object_size(strata_span *s, size_t object_size) {
   s->index_inverse = inverse;
 }
 
+const char *strata_span_owner_name(unsigned owner) {
+  switch (owner) {
+    case STRATA_SPAN_OWNER_NONE: return "no frontend";
+    case STRATA_SPAN_OWNER_MALLOC: return "malloc";
+    case STRATA_SPAN_OWNER_POOL: return "a request pool";
+    case STRATA_SPAN_OWNER_GC: return "a garbage-collected heap";
+    default: return "an unknown owner";
+  }
+}
+
 static void init_common(strata_span *s, uintptr_t base, size_t pages) {
   strata_span *next = s->next, *prev = s->prev;
   memset(s, 0, sizeof *s);

@@ -60,6 +60,18 @@ extern "C" {
 #define STRATA_SPAN_MAX_OBJECTS (STRATA_PAGE_SIZE / 8)
 #define STRATA_SPAN_BITMAP_WORDS (STRATA_SPAN_MAX_OBJECTS / 64)
 
+/* The frontends a span may belong to (strata_span.owner). */
+typedef enum strata_span_owner {
+  STRATA_SPAN_OWNER_NONE = 0, /* not set: a layer's own use, or a free run */
+  STRATA_SPAN_OWNER_MALLOC,   /* frontend/malloc: a large object */
+  STRATA_SPAN_OWNER_POOL,     /* frontend/pool: a chunk or a large object */
+  STRATA_SPAN_OWNER_GC,       /* frontend/gc: a large object */
+} strata_span_owner;
+
+/* Words for a report: "malloc", "a request pool", "a garbage-collected
+ * heap", "no frontend" (and "an unknown owner" for other values). */
+const char *strata_span_owner_name(unsigned owner);
+
 typedef enum strata_span_state {
   STRATA_SPAN_DEAD = 0, /* describes nothing (recycled, or never used) */
   STRATA_SPAN_FREE,     /* a free run of pages, owned by the page heap */
@@ -82,6 +94,15 @@ typedef struct strata_span {
    * malloc's free checks "small span, and which class" with one byte. */
   uint8_t small_class;
   uint8_t index_shift;       /* strata_span_object_index: trailing zeros of object_size */
+  /* Which frontend's objects an in-use span holds (strata_span_owner):
+   * set by whoever took the span from its page heap, cleared (NONE) by
+   * init_small and init_large. Frontends that share one page heap (malloc
+   * and the request pools on its default heap) check it before they free
+   * a span, so that one never frees another's memory. Written and read by
+   * the span's owner, and by a frontend's free that looks the span up (a
+   * plain byte: the pointer being freed was handed out after the store,
+   * in the program's order). */
+  uint8_t owner;
   uint16_t list;             /* which list of its owner it is on */
   uint32_t object_count;
   /* object_count while the span is SMALL, 0 in every other state, so that

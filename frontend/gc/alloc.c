@@ -121,6 +121,7 @@ static void *alloc_large(strata_gc_heap *heap, size_t size, unsigned flags) {
   }
   uintptr_t tag = STRATA_GC_LARGE_TAG | ((flags & STRATA_GC_NOSCAN) ? STRATA_GC_LARGE_NOSCAN : 0);
   span->owner_data = (void *)tag;
+  span->owner = STRATA_SPAN_OWNER_GC;
   strata_span_list_push(&heap->large, span);
   widen_bounds(heap, span->base, strata_span_end(span));
   bool wants_zero = (flags & (STRATA_GC_NOSCAN | STRATA_GC_ZERO)) != STRATA_GC_NOSCAN;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arena/backends.h"
+#include "frontend/malloc/strata_malloc.h"
 
 namespace {
 
@@ -36,6 +37,21 @@ uint64_t Collections(strata_gc_heap *heap) {
   strata_gc_stats stats;
   strata_gc_get_stats(heap, &stats);
   return stats.collections;
+}
+
+// A GC object given to malloc's free is not malloc's, small or large, and
+// is reported as such and left alone (the GC heap has page heaps of its
+// own, which malloc's page map does not know).
+TEST(GcDeathTest, MallocRefusesGcObjects) {
+  strata_gc_heap *heap = strata_gc_create(nullptr);
+  ASSERT_NE(heap, nullptr);
+  void *small = strata_gc_alloc(heap, 48, STRATA_GC_SCAN);
+  void *large = strata_gc_alloc(heap, 100000, STRATA_GC_NOSCAN);
+  ASSERT_TRUE(small != nullptr && large != nullptr);
+  EXPECT_DEATH(strata_free(small), "strata: free\\(\\): invalid pointer 0x");
+  EXPECT_DEATH(strata_free(large), "strata: free\\(\\): invalid pointer 0x");
+  EXPECT_EQ(strata_gc_base(heap, large), large);
+  strata_gc_destroy(heap);
 }
 
 TEST(Gc, ScanObjectsAreZeroedAndSizesRoundUp) {

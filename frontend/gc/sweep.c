@@ -113,6 +113,7 @@ size_t strata_gc_sweep(strata_gc_heap *heap) {
       strata_span_list_remove(&heap->large, span);
       span->owner_data = NULL;
       /* In use and this heap's: only a corrupt heap refuses it. */
+      STRATA_ASSERT(span->owner == STRATA_SPAN_OWNER_GC); /* gc: owns its large spans */
       strata_status status = strata_pageheap_free(&heap->pages, span);
       STRATA_ASSERT(status == STRATA_OK);
       strata_status_ignore(status);

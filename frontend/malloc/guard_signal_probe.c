@@ -14,6 +14,7 @@
  * Prints "survived" and exits 0 where the signal was lost. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
     for (int i = 0; i < 100; i++) usleep(100000); /* 10 s at most */
   } else if (strcmp(mode, "chain-fault") == 0) {
-    *(volatile int *)16 = 1; /* far below any mapping */
+    volatile uintptr_t nowhere = 16; /* far below any mapping; opaque to the compiler */
+    *(volatile int *)nowhere = 1;
   } else {
     fprintf(stderr, "usage: guard_signal_probe raise|kill|sigqueue|wait|chain-sent|chain-fault|ignored\n");
     return 2;

@@ -63,6 +63,7 @@ void *strata_malloc_large(size_t size, size_t alignment) {
     errno = ENOMEM;
     return NULL;
   }
+  span->owner = STRATA_SPAN_OWNER_MALLOC;
   __atomic_add_fetch(&strata_malloc_state.large_objects, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&strata_malloc_state.large_bytes, span->pages << STRATA_PAGE_SHIFT,
                      __ATOMIC_RELAXED);
@@ -101,6 +102,11 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
   } else if (span->state != STRATA_SPAN_LARGE || (uintptr_t)p != span->base) {
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
+  } else if (span->owner != STRATA_SPAN_OWNER_MALLOC) {
+    /* A request pool's chunk or large object on the default heap: its
+     * pages look like a large object, and freeing them would hand them
+     * to malloc while the pool still uses them. */
+    strata_report_foreign(function, p, span->owner);
   } else {
     /* The page heap hands pages out read-write: a guard that cannot be
      * lifted must not go back to it, and the program cannot go on safely
@@ -197,6 +203,7 @@ __attribute__((noinline, cold)) static void free_checked_slow(const char *functi
   if (p != NULL && entry != NULL) {
     strata_span *span = strata_malloc_span_of(p);
     if (span != NULL && span->state == STRATA_SPAN_LARGE && (uintptr_t)p == span->base &&
+        span->owner == STRATA_SPAN_OWNER_MALLOC &&
         !size_fits(size, span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE, 0, aligned)) {
       wrong_size(function, p);
       return;
@@ -230,7 +237,13 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 size_t strata_malloc_usable_size_for(const char *function, const void *p) {
   strata_span *span = strata_malloc_span_of(p);
   if (span != NULL && strata_span_object_index(span, p) < span->object_count) {
-    if (span->state == STRATA_SPAN_LARGE) return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
+    if (span->state == STRATA_SPAN_LARGE) {
+      if (span->owner == STRATA_SPAN_OWNER_MALLOC) {
+        return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
+      }
+      strata_report_foreign(function, p, span->owner);
+      return 0;
+    }
     if (!strata_object_is_freed(p)) return span->object_size;
     strata_report_misuse(function, STRATA_MISUSE_FREED, p);
     return 0;

@@ -199,6 +199,9 @@ typedef enum strata_misuse {
   STRATA_MISUSE_CORRUPT_LIST, /* a thread's free list holds more than it counted */
 } strata_misuse;
 void strata_report_misuse(const char *function, strata_misuse what, const void *p) STRATA_HIDDEN;
+/* "<function>(): not allocated by malloc: <p> belongs to <owner>" (a span
+ * of another frontend on malloc's page heap: strata_span_owner). */
+void strata_report_foreign(const char *function, const void *p, unsigned owner) STRATA_HIDDEN;
 /* Maps a central/span status to a report. */
 void strata_report_status(const char *function, strata_status status, const void *p) STRATA_HIDDEN;
 /* Writes "strata: <what>" and aborts: strata cannot go on at all. */

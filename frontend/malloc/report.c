@@ -45,6 +45,24 @@ void strata_report_misuse(const char *function, strata_misuse what, const void *
   if (g->config.on_error == STRATA_ON_ERROR_ABORT) abort();
 }
 
+void strata_report_foreign(const char *function, const void *p, unsigned owner) {
+  strata_malloc_ensure_init();
+  strata_malloc_global *g = &strata_malloc_state;
+  __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
+  char buf[256];
+  size_t n = append(buf, 0, "strata: ");
+  n = append(buf, n, function);
+  n = append(buf, n, "(): not allocated by malloc: ");
+  n = append_hex(buf, n, (uintptr_t)p);
+  n = append(buf, n, " belongs to ");
+  n = append(buf, n, strata_span_owner_name(owner));
+  if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
+  buf[n++] = '\n';
+  ssize_t written = write(STDERR_FILENO, buf, n);
+  (void)written;
+  if (g->config.on_error == STRATA_ON_ERROR_ABORT) abort();
+}
+
 void strata_report_fatal(const char *what) {
   char buf[256];
   size_t n = append(buf, 0, "strata: ");

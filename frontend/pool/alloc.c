@@ -19,6 +19,7 @@ static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
     errno = ENOMEM;
     return NULL;
   }
+  span->owner = STRATA_SPAN_OWNER_POOL;
   strata_span_list_push(&pool->large, span);
   pool->stats.large_objects++;
   pool->stats.held_bytes += pages << STRATA_PAGE_SHIFT;
@@ -33,6 +34,7 @@ static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
 static bool new_chunk(strata_pool *pool) {
   strata_span *chunk = strata_pageheap_alloc_large(pool->heap, pool->chunk_pages);
   if (chunk == NULL) return false;
+  chunk->owner = STRATA_SPAN_OWNER_POOL;
   strata_span_list_push(&pool->chunks, chunk);
   pool->cursor = chunk->base;
   pool->limit = strata_span_end(chunk);
@@ -205,6 +207,7 @@ int strata_pool_free(strata_pool *pool, void *p) {
    * proves the pointer is this pool's. */
   for (strata_span *span = pool->large; span != NULL; span = span->next) {
     if (span->base != (uintptr_t)p) continue;
+    STRATA_ASSERT(span->owner == STRATA_SPAN_OWNER_POOL); /* pool: owns its spans */
     strata_pool_forget_sample(pool, span);
     strata_span_list_remove(&pool->large, span);
     pool->stats.large_objects--;

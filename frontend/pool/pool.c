@@ -19,6 +19,7 @@ static strata_pool *create_on(strata_pageheap *heap, size_t chunk_pages) {
     errno = ENOMEM;
     return NULL;
   }
+  chunk->owner = STRATA_SPAN_OWNER_POOL;
   strata_pool *pool = (strata_pool *)chunk->base;
   memset(pool, 0, sizeof *pool);
   pool->heap = heap;
@@ -104,6 +105,7 @@ static void free_span_list(strata_pool *pool, strata_span **list) {
     strata_pool_forget_sample(pool, span);
     STRATA_ASSERT(pool->stats.held_bytes >= span->pages << STRATA_PAGE_SHIFT);
     pool->stats.held_bytes -= span->pages << STRATA_PAGE_SHIFT;
+    STRATA_ASSERT(span->owner == STRATA_SPAN_OWNER_POOL); /* pool: owns its spans */
     /* Every span on the pool's lists came from its page heap and is in
      * use: only a heap already corrupt refuses it. */
     strata_status freed = strata_pageheap_free(pool->heap, span);
@@ -160,6 +162,7 @@ static void destroy_entered(strata_pool *pool) {
 #ifdef STRATA_DEBUG
   pool->magic = 0;
 #endif
+  STRATA_ASSERT(pool->first_chunk->owner == STRATA_SPAN_OWNER_POOL);
   strata_status freed = strata_pageheap_free(pool->heap, pool->first_chunk);
   STRATA_ASSERT(freed == STRATA_OK); /* as in free_span_list */
   (void)freed;

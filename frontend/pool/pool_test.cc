@@ -258,6 +258,51 @@ TEST(PoolOnSharedHeap, SharesMallocsPageHeap) {
   EXPECT_EQ(strata_pageheap_span_of(strata_malloc_page_heap(), p), nullptr);
 }
 
+// The pool's memory given to malloc's free, realloc or malloc_usable_size
+// is reported as the pool's and left alone: its pages look like a large
+// malloc object (a span of the same page heap), and freeing them would
+// hand them to malloc while the pool still uses them.
+TEST(PoolOnSharedHeapDeathTest, MallocRefusesThePoolsMemory) {
+  strata_pool *pool = strata_pool_create(nullptr);
+  ASSERT_NE(pool, nullptr);
+  void *large = strata_pool_alloc(pool, 100000);  // a span of its own
+  void *small = strata_pool_alloc(pool, 100);     // inside a chunk
+  ASSERT_NE(large, nullptr);
+  const char *foreign = "not allocated by malloc: 0x[0-9a-f]+ belongs to a request pool";
+  EXPECT_DEATH(strata_free(large), std::string("strata: free\\(\\): ") + foreign);
+  EXPECT_DEATH(strata_free(pool), std::string("strata: free\\(\\): ") + foreign);  // the handle: its first chunk
+  EXPECT_DEATH(strata_realloc(large, 10), std::string("strata: realloc\\(\\): ") + foreign);
+  EXPECT_DEATH(strata_malloc_usable_size(large),
+               std::string("strata: malloc_usable_size\\(\\): ") + foreign);
+  EXPECT_DEATH(strata_free_sized(large, 100000), std::string("strata: free_sized\\(\\): ") + foreign);
+  EXPECT_DEATH(strata_free(small), "strata: free\\(\\): invalid pointer 0x");
+  // None of it was freed: the pool still owns and frees all of it.
+  std::memset(large, 0x5a, 100000);
+  EXPECT_EQ(strata_pool_free(pool, large), 0);
+  strata_pool_destroy(pool);
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
+// And the other way round: a malloc object given to a pool's free is
+// refused (EINVAL) and left intact.
+TEST(PoolOnSharedHeap, APoolRefusesMallocsMemory) {
+  strata_pool *pool = strata_pool_create(nullptr);
+  ASSERT_NE(pool, nullptr);
+  auto *large = static_cast<unsigned char *>(strata_malloc(100000));
+  auto *small = static_cast<unsigned char *>(strata_malloc(64));
+  std::memset(large, 7, 100000);
+  std::memset(small, 8, 64);
+  EXPECT_EQ(strata_pool_free(pool, large), EINVAL);
+  EXPECT_EQ(strata_pool_free(pool, small), EINVAL);
+  strata_pool_destroy(pool);
+  EXPECT_EQ(large[99999], 7);
+  EXPECT_EQ(small[63], 8);
+  EXPECT_EQ(strata_malloc_usable_size(large), size_t{100000} + (STRATA_PAGE_SIZE - 100000 % STRATA_PAGE_SIZE));
+  strata_free(large);
+  strata_free(small);
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
 // Random operations against a model: no overlap, alignment, contents kept
 // until reset, cleanups exactly once in order.
 TEST_F(Pool, RandomOperationsMatchAModel) {
