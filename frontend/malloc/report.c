@@ -24,47 +24,55 @@ static size_t append_hex(char *buf, size_t at, uintptr_t value) {
   return at;
 }
 
-void strata_report_misuse(const char *function, strata_misuse what, const void *p) {
+/* A misuse report's buffer: long enough for the longest function name,
+ * text, address, owner and " (ignored)". */
+#define REPORT_MAX 256
+
+/* Starts a misuse report: "strata: <function>(): ". */
+static size_t begin_report(char *buf, const char *function) {
   strata_malloc_ensure_init();
-  strata_malloc_global *g = &strata_malloc_state;
-  __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
-  char buf[256];
   size_t n = append(buf, 0, "strata: ");
   n = append(buf, n, function);
-  n = append(buf, n, what == STRATA_MISUSE_DOUBLE_FREE ? "(): double free "
-                     : what == STRATA_MISUSE_FREED      ? "(): pointer already freed "
-                     : what == STRATA_MISUSE_WRONG_SIZE ? "(): wrong size for "
-                     : what == STRATA_MISUSE_CORRUPT_LIST
-                         ? "(): free list corrupted (a double free hidden by a write after free?) at "
-                                                        : "(): invalid pointer ");
-  n = append_hex(buf, n, (uintptr_t)p);
+  return append(buf, n, "(): ");
+}
+
+/* Counts the misuse, ends the line (" (ignored)" in warn mode), writes it,
+ * and aborts unless in warn mode. */
+static void end_report(char *buf, size_t n) {
+  strata_malloc_global *g = &strata_malloc_state;
+  __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
   if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
   buf[n++] = '\n';
   ssize_t written = write(STDERR_FILENO, buf, n);
   (void)written;
   if (g->config.on_error == STRATA_ON_ERROR_ABORT) abort();
+}
+
+void strata_report_misuse(const char *function, strata_misuse what, const void *p) {
+  char buf[REPORT_MAX];
+  size_t n = begin_report(buf, function);
+  n = append(buf, n, what == STRATA_MISUSE_DOUBLE_FREE ? "double free "
+                     : what == STRATA_MISUSE_FREED      ? "pointer already freed "
+                     : what == STRATA_MISUSE_WRONG_SIZE ? "wrong size for "
+                     : what == STRATA_MISUSE_CORRUPT_LIST
+                         ? "free list corrupted (a double free hidden by a write after free?) at "
+                         : "invalid pointer ");
+  n = append_hex(buf, n, (uintptr_t)p);
+  end_report(buf, n);
 }
 
 void strata_report_foreign(const char *function, const void *p, unsigned owner) {
-  strata_malloc_ensure_init();
-  strata_malloc_global *g = &strata_malloc_state;
-  __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
-  char buf[256];
-  size_t n = append(buf, 0, "strata: ");
-  n = append(buf, n, function);
-  n = append(buf, n, "(): not allocated by malloc: ");
+  char buf[REPORT_MAX];
+  size_t n = begin_report(buf, function);
+  n = append(buf, n, "not allocated by malloc: ");
   n = append_hex(buf, n, (uintptr_t)p);
   n = append(buf, n, " belongs to ");
   n = append(buf, n, strata_span_owner_name(owner));
-  if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
-  buf[n++] = '\n';
-  ssize_t written = write(STDERR_FILENO, buf, n);
-  (void)written;
-  if (g->config.on_error == STRATA_ON_ERROR_ABORT) abort();
+  end_report(buf, n);
 }
 
 void strata_report_fatal(const char *what) {
-  char buf[256];
+  char buf[REPORT_MAX];
   size_t n = append(buf, 0, "strata: ");
   size_t room = sizeof buf - n - 1;
   size_t len = strlen(what) < room ? strlen(what) : room;
