@@ -135,6 +135,13 @@ void strata_malloc_ensure_init(void) STRATA_HIDDEN;
 void *strata_tcache_refill(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_flush(unsigned size_class) STRATA_HIDDEN;
 void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
+/* Checks a thread cache's lists (the calling thread's: nobody else may
+ * touch it meanwhile): each object a free object start of its class that
+ * carries the freed mark, each list as long as its count says, each fresh
+ * range inside one span of its class. STRATA_ERR_CORRUPT with the broken
+ * invariant named to `why`. */
+strata_status strata_tcache_check(const strata_tcache *cache, const strata_check_reporter *why)
+    STRATA_HIDDEN;
 /* Registers the thread's cache; false when it may not be used (no way to
  * hand it back at thread exit). */
 bool strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
@@ -227,8 +234,14 @@ static inline void strata_link_store(void *slot, void *next) {
   *(uintptr_t *)slot = (uintptr_t)next ^ strata_link_key ^ ((uintptr_t)slot >> 12);
 }
 
+/* The link, decoded and not checked: for strata_tcache_check, which says
+ * what is wrong instead of stopping. */
+static inline void *strata_link_peek(const void *slot) {
+  return (void *)(*(const uintptr_t *)slot ^ strata_link_key ^ ((uintptr_t)slot >> 12));
+}
+
 static inline void *strata_link_load(void *slot, unsigned size_class) {
-  void *next = (void *)(*(uintptr_t *)slot ^ strata_link_key ^ ((uintptr_t)slot >> 12));
+  void *next = strata_link_peek(slot);
   if (next != NULL) {
     strata_span *span = strata_pageheap_page_entry(&strata_malloc_state.heap, next);
     if (STRATA_UNLIKELY(span == NULL || span->small_class != size_class)) {
@@ -239,6 +252,8 @@ static inline void *strata_link_load(void *slot, unsigned size_class) {
 }
 #else
 static inline void strata_link_store(void *slot, void *next) { *(void **)slot = next; }
+
+static inline void *strata_link_peek(const void *slot) { return *(void *const *)slot; }
 
 static inline void *strata_link_load(void *slot, unsigned size_class) {
   (void)size_class;

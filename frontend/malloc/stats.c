@@ -138,7 +138,9 @@ static void report_broken(void *arg, const char *invariant) {
 strata_status strata_malloc_check(void) {
   strata_malloc_ensure_init();
   const strata_check_reporter why = {report_broken, NULL};
-  strata_status status = strata_central_check(&strata_malloc_state.central, &why);
+  strata_status status = strata_tcache_check(&strata_thread_cache, &why);
+  if (status != STRATA_OK) return status;
+  status = strata_central_check(&strata_malloc_state.central, &why);
   if (status != STRATA_OK) return status;
   return strata_pageheap_check(&strata_malloc_state.heap, &why);
 }

@@ -118,7 +118,10 @@ void strata_malloc_stats_glibc(void);        /* as malloc_stats: stats on stderr
 int strata_malloc_profile_dump(const char *path);
 int strata_malloc_profile_set_rate(uint64_t bytes);
 
-/* Checks the heap's invariants (central lists and page heap). STRATA_OK (0)
+/* Checks the heap's invariants (the calling thread's cache: every object
+ * on its lists a freed object of the list's class, each list as long as it
+ * counts; the central lists and their transfer slots; the page heap).
+ * STRATA_OK (0)
  * when they hold; STRATA_ERR_CORRUPT when one does not, after writing
  * "strata: heap check failed: <the invariant>" to stderr. Takes every
  * lock: for tests and debugging, not for hot paths. */

@@ -69,6 +69,7 @@ static void *take_fresh(strata_tcache_list *list, strata_tcache_fresh *fresh) {
   size_t linked = first < stop ? (stop - first + fresh->size - 1) / fresh->size : 0;
   for (size_t i = linked; i-- > 0;) {
     void *q = (void *)(first + i * fresh->size);
+    strata_object_mark_freed(q); /* as every object on a list (strata_tcache_check) */
     strata_link_store(q, list->head);
     list->head = q;
   }
@@ -113,6 +114,7 @@ static void *refill(unsigned size_class) {
   while (run > 0 && (uintptr_t)objects[run - 1] + size == (uintptr_t)objects[run]) run--;
   if (run == got - 1) run = got; /* no run of two or more */
   for (size_t i = run; i-- > 1;) {
+    strata_object_mark_freed(objects[i]); /* as every object on a list */
     strata_link_store(objects[i], list->head);
     list->head = objects[i];
   }
@@ -187,6 +189,56 @@ void strata_tcache_flush(unsigned size_class) {
     if (n > STRATA_CENTRAL_MAX_BATCH) n = STRATA_CENTRAL_MAX_BATCH;
     give_back(cache, size_class, n);
   }
+}
+
+/* Whether p is the start of an object of `size_class` on an in-use small
+ * span of malloc's heap. */
+static bool is_object_of(const void *p, unsigned size_class) {
+  strata_span *span = strata_malloc_span_of(p);
+  return span != NULL && span->small_class == size_class &&
+         strata_span_object_index(span, p) < span->small_objects;
+}
+
+strata_status strata_tcache_check(const strata_tcache *cache, const strata_check_reporter *why) {
+  for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
+    const strata_tcache_list *list = &cache->lists[c];
+    const strata_tcache_fresh *fresh = &cache->fresh[c];
+    int64_t fresh_count = 0;
+    if (fresh->next != fresh->end) {
+      if (fresh->next > fresh->end || fresh->size != strata_size_class_object_size(c) ||
+          (fresh->end - fresh->next) % fresh->size != 0) {
+        return strata_check_fail(why, "thread cache: a fresh range is not whole objects of its class");
+      }
+      /* A batch's run may go on into the next span (spans can sit side
+       * by side): each object is checked, at most a batch of them. */
+      for (uintptr_t q = fresh->next; q < fresh->end; q += fresh->size) {
+        if (!is_object_of((const void *)q, c)) {
+          return strata_check_fail(why, "thread cache: a fresh range holds what is not an object of its class");
+        }
+      }
+      fresh_count = (int64_t)((fresh->end - fresh->next) / fresh->size);
+    }
+    int64_t listed = length(list) - fresh_count;
+    if (listed < 0) {
+      return strata_check_fail(why, "thread cache: a list counts fewer objects than its fresh range holds");
+    }
+    /* At most `listed` links are followed, so a cycle ends the walk too. */
+    const void *p = list->head;
+    for (int64_t i = 0; i < listed; i++) {
+      if (p == NULL) return strata_check_fail(why, "thread cache: a list is shorter than its count");
+      if (!is_object_of(p, c)) {
+        return strata_check_fail(why, "thread cache: a list holds what is not an object of its class");
+      }
+      if (!strata_object_is_freed(p)) {
+        return strata_check_fail(why, "thread cache: an object on a list lacks the freed mark (a write after free?)");
+      }
+      p = strata_link_peek(p);
+    }
+    if (p != NULL) {
+      return strata_check_fail(why, "thread cache: a list is longer than its count (a cycle?)");
+    }
+  }
+  return STRATA_OK;
 }
 
 void strata_tcache_release_all(strata_tcache *cache) {
