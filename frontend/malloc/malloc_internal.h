@@ -261,10 +261,12 @@ static inline void *strata_link_load(void *slot, unsigned size_class) {
 }
 #endif
 
-/* The freed mark. A small object that is free -- in a thread's list, in a
- * transfer slot, or back in its span -- holds in its second word its own
- * address XORed with a per-process random key; an object handed out never
- * does, because malloc clears that word. free looks at the word before it
+/* The freed mark. A small object that was freed -- now in a thread's list,
+ * in a transfer slot, or back in its span -- and every object a thread's
+ * list holds, carries in its second word its own address XORed with a
+ * per-process random key; an object handed out never does, because malloc
+ * clears that word. (Objects of a span never handed out, and a thread's
+ * fresh range, are unmarked.) free looks at the word before it
  * takes an object, so a second free of an object still free is caught at
  * that free, from any thread and in any order, before the object can reach
  * a list twice; realloc and malloc_usable_size of a freed object are
