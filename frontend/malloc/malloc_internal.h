@@ -138,7 +138,7 @@ void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
 /* Checks a thread cache's lists (the calling thread's: nobody else may
  * touch it meanwhile): each object a free object start of its class that
  * carries the freed mark, each list as long as its count says, each fresh
- * range inside one span of its class. STRATA_ERR_CORRUPT with the broken
+ * range whole objects of its class. STRATA_ERR_CORRUPT with the broken
  * invariant named to `why`. */
 strata_status strata_tcache_check(const strata_tcache *cache, const strata_check_reporter *why)
     STRATA_HIDDEN;
