@@ -313,6 +313,13 @@ static const char *check_slot(strata_central *c, strata_span_class sc, int slot)
     if (s == NULL || s->span_class != sc || !strata_span_owns_object(s, b->objects[i])) {
       broken = "central: a transfer batch holds an object that is not an allocated one of its class";
     }
+    /* A batch is at most STRATA_CENTRAL_MAX_BATCH objects: comparing each
+     * with those before it is cheaper than sorting a copy. */
+    for (uint32_t j = 0; broken == NULL && j < i; j++) {
+      if (b->objects[j] == b->objects[i]) {
+        broken = "central: a transfer batch holds one object twice (a double free)";
+      }
+    }
   }
   release_slot(k, slot, STRATA_TRANSFER_FULL);
   return broken;

@@ -22,7 +22,13 @@ strata_malloc_global strata_malloc_state;
 uintptr_t strata_link_key;
 #endif
 uintptr_t strata_freed_key;
-__thread strata_tcache strata_thread_cache __attribute__((tls_model("initial-exec")));
+const strata_tcache strata_tcache_none = {.state = STRATA_TCACHE_NONE};
+const strata_tcache strata_tcache_gone = {.state = STRATA_TCACHE_GONE};
+/* The cast drops const only in type: nothing writes through the pointer
+ * while it points at one of the two (malloc_internal.h). */
+__thread strata_tcache *strata_thread_cache __attribute__((tls_model("initial-exec"))) =
+    (strata_tcache *)&strata_tcache_none;
+__thread int strata_thread_in_profiler __attribute__((tls_model("initial-exec")));
 
 /* A plain mutex with a static initialiser: taking it never allocates. */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -101,10 +107,9 @@ void strata_malloc_ensure_init(void) {
     }
     strata_central_init_zeroed(&g->central, &g->heap);
     pthread_mutex_init(&g->threads_lock, NULL);
-    /* Without a key (the process has used up PTHREAD_KEYS_MAX) no cache
-     * could be handed back at thread exit, so threads do not cache:
-     * every malloc and free then goes to the central lists, slower but
-     * losing nothing. */
+    strata_mmap_backend_init(&g->cache_backend);
+    strata_persistent_init(&g->cache_memory, &g->cache_backend.base);
+    /* Without it threads do not cache (strata_tcache_self). */
     g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, thread_exit) == 0;
     strata_profiling_init();
     __atomic_store_n(&g->initialized, 1, __ATOMIC_RELEASE);
@@ -115,38 +120,25 @@ void strata_malloc_ensure_init(void) {
   if (did_init) pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-static void unregister(strata_tcache *cache);
+/* Thread caches are aligned to cache lines: no two threads' lists share
+ * one. */
+#define CACHE_ALIGNMENT 64
 
-/* Called on a thread's first cached allocation or free. */
-bool strata_tcache_activate(strata_tcache *cache) {
-  strata_malloc_global *g = &strata_malloc_state;
-  if (!g->thread_exit_key_ok) {
-    cache->state = STRATA_TCACHE_GONE;
-    return false;
+/* A cache from the recycled ones or new metadata, zeroed; NULL when the
+ * OS refuses memory. Called with threads_lock held. */
+static strata_tcache *new_cache(strata_malloc_global *g) {
+  strata_tcache *cache = g->free_caches;
+  if (cache != NULL) {
+    g->free_caches = cache->next;
+    memset(cache, 0, sizeof *cache);
+    return cache;
   }
-  cache->state = STRATA_TCACHE_ACTIVE;
-  pthread_mutex_lock(&g->threads_lock);
-  cache->prev = NULL;
-  cache->next = g->threads;
-  if (g->threads != NULL) g->threads->prev = cache;
-  g->threads = cache;
-  g->thread_count++;
-  pthread_mutex_unlock(&g->threads_lock);
-  /* The key's destructor hands the cache back when the thread exits. The
-   * state is set first: if setspecific allocates, that allocation is
-   * served by this cache. */
-  if (pthread_setspecific(g->thread_exit_key, cache) != 0) {
-    /* ENOMEM: the C library could not store it, so the cache would not be
-     * handed back at exit: it is emptied, unregistered and not used. */
-    strata_tcache_release_all(cache);
-    unregister(cache);
-    cache->state = STRATA_TCACHE_GONE;
-    return false;
-  }
-  return true;
+  return strata_persistent_alloc(&g->cache_memory, sizeof *cache, CACHE_ALIGNMENT);
 }
 
-static void unregister(strata_tcache *cache) {
+/* Takes an emptied cache off the list of active ones and keeps its memory
+ * for the next thread. */
+static void retire(strata_tcache *cache) {
   strata_malloc_global *g = &strata_malloc_state;
   pthread_mutex_lock(&g->threads_lock);
   if (cache->prev != NULL) {
@@ -156,16 +148,63 @@ static void unregister(strata_tcache *cache) {
   }
   if (cache->next != NULL) cache->next->prev = cache->prev;
   g->thread_count--;
+  cache->state = STRATA_TCACHE_GONE;
+  cache->next = g->free_caches;
+  g->free_caches = cache;
   pthread_mutex_unlock(&g->threads_lock);
+}
+
+strata_tcache *strata_tcache_self(void) {
+  strata_tcache *cache = strata_thread_cache;
+  if (STRATA_LIKELY(cache->state == STRATA_TCACHE_ACTIVE)) return cache;
+  if (cache->state == STRATA_TCACHE_GONE) return NULL;
+  strata_malloc_ensure_init();
+  strata_malloc_global *g = &strata_malloc_state;
+  if (!g->thread_exit_key_ok) {
+    /* Without a key (the process has used up PTHREAD_KEYS_MAX) no cache
+     * could be handed back at thread exit, so threads do not cache:
+     * every malloc and free then goes to the central lists, slower but
+     * losing nothing. */
+    strata_thread_cache = (strata_tcache *)&strata_tcache_gone;
+    return NULL;
+  }
+  pthread_mutex_lock(&g->threads_lock);
+  cache = new_cache(g);
+  if (cache != NULL) {
+    cache->state = STRATA_TCACHE_ACTIVE;
+    cache->prev = NULL;
+    cache->next = g->threads;
+    if (g->threads != NULL) g->threads->prev = cache;
+    g->threads = cache;
+    g->thread_count++;
+  }
+  pthread_mutex_unlock(&g->threads_lock);
+  /* No memory for a cache: this call goes uncached, and the thread's next
+   * slow path tries again. */
+  if (cache == NULL) return NULL;
+  /* The key's destructor hands the cache back when the thread exits. The
+   * cache is in place first: if setspecific allocates, that allocation is
+   * served by this cache. */
+  strata_thread_cache = cache;
+  if (pthread_setspecific(g->thread_exit_key, cache) != 0) {
+    /* ENOMEM: the C library could not store it, so the cache would not be
+     * handed back at exit: it is emptied and recycled, and this thread
+     * does not cache. */
+    strata_thread_cache = (strata_tcache *)&strata_tcache_gone;
+    strata_tcache_release_all(cache);
+    retire(cache);
+    return NULL;
+  }
+  return cache;
 }
 
 static void thread_exit(void *arg) {
   strata_tcache *cache = arg;
   /* From here on this thread's allocations (other destructors) bypass the
    * cache, so nothing is left behind in it. */
-  cache->state = STRATA_TCACHE_GONE;
+  strata_thread_cache = (strata_tcache *)&strata_tcache_gone;
   strata_tcache_release_all(cache);
-  unregister(cache);
+  retire(cache);
   strata_background_release_poke();
 }
 
@@ -191,9 +230,21 @@ static void after_fork_parent(void) {
 
 static void after_fork_child(void) {
   strata_malloc_global *g = &strata_malloc_state;
-  /* Only the forking thread lives on in the child: the other threads'
-   * caches are gone with them (what they held stays unreachable). */
-  strata_tcache *self = &strata_thread_cache;
+  /* Only the forking thread lives on in the child: the other threads are
+   * gone, and their caches' memory is recycled. What those caches held
+   * stays unreachable: a thread may have been halfway through changing a
+   * list when the fork happened, so their contents cannot be trusted. */
+  strata_tcache *self = strata_thread_cache;
+  strata_tcache *cache = g->threads;
+  while (cache != NULL) {
+    strata_tcache *next = cache->next;
+    if (cache != self) {
+      cache->state = STRATA_TCACHE_GONE;
+      cache->next = g->free_caches;
+      g->free_caches = cache;
+    }
+    cache = next;
+  }
   g->threads = NULL;
   g->thread_count = 0;
   size_t capacity = 0;

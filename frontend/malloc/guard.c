@@ -252,10 +252,9 @@ void strata_guard_free(const char *function, void *p) {
   s->record = NULL;
   strata_lock_release(&guard.lock);
   if (record != NULL) {
-    strata_tcache *cache = &strata_thread_cache;
-    cache->in_profiler = 1;
+    strata_thread_in_profiler = 1;
     strata_profile_record_free(&strata_malloc_state.profile, record);
-    strata_profiling_leave(cache);
+    strata_profiling_leave();
   }
   /* Inaccessible from now on, until the slot's turn comes again. If the
    * OS refuses, the slot is not reused: guarding it would lie. */

@@ -70,17 +70,7 @@ void *strata_malloc_large(size_t size, size_t alignment) {
   return (void *)span->base;
 }
 
-void *strata_malloc(size_t size) {
-  /* The two table lookups of strata_malloc_class_of, spelled out so that
-   * the common path needs no "is it class 0" test. */
-  if (STRATA_LIKELY(size <= 1024)) {
-    return strata_malloc_small(strata_size_class_min16_by_8[(size + 7) >> 3]);
-  }
-  if (size <= STRATA_MAX_SMALL_SIZE) {
-    return strata_malloc_small(strata_size_class_by_128[(size - 1024 + 127) >> 7]);
-  }
-  return strata_malloc_large(size, STRATA_PAGE_SIZE);
-}
+void *strata_malloc(size_t size) { return strata_malloc_in(NULL, size); }
 
 /* What free does with anything its fast path did not take: large objects,
  * and every kind of misuse. `entry` is the page map's entry for p. */
@@ -148,11 +138,14 @@ static inline bool free_small(void *p, strata_span *span) {
     return true;
   }
   strata_object_mark_freed(p);
-  unsigned size_class = span->small_class;
-  strata_tcache_list *list = &strata_thread_cache.lists[size_class];
+  strata_tcache_list *list = &strata_thread_cache->lists[span->small_class];
+  if (STRATA_UNLIKELY(list->room <= 0)) {
+    strata_tcache_free_to_full(p, list);
+    return true;
+  }
   strata_link_store(p, list->head);
   list->head = p;
-  if (STRATA_UNLIKELY(--list->room < 0)) strata_tcache_flush(size_class);
+  list->room--;
   return true;
 }
 

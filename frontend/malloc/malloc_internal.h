@@ -48,9 +48,11 @@ typedef struct strata_malloc_config {
 
 /* One free list per size class. `max` is how long the list may grow before
  * free flushes a batch; it grows as the thread shows it needs more. The
- * fast paths keep only `room` = max - length: free decrements it and
- * flushes when it goes negative, malloc increments it. One counter instead
- * of a length and a compare with the limit. */
+ * fast paths keep only `room` = max - length: free pushes when it is
+ * above zero and decrements it, and otherwise takes the slow path, which
+ * pushes and flushes; malloc increments it. One counter instead of a
+ * length and a compare with the limit. (free tests before it writes:
+ * see strata_thread_cache.) */
 typedef struct strata_tcache_list {
   void *head;
   int32_t room;
@@ -58,9 +60,9 @@ typedef struct strata_tcache_list {
 } strata_tcache_list;
 
 typedef enum strata_tcache_state {
-  STRATA_TCACHE_UNUSED = 0, /* zero: how thread-local storage starts */
-  STRATA_TCACHE_ACTIVE,
-  STRATA_TCACHE_GONE,       /* the thread is exiting: no more caching */
+  STRATA_TCACHE_NONE = 0, /* strata_tcache_none: the thread has no cache yet */
+  STRATA_TCACHE_ACTIVE,   /* a thread's own cache */
+  STRATA_TCACHE_GONE,     /* strata_tcache_gone: the thread does not cache */
 } strata_tcache_state;
 
 /* Fresh objects of one class that the thread holds but has not handed out:
@@ -93,12 +95,10 @@ typedef struct strata_tcache {
   int64_t sample_countdown_set;
   strata_sampler sampler;
   strata_sampler guard_sampler;
-  /* Nonzero while this thread is inside the profiler (taking a stack,
-   * holding the profile's lock): allocations made meanwhile are not
-   * sampled, and the profile signal's handler defers its dump. */
-  int in_profiler;
   int state;
-  struct strata_tcache *next, *prev; /* all active caches, for stats and fork */
+  struct strata_tcache *next, *prev; /* all active caches, for stats and fork;
+                                      * a recycled cache's next links the
+                                      * free caches */
 } strata_tcache;
 
 typedef struct strata_malloc_global {
@@ -112,9 +112,14 @@ typedef struct strata_malloc_global {
   strata_central central;
   pthread_key_t thread_exit_key;
   bool thread_exit_key_ok;     /* thread_exit_key was created */
-  pthread_mutex_t threads_lock;
+  pthread_mutex_t threads_lock; /* guards threads, thread_count, the caches' memory */
   strata_tcache *threads;
   size_t thread_count;
+  /* The caches' memory: metadata of their own (not the heap's, whose lock
+   * they would share), caches of exited threads recycled first. */
+  strata_mmap_backend cache_backend;
+  strata_persistent cache_memory;
+  strata_tcache *free_caches;
   size_t cache_capacity_bytes; /* atomic: sum of all caches' capacity */
   size_t large_objects;        /* atomic (relaxed): large objects in use */
   size_t large_bytes;          /* atomic (relaxed): their pages, in bytes */
@@ -127,14 +132,42 @@ typedef struct strata_malloc_global {
 } strata_malloc_global;
 
 extern strata_malloc_global strata_malloc_state STRATA_HIDDEN;
-extern __thread strata_tcache strata_thread_cache STRATA_HIDDEN
+/* The calling thread's cache. This pointer (and strata_thread_in_profiler)
+ * is all the initial-exec thread-local storage strata has: the fast paths
+ * reach the cache with one %fs-relative load and no call, and the library
+ * still loads with dlopen, which can only place a few bytes of such
+ * storage (a 2.8 KiB cache in it was refused with "cannot allocate memory
+ * in static TLS block"). The cache itself is metadata (globals.c).
+ *
+ * A thread starts pointing at strata_tcache_none and, once it is exiting
+ * or may not cache, at strata_tcache_gone: two read-only caches whose lists
+ * are empty (malloc finds no object) and have no room (free finds the
+ * list full), so every call on them takes the slow path, which makes the
+ * thread's own cache or serves it uncached. The fast paths never write a
+ * cache before that test: the two are shared and read-only, and a write
+ * to them would fault. Written only by its own thread. */
+extern __thread strata_tcache *strata_thread_cache STRATA_HIDDEN
+    __attribute__((tls_model("initial-exec")));
+extern const strata_tcache strata_tcache_none STRATA_HIDDEN;
+extern const strata_tcache strata_tcache_gone STRATA_HIDDEN;
+/* Nonzero while this thread is inside the profiler (taking a stack,
+ * holding the profile's lock): allocations made meanwhile are not
+ * sampled, and the profile signal's handler defers its dump. Apart from
+ * the cache, as a thread without one may be inside the profiler. */
+extern __thread int strata_thread_in_profiler STRATA_HIDDEN
     __attribute__((tls_model("initial-exec")));
 
 /* Slow paths (tcache.c, globals.c). */
 void strata_malloc_ensure_init(void) STRATA_HIDDEN;
-void *strata_tcache_refill(unsigned size_class) STRATA_HIDDEN;
-void strata_tcache_flush(unsigned size_class) STRATA_HIDDEN;
+/* malloc's: `list` (of the calling thread's cache) is empty. */
+void *strata_tcache_refill(strata_tcache_list *list) STRATA_HIDDEN;
+/* free's: `list` (of the calling thread's cache) has no room for the
+ * object at p, which carries the freed mark. */
+void strata_tcache_free_to_full(void *p, strata_tcache_list *list) STRATA_HIDDEN;
 void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
+/* The calling thread's own cache, made on first use; NULL when the thread
+ * may not cache (it is exiting, or no cache could be made). */
+strata_tcache *strata_tcache_self(void) STRATA_HIDDEN;
 /* Checks a thread cache's lists (the calling thread's: nobody else may
  * touch it meanwhile): each object a free object start of its class that
  * carries the freed mark, each list as long as its count says, each fresh
@@ -142,9 +175,6 @@ void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
  * invariant named to `why`. */
 strata_status strata_tcache_check(const strata_tcache *cache, const strata_check_reporter *why)
     STRATA_HIDDEN;
-/* Registers the thread's cache; false when it may not be used (no way to
- * hand it back at thread exit). */
-bool strata_tcache_activate(strata_tcache *cache) STRATA_HIDDEN;
 
 /* Background release (background.c): called where memory flows back
  * towards the page heap; starts the releasing thread the first time. */
@@ -192,7 +222,7 @@ void strata_guard_after_fork(void) STRATA_HIDDEN;
 size_t strata_malloc_usable_size_for(const char *function, const void *p) STRATA_HIDDEN;
 /* A dump the profile signal asked for while this thread was inside the
  * profiler: written when it leaves. */
-void strata_profiling_leave(strata_tcache *cache) STRATA_HIDDEN;
+void strata_profiling_leave(void) STRATA_HIDDEN;
 
 /* The stats, written to a file descriptor (stats.c). */
 void strata_stats_print_to(int fd) STRATA_HIDDEN;
@@ -309,15 +339,44 @@ static inline void *strata_object_hand_out(void *p) {
 /* Pops a small object of a class from this thread's cache, refilling it
  * when empty (the refill hands its object out cleared too). The malloc
  * fast path. */
-static inline void *strata_malloc_small(unsigned size_class) {
-  strata_tcache_list *list = &strata_thread_cache.lists[size_class];
+static inline void *strata_malloc_small_in(strata_tcache *cache, unsigned size_class) {
+  strata_tcache_list *list = &cache->lists[size_class];
   void *p = list->head;
   if (STRATA_LIKELY(p != NULL)) {
     list->head = strata_link_load(p, size_class);
     list->room++;
     return strata_object_hand_out(p);
   }
-  return strata_tcache_refill(size_class);
+  return strata_tcache_refill(list);
+}
+
+static inline void *strata_malloc_small(unsigned size_class) {
+  return strata_malloc_small_in(strata_thread_cache, size_class);
+}
+
+/* malloc. `cache` is the calling thread's cache pointer, read once by a
+ * caller that needs it too (the sampled malloc, for its countdown), or
+ * NULL: then it is read where the pop needs it, after the size's tests,
+ * which lets the compiler add it to the list's offset in one instruction. */
+static inline void *strata_malloc_in(strata_tcache *cache, size_t size) {
+  /* The two table lookups of strata_malloc_class_of, spelled out so that
+   * the common path needs no "is it class 0" test. */
+  unsigned size_class;
+  if (STRATA_LIKELY(size <= 1024)) {
+    size_class = strata_size_class_min16_by_8[(size + 7) >> 3];
+  } else if (size <= STRATA_MAX_SMALL_SIZE) {
+    size_class = strata_size_class_by_128[(size - 1024 + 127) >> 7];
+  } else {
+    return strata_malloc_large(size, STRATA_PAGE_SIZE);
+  }
+  return strata_malloc_small_in(cache != NULL ? cache : strata_thread_cache, size_class);
+}
+
+/* The size class of a list of the calling thread's cache (or of either
+ * shared one: they have the same layout). */
+static inline unsigned strata_tcache_class_of(const strata_tcache *cache,
+                                              const strata_tcache_list *list) {
+  return (unsigned)(list - cache->lists);
 }
 
 /* The size class malloc serves `size` from: never the 8-byte class (see

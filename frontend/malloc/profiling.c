@@ -5,7 +5,7 @@
  * The profile's lock is never held across a call into the rest of the
  * allocator, and the profile never calls malloc, so sampling cannot
  * deadlock with malloc. A thread inside the profiler says so
- * (cache->in_profiler): its own allocations meanwhile are not sampled,
+ * (strata_thread_in_profiler): its own allocations meanwhile are not sampled,
  * and the profile signal arriving on it then defers the dump to the
  * moment it leaves, rather than wait for a lock the thread itself holds. */
 #define _GNU_SOURCE
@@ -83,24 +83,23 @@ static void dump_on_signal(void) {
 static void on_profile_signal(int signal_number) {
   (void)signal_number;
   int saved = errno;
-  strata_tcache *cache = &strata_thread_cache;
-  if (cache->in_profiler) {
+  if (strata_thread_in_profiler) {
     __atomic_store_n(&dump_pending, 1, __ATOMIC_RELAXED);
   } else {
-    cache->in_profiler = 1;
+    strata_thread_in_profiler = 1;
     dump_on_signal();
-    strata_profiling_leave(cache);
+    strata_profiling_leave();
   }
   errno = saved;
 }
 
-void strata_profiling_leave(strata_tcache *cache) {
-  cache->in_profiler = 0;
+void strata_profiling_leave(void) {
+  strata_thread_in_profiler = 0;
   while (__atomic_load_n(&dump_pending, __ATOMIC_RELAXED) &&
          __atomic_exchange_n(&dump_pending, 0, __ATOMIC_RELAXED)) {
-    cache->in_profiler = 1;
+    strata_thread_in_profiler = 1;
     dump_on_signal();
-    cache->in_profiler = 0;
+    strata_thread_in_profiler = 0;
   }
 }
 
@@ -146,10 +145,9 @@ void strata_profiling_free_sampled(strata_span *span) {
   strata_profile_sample *sample = __atomic_exchange_n(
       (strata_profile_sample **)&span->owner_data, NULL, __ATOMIC_RELAXED);
   if (sample == NULL) return;
-  strata_tcache *cache = &strata_thread_cache;
-  cache->in_profiler = 1;
+  strata_thread_in_profiler = 1;
   strata_profile_record_free(&strata_malloc_state.profile, sample);
-  strata_profiling_leave(cache);
+  strata_profiling_leave();
 }
 
 void strata_profiling_before_fork(void) {
@@ -163,10 +161,9 @@ void strata_profiling_after_fork(void) {
 void strata_profiling_at_exit(void) {
   strata_malloc_global *g = &strata_malloc_state;
   if (!__atomic_load_n(&g->initialized, __ATOMIC_ACQUIRE) || !g->profiling) return;
-  strata_tcache *cache = &strata_thread_cache;
-  cache->in_profiler = 1;
+  strata_thread_in_profiler = 1;
   dump_numbered(0);
-  strata_profiling_leave(cache);
+  strata_profiling_leave();
 }
 
 int strata_malloc_profile_dump(const char *path) {
@@ -176,11 +173,10 @@ int strata_malloc_profile_dump(const char *path) {
     errno = EINVAL;
     return -1;
   }
-  strata_tcache *cache = &strata_thread_cache;
-  cache->in_profiler = 1;
+  strata_thread_in_profiler = 1;
   strata_status status = strata_profile_write_file(&g->profile, path);
   int saved = errno;
-  strata_profiling_leave(cache);
+  strata_profiling_leave();
   errno = saved;
   return status == STRATA_OK ? 0 : -1;
 }

@@ -49,34 +49,46 @@ static bool step(strata_sampler *s, int64_t consumed, size_t size, uint64_t rate
   return strata_sampler_crossed(s, size, rate);
 }
 
-/* The countdown went below zero. Two Poisson processes share it, the heap
- * profile's and the guard's: it counts to the nearer of their next points,
- * and here each process learns whether its own point fell inside this
- * allocation, and draws its next one. Both are exactly what they would be
- * alone. */
+/* The countdown would reach zero or below with this allocation. Two Poisson processes share it, the heap profile's
+ * and the guard's: it counts to the nearer of their next points, and here
+ * each process learns whether its own point fell inside this allocation,
+ * and draws its next one. Both are exactly what they would be alone. A
+ * thread that does not cache (it is exiting) does not sample: the
+ * samplers live in its cache. */
 __attribute__((noinline, cold)) static unsigned sample_this(size_t size) {
   strata_malloc_ensure_init(); /* the rates are read at initialisation */
   strata_malloc_global *g = &strata_malloc_state;
-  strata_tcache *cache = &strata_thread_cache;
-  int64_t consumed = cache->sample_countdown_set - cache->sample_countdown;
+  if (size > INT64_MAX) return 0;
+  strata_tcache *cache = strata_tcache_self();
+  if (cache == NULL) return 0;
+  /* What went by since the countdown was set, this allocation included. */
+  int64_t consumed = cache->sample_countdown_set - cache->sample_countdown + (int64_t)size;
   unsigned what = 0;
   if (step(&cache->sampler, consumed, size, strata_profile_rate(&g->profile))) what |= FOR_PROFILE;
   if (step(&cache->guard_sampler, consumed, size, g->config.guard_rate)) what |= FOR_GUARD;
   int64_t next = cache->sampler.bytes_until_sample;
   if (cache->guard_sampler.bytes_until_sample < next) next = cache->guard_sampler.bytes_until_sample;
+  STRATA_ASSERT(next >= 0); /* samplers count down to their next point */
   cache->sample_countdown = cache->sample_countdown_set = next;
   /* The profiler's own allocations (there should be none) are not sampled. */
-  return cache->in_profiler == 0 ? what : 0;
+  return strata_thread_in_profiler == 0 ? what : 0;
 }
 
 /* What an allocation of `size` bytes is sampled for (0: nothing, the
- * common case). Sizes of 2^63 and more read as negative and are never
- * sampled: they fail anyway. */
-static inline unsigned crossed(size_t size) {
-  strata_tcache *cache = &strata_thread_cache;
+ * common case), given the calling thread's cache pointer. The countdown is
+ * written only when it stays above zero, which the shared empty caches'
+ * never does (their countdown is 0): they are read-only
+ * (strata_thread_cache). The compare comes before the subtraction, one
+ * instruction each, where a test of the difference would load, subtract,
+ * test and store. Unsigned: a size of 2^63 or more is never sampled (it
+ * fails anyway), and the countdown is never negative. */
+static inline unsigned crossed_in(strata_tcache *cache, size_t size) {
+  if (STRATA_UNLIKELY((uint64_t)cache->sample_countdown <= size)) return sample_this(size);
   cache->sample_countdown -= (int64_t)size;
-  return STRATA_UNLIKELY(cache->sample_countdown < 0) ? sample_this(size) : 0;
+  return 0;
 }
+
+static inline unsigned crossed(size_t size) { return crossed_in(strata_thread_cache, size); }
 
 /* The deepest stack taken: the recorded depth plus room for strata's own
  * frames, which are cut off at the program's call (`caller`). */
@@ -92,13 +104,12 @@ static void *const *take_stack(void **frames, unsigned *depth, void *caller) {
 /* Records the object at p, just allocated on a large span, as a sample:
  * its stack from `caller` outwards. */
 __attribute__((noinline)) static void record_here(void *p, size_t size, void *caller) {
-  strata_tcache *cache = &strata_thread_cache;
-  cache->in_profiler = 1;
+  strata_thread_in_profiler = 1;
   void *frames[TAKEN_DEPTH];
   unsigned depth;
   void *const *stack = take_stack(frames, &depth, caller);
   strata_profiling_record(p, size, stack, depth);
-  strata_profiling_leave(cache);
+  strata_profiling_leave();
 }
 
 /* A sampled allocation: guarded when `what` asks for it and a slot is
@@ -107,8 +118,7 @@ __attribute__((noinline)) static void record_here(void *p, size_t size, void *ca
  * that cannot be guarded): the caller allocates as usual. */
 __attribute__((noinline, cold)) static bool sampled(size_t size, size_t alignment, bool zero,
                                                     void *caller, unsigned what, void **out) {
-  strata_tcache *cache = &strata_thread_cache;
-  cache->in_profiler = 1;
+  strata_thread_in_profiler = 1;
   void *frames[TAKEN_DEPTH];
   unsigned depth;
   void *const *stack = take_stack(frames, &depth, caller);
@@ -130,19 +140,30 @@ __attribute__((noinline, cold)) static bool sampled(size_t size, size_t alignmen
       strata_profiling_record(p, size, stack, depth);
     }
   }
-  strata_profiling_leave(cache);
+  strata_profiling_leave();
   *out = p;
   return guarded || (what & FOR_PROFILE);
 }
 
 void *strata_sampled_malloc(size_t size) STRATA_HIDDEN;
-void *strata_sampled_malloc(size_t size) {
-  unsigned what = crossed(size);
+/* The countdown ran out: out of line, so that the fast path below needs
+ * no stack frame. */
+__attribute__((noinline, cold)) static void *sampled_malloc_slow(size_t size, void *caller) {
+  unsigned what = sample_this(size);
   void *p;
-  if (STRATA_UNLIKELY(what != 0) && sampled(size, 0, false, __builtin_return_address(0), what, &p)) {
-    return p;
-  }
+  if (what != 0 && sampled(size, 0, false, caller, what, &p)) return p;
   return strata_malloc(size);
+}
+
+void *strata_sampled_malloc(size_t size) {
+  /* One read of the cache pointer for the countdown and the pop: the
+   * unsampled malloc's body inlined, not called. */
+  strata_tcache *cache = strata_thread_cache;
+  if (STRATA_UNLIKELY((uint64_t)cache->sample_countdown <= size)) {
+    return sampled_malloc_slow(size, __builtin_return_address(0));
+  }
+  cache->sample_countdown -= (int64_t)size;
+  return strata_malloc_in(cache, size);
 }
 
 void *strata_sampled_calloc(size_t count, size_t size) STRATA_HIDDEN;

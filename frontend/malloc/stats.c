@@ -108,7 +108,7 @@ size_t strata_malloc_release(void) {
   /* Free memory sits in this thread's cache and the transfer caches too:
    * hand it back to its spans so that empty spans reach the page heap. A
    * double free still hidden in a cache is found here. */
-  strata_tcache *cache = &strata_thread_cache;
+  strata_tcache *cache = strata_thread_cache;
   if (cache->state == STRATA_TCACHE_ACTIVE) strata_tcache_release_all(cache);
   void *bad = NULL;
   strata_status status = strata_central_drain(&g->central, &bad);
@@ -138,7 +138,7 @@ static void report_broken(void *arg, const char *invariant) {
 strata_status strata_malloc_check(void) {
   strata_malloc_ensure_init();
   const strata_check_reporter why = {report_broken, NULL};
-  strata_status status = strata_tcache_check(&strata_thread_cache, &why);
+  strata_status status = strata_tcache_check(strata_thread_cache, &why);
   if (status != STRATA_OK) return status;
   status = strata_central_check(&strata_malloc_state.central, &why);
   if (status != STRATA_OK) return status;

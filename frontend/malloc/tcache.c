@@ -48,12 +48,20 @@ static int64_t length(const strata_tcache_list *list) {
   return (int64_t)list->max - list->room;
 }
 
-/* Makes sure this thread's cache is registered. False when the thread is
- * exiting and must not cache any more. */
-static bool cache_usable(strata_tcache *cache) {
-  if (STRATA_LIKELY(cache->state == STRATA_TCACHE_ACTIVE)) return true;
-  if (cache->state == STRATA_TCACHE_UNUSED) return strata_tcache_activate(cache);
-  return false;
+/* The size class of `list`, a list of the calling thread's cache or of a
+ * shared empty one: the fast path read the thread's cache pointer before
+ * the call, and a signal handler's malloc may have made the thread's own
+ * cache since. */
+static unsigned class_of_list(const strata_tcache_list *list) {
+  const strata_tcache *candidates[] = {strata_thread_cache, &strata_tcache_none,
+                                       &strata_tcache_gone};
+  for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+    const strata_tcache *cache = candidates[i];
+    if (list >= cache->lists && list < cache->lists + STRATA_SIZE_CLASS_COUNT) {
+      return strata_tcache_class_of(cache, list);
+    }
+  }
+  strata_report_fatal("thread cache: a list of no cache (internal error)");
 }
 
 /* Hands out the first object of a non-empty fresh range and links into the
@@ -79,23 +87,26 @@ static void *take_fresh(strata_tcache_list *list, strata_tcache_fresh *fresh) {
 }
 
 static void *refill(unsigned size_class) {
-  strata_tcache *cache = &strata_thread_cache;
+  strata_tcache *cache = strata_thread_cache;
   /* First, before any other check: the list ran dry with fresh objects
    * left, once per OS page of them for a thread that mostly allocates. A
-   * range exists only in an active cache (release_all empties it). */
+   * range exists only in an active cache (release_all empties it; the
+   * shared empty caches have none). */
   strata_tcache_fresh *fresh = &cache->fresh[size_class];
   if (fresh->next != fresh->end) return take_fresh(&cache->lists[size_class], fresh);
   strata_malloc_ensure_init();
   strata_central *central = &strata_malloc_state.central;
-  strata_tcache_list *list = &cache->lists[size_class];
   void *objects[STRATA_CENTRAL_MAX_BATCH];
-  if (!cache_usable(cache)) {
+  if (cache->state != STRATA_TCACHE_ACTIVE) cache = strata_tcache_self();
+  if (cache == NULL) {
     if (strata_central_remove(central, span_class_of(size_class), objects, 1) == 0) {
       errno = ENOMEM;
       return NULL;
     }
     return objects[0];
   }
+  fresh = &cache->fresh[size_class];
+  strata_tcache_list *list = &cache->lists[size_class];
   if (list->head != NULL) return strata_malloc_small(size_class); /* filled meanwhile */
   size_t size = strata_size_class_object_size(size_class);
   size_t batch = strata_central_batch_size(size_class);
@@ -134,8 +145,8 @@ static void *refill(unsigned size_class) {
   return objects[0];
 }
 
-void *strata_tcache_refill(unsigned size_class) {
-  void *p = refill(size_class);
+void *strata_tcache_refill(strata_tcache_list *list) {
+  void *p = refill(class_of_list(list));
   return p != NULL ? strata_object_hand_out(p) : NULL;
 }
 
@@ -167,21 +178,31 @@ static void give_back(strata_tcache *cache, unsigned size_class, size_t n) {
   if (status != STRATA_OK) strata_report_status("free", status, bad);
 }
 
-void strata_tcache_flush(unsigned size_class) {
+void strata_tcache_free_to_full(void *p, strata_tcache_list *list) {
+  unsigned size_class = class_of_list(list);
   strata_malloc_ensure_init();
   strata_background_release_poke();
-  strata_tcache *cache = &strata_thread_cache;
-  strata_tcache_list *list = &cache->lists[size_class];
-  size_t batch = strata_central_batch_size(size_class);
-  if (cache_usable(cache)) {
-    /* Frees alone earn a list one batch: a thread that only frees a class
-     * (the consumer of a producer) would otherwise hoard up to the class
-     * cap of objects another thread is waiting to reuse. A list grows
-     * beyond a batch when the thread allocates the class too, on refill. */
-    if (list->max < batch) grow_limit(cache, size_class, batch);
-    if (list->room >= 0) return;
+  strata_tcache *cache = strata_thread_cache;
+  if (cache->state != STRATA_TCACHE_ACTIVE) cache = strata_tcache_self();
+  if (cache == NULL) {
+    /* Uncached: straight back to its span (or a transfer slot). */
+    void *bad = NULL;
+    strata_status status = strata_central_insert(&strata_malloc_state.central,
+                                                 span_class_of(size_class), &p, 1, &bad);
+    if (status != STRATA_OK) strata_report_status("free", status, bad);
+    return;
   }
-  /* Over the limit: give back a whole batch (or everything, for a cache
+  list = &cache->lists[size_class];
+  strata_link_store(p, list->head);
+  list->head = p;
+  list->room--;
+  size_t batch = strata_central_batch_size(size_class);
+  /* Frees alone earn a list one batch: a thread that only frees a class
+   * (the consumer of a producer) would otherwise hoard up to the class
+   * cap of objects another thread is waiting to reuse. A list grows
+   * beyond a batch when the thread allocates the class too, on refill. */
+  if (list->max < batch) grow_limit(cache, size_class, batch);
+  /* Over the limit: give back a whole batch (or everything, for a list
    * that may hold nothing), so that the next flush is a batch away. */
   while (list->room < 0) {
     size_t n = list->max == 0 ? (size_t)length(list) : batch;

@@ -102,7 +102,12 @@ def malloc_shared_library(name, variant, bind_now = False):
     (__memcpy_chk's, say), each faulting in 64 KiB of C library text that
     the program's peak RSS then counts: /bin/true's peak RSS was 1148 KiB
     with -z now, 1040 KiB lazily, 1004 KiB without strata (medians of 21).
-    The hardened variant keeps -z now (a read-only GOT)."""
+    The hardened variant keeps -z now (a read-only GOT).
+
+    -z nodelete: dlclose never unmaps it. A thread that cached holds a
+    destructor (its cache's, run at thread exit) and memory handed out
+    that other code may still free; unmapping the library under them
+    crashed the thread's exit (dlopen_test)."""
     cc_binary(
         name = name,
         additional_linker_inputs = ["libstrata.lds"],
@@ -112,6 +117,7 @@ def malloc_shared_library(name, variant, bind_now = False):
             # needs nothing but the C library.
             "-static-libgcc",
             "-Wl,--version-script=$(location libstrata.lds)",
+            "-Wl,-z,nodelete",
         ] + ([] if bind_now else ["-Wl,-z,lazy"]),
         linkshared = True,
         deps = [variant],
