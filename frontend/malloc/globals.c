@@ -107,8 +107,7 @@ void strata_malloc_ensure_init(void) {
     }
     strata_central_init_zeroed(&g->central, &g->heap);
     pthread_mutex_init(&g->threads_lock, NULL);
-    strata_mmap_backend_init(&g->cache_backend);
-    strata_persistent_init(&g->cache_memory, &g->cache_backend.base);
+    strata_persistent_init(&g->cache_memory, backend);
     /* Without it threads do not cache (strata_tcache_self). */
     g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, thread_exit) == 0;
     strata_profiling_init();
@@ -125,7 +124,10 @@ void strata_malloc_ensure_init(void) {
 #define CACHE_ALIGNMENT 64
 
 /* A cache from the recycled ones or new metadata, zeroed; NULL when the
- * OS refuses memory. Called with threads_lock held. */
+ * OS refuses memory. Called with threads_lock held. The page heap's lock
+ * is taken around the metadata call: the backend (its counters, a fault
+ * injector's count) is the heap's, and that lock guards it. Order:
+ * threads_lock before the heap's, as at fork. */
 static strata_tcache *new_cache(strata_malloc_global *g) {
   strata_tcache *cache = g->free_caches;
   if (cache != NULL) {
@@ -133,7 +135,10 @@ static strata_tcache *new_cache(strata_malloc_global *g) {
     memset(cache, 0, sizeof *cache);
     return cache;
   }
-  return strata_persistent_alloc(&g->cache_memory, sizeof *cache, CACHE_ALIGNMENT);
+  strata_pageheap_lock(&g->heap);
+  cache = strata_persistent_alloc(&g->cache_memory, sizeof *cache, CACHE_ALIGNMENT);
+  strata_pageheap_unlock(&g->heap);
+  return cache;
 }
 
 /* Takes an emptied cache off the list of active ones and keeps its memory

@@ -115,9 +115,9 @@ typedef struct strata_malloc_global {
   pthread_mutex_t threads_lock; /* guards threads, thread_count, the caches' memory */
   strata_tcache *threads;
   size_t thread_count;
-  /* The caches' memory: metadata of their own (not the heap's, whose lock
-   * they would share), caches of exited threads recycled first. */
-  strata_mmap_backend cache_backend;
+  /* The caches' memory: metadata from the heap's backend, apart from the
+   * heap's own (which its lock guards); caches of exited threads are
+   * recycled first. */
   strata_persistent cache_memory;
   strata_tcache *free_caches;
   size_t cache_capacity_bytes; /* atomic: sum of all caches' capacity */

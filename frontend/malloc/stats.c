@@ -21,6 +21,7 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
       __atomic_load_n(&g->cache_capacity_bytes, __ATOMIC_RELAXED);
   pthread_mutex_lock(&g->threads_lock);
   out->threads = g->thread_count;
+  out->metadata_bytes += g->cache_memory.mapped_bytes; /* the thread caches */
   pthread_mutex_unlock(&g->threads_lock);
   out->errors = __atomic_load_n(&g->errors, __ATOMIC_RELAXED);
   if (g->config.fault_injection) {

@@ -60,7 +60,7 @@ typedef struct strata_malloc_stats {
   size_t in_use_bytes;          /* pages of spans and large objects in use */
   size_t released_bytes;        /* free pages given back to the OS */
   size_t peak_committed_bytes;
-  size_t metadata_bytes;
+  size_t metadata_bytes;        /* page map, span descriptors, thread caches */
   size_t thread_cache_capacity_bytes; /* what all thread caches may hold */
   size_t threads;               /* threads with a cache */
   uint64_t errors;              /* misuse reports (STRATA_ON_ERROR=warn) */

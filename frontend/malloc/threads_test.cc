@@ -1,6 +1,7 @@
 // Many threads: producer/consumer cross-thread frees, thread exit, threads
 // that never free, and fork while other threads allocate.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +139,82 @@ TEST(MallocThreads, ExitingThreadsGiveTheirCachesBack) {
   EXPECT_EQ(strata_malloc_check(), 0);
 }
 
+size_t MetadataBytes() {
+  strata_malloc_stats stats;
+  strata_malloc_get_stats(&stats);
+  return stats.metadata_bytes;
+}
+
+// A cache lives in metadata, not in the thread's storage: an exited
+// thread's is reused by the next thread. 300 threads one after another
+// would take about 900 KiB of caches if none were reused.
+TEST(MallocThreads, ThreadsOneAfterAnotherReuseOneCache) {
+  std::thread([] { strata_free(strata_malloc(100)); }).join();
+  size_t before = MetadataBytes();
+  for (int t = 0; t < 300; ++t) {
+    std::thread([] {
+      void *p = strata_malloc(100);
+      ASSERT_NE(p, nullptr);
+      strata_free(p);
+    }).join();
+  }
+  EXPECT_LE(MetadataBytes() - before, size_t{64} << 10);
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
+// A thread whose first call is free (the consumer of another thread's
+// objects) gets a cache there, and all it frees is intact afterwards.
+TEST(MallocThreads, AThreadWhoseFirstCallIsFree) {
+  std::mt19937_64 rng(11);
+  std::vector<Block> blocks;
+  for (int i = 0; i < 3000; ++i) blocks.push_back(Make(rng));
+  size_t before = ThreadCount();
+  size_t during = 0;
+  std::thread([&] {
+    for (size_t i = 0; i < blocks.size(); i += 2) strata_free(blocks[i].p);
+    during = ThreadCount();
+  }).join();
+  EXPECT_EQ(during, before + 1);
+  for (size_t i = 1; i < blocks.size(); i += 2) {
+    EXPECT_TRUE(Intact(blocks[i]));
+    strata_free(blocks[i].p);
+  }
+  EXPECT_EQ(strata_malloc_check(), 0);
+}
+
+// Allocations after the thread's cache went back (another key's
+// destructor, run after strata's) are served uncached: nothing is left
+// behind in a cache, and no cache is registered again.
+pthread_key_t late_key;
+std::atomic<int> late_ok{0};
+
+void LateDestructor(void *) {
+  std::mt19937_64 rng(5);
+  std::vector<Block> blocks;
+  blocks.reserve(500);  // strata's own vector memory: uncached too
+  for (int i = 0; i < 500; ++i) blocks.push_back(Make(rng));
+  bool ok = true;
+  for (Block &b : blocks) {
+    ok = ok && Intact(b);
+    strata_free(b.p);
+  }
+  late_ok = ok ? 1 : -1;
+}
+
+TEST(MallocThreads, AllocationsInALaterDestructorAreUncached) {
+  strata_free(strata_malloc(8));  // strata's key exists before this one
+  ASSERT_EQ(pthread_key_create(&late_key, LateDestructor), 0);
+  size_t before = ThreadCount();
+  std::thread([] {
+    strata_free(strata_malloc(64));
+    pthread_setspecific(late_key, &late_key);
+  }).join();
+  EXPECT_EQ(late_ok.load(), 1);
+  EXPECT_EQ(ThreadCount(), before);
+  EXPECT_EQ(strata_malloc_check(), 0);
+  pthread_key_delete(late_key);
+}
+
 TEST(MallocThreads, ThreadsThatNeverFree) {
   std::vector<std::vector<Block>> made(8);
   std::vector<std::thread> threads;
@@ -183,6 +260,10 @@ TEST(MallocThreads, ForkWhileOtherThreadsAllocate) {
         strata_free(b.p);
       }
       ok = ok && strata_malloc_check() == 0;
+      // The other threads' caches went with them.
+      strata_malloc_stats stats;
+      strata_malloc_get_stats(&stats);
+      ok = ok && stats.threads == 1;
       _exit(ok ? 0 : 1);
     }
     int status = 0;
