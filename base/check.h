@@ -16,10 +16,10 @@
  * must have no side effects), so an assertion costs nothing on the fast
  * paths that ship.
  *
- * STRATA_ASSERT_LOCK_HELD(lock) states that a strata_lock is held. The
- * lock has no owner field, so this checks that some thread holds it: it
- * catches a function called without the lock its caller should have
- * taken, the common mistake, though not a lock held by another thread.
+ * STRATA_ASSERT_LOCK_HELD(lock) states that the calling thread holds a
+ * strata_lock (debug builds record each lock's owner): it catches a
+ * function called without the lock its caller should have taken, and one
+ * called while another thread holds it.
  *
  * The heap checks (strata_span_check, strata_pageheap_check, ...) walk a
  * whole structure and return STRATA_ERR_CORRUPT when an invariant fails.
@@ -50,7 +50,11 @@ void strata_assert_failed(const char *expr, const char *function, const char *fi
 #define STRATA_ASSERT(expr) ((void)sizeof(!(expr)))
 #endif
 
-#define STRATA_ASSERT_LOCK_HELD(lock) STRATA_ASSERT(strata_lock_is_held(lock))
+#ifdef STRATA_DEBUG
+#define STRATA_ASSERT_LOCK_HELD(lock) STRATA_ASSERT(strata_lock_held_by_caller(lock))
+#else
+#define STRATA_ASSERT_LOCK_HELD(lock) ((void)sizeof(lock))
+#endif
 
 /* Receives the name of the invariant a heap check found broken. */
 typedef struct strata_check_reporter {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "base/check_testing.h"
 
 namespace {
@@ -29,7 +31,17 @@ TEST(CheckDeathTest, LockHeldIsChecked) {
   strata_lock_acquire(&lock);
   STRATA_ASSERT_LOCK_HELD(&lock);  // held: nothing happens
   strata_lock_release(&lock);
-  EXPECT_DEATH(STRATA_ASSERT_LOCK_HELD(&lock), "invariant violated.*strata_lock_is_held");
+  EXPECT_DEATH(STRATA_ASSERT_LOCK_HELD(&lock), "invariant violated.*strata_lock_held_by_caller");
+}
+
+// Held, but by another thread: not the caller's.
+TEST(CheckDeathTest, LockHeldByAnotherThreadIsNotTheCallers) {
+  strata_lock lock = STRATA_LOCK_INIT;
+  std::thread holder([&] { strata_lock_acquire(&lock); });
+  holder.join();
+  EXPECT_TRUE(strata_lock_is_held(&lock));
+  EXPECT_DEATH(STRATA_ASSERT_LOCK_HELD(&lock), "invariant violated.*strata_lock_held_by_caller");
+  EXPECT_DEATH(strata_lock_release(&lock), "a lock is released by its holder");
 }
 
 TEST(Check, ReporterHearsTheInvariantOnce) {

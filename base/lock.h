@@ -1,59 +1,116 @@
-/* lock: the lock strata's shared layers take, one that never sleeps.
+/* lock: the lock strata's shared layers take: a short spin, then sleep.
  *
- * Why not a pthread mutex. On a machine with fewer cores than threads, the
- * holder of a short critical section is sometimes preempted. A mutex then
- * puts every waiter to sleep in the kernel (futex wait) and wakes it later
- * (futex wake): two system calls and a context switch per waiter, each far
- * longer than the critical section itself. Under producer/consumer load
- * that becomes a storm of sleeps and wakes.
+ * Why spin first. strata's critical sections are short (a batch copied, a
+ * few bitmap words, a run split). A waiter whose holder is running on
+ * another core gets the lock within a few microseconds; putting it to
+ * sleep would cost two system calls and a context switch for nothing.
  *
- * strata_lock instead spins, reading the word (not writing it) with a
- * doubling pause between reads, and after a few hundred pauses yields the
- * processor with sched_yield: the likeliest thread to run next on a busy
- * machine is the preempted holder, which then finishes and releases. A
- * waiter never blocks, so the process makes no voluntary context switches
- * on strata's locks.
+ * Why sleep then. A holder that does not release within the spin is
+ * most likely not running: preempted, or waiting for a core the waiter
+ * occupies. Spinning on, or yielding (sched_yield looks only at the
+ * caller's run queue, and a real-time thread's yield never lets an
+ * ordinary thread run), only burns the core, or the cgroup's CPU quota,
+ * that the holder needs. A real-time waiter and an ordinary holder on one
+ * CPU wait for the kernel's real-time throttling (a second) or forever.
+ * So after the spin the waiter sleeps in the kernel (futex), and the
+ * kernel runs the holder.
  *
- * The lock is one int, zero when free, so a zeroed struct holds released
- * locks. acquire is one atomic exchange when the lock is free; release is
- * one store. It is not recursive and has no owner: releasing a lock another
- * thread holds is a bug this type does not detect. */
+ * The word, as in Drepper's "Futexes Are Tricky" (mutex 3) and glibc's
+ * low-level lock: 0 free, 1 held, 2 held and a waiter may sleep. acquire is
+ * one atomic exchange to 1 when the lock is free. A waiter that is about
+ * to sleep exchanges 2 in (so it also takes the lock when it finds it
+ * free) and sleeps while the word is 2. release exchanges 0 in and makes a
+ * wake system call only when it took out a 2: uncontended, a lock costs two
+ * atomic exchanges and no system call. (An acquirer's exchange to 1 may
+ * overwrite a 2; it then holds the lock, or it is a waiter, which puts the
+ * 2 back before it sleeps. Either way whoever holds the lock when a sleeper
+ * exists has written, or will write, a 2 that its release sees.)
+ *
+ * A zeroed struct holds a released lock. Not recursive. In debug and
+ * sanitizer builds (STRATA_DEBUG) the lock also records its owner, so that
+ * STRATA_ASSERT_LOCK_HELD checks the caller itself holds it and release
+ * checks the releaser is the holder. Code built with STRATA_DEBUG and code
+ * built without must not share a lock's use (the owner would be unknown). */
 #ifndef STRATA_BASE_LOCK_H_
 #define STRATA_BASE_LOCK_H_
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct strata_lock {
-  int locked; /* 1 while held: exchanged with acquire, stored with release */
+  /* 0 free, 1 held, 2 held with a waiter that may sleep. Changed only by
+   * atomic exchange (acquire order to take, release order to give back)
+   * and compare-and-swap; the futex word. */
+  int state;
+  /* In debug and sanitizer builds (STRATA_DEBUG), the holder's
+   * pthread_self(), 0 when free: written by the holder right after it
+   * takes the lock and before it gives it back; read (relaxed) by
+   * assertions. Present in every build, so that code built with and
+   * without STRATA_DEBUG agrees on the layout. */
+  uintptr_t owner;
 } strata_lock;
 
-#define STRATA_LOCK_INIT {0}
+#define STRATA_LOCK_INIT {0, 0}
 
-/* The contended part of strata_lock_acquire: spin, then yield. */
+/* The contended parts: spin, then sleep; wake a sleeper. */
 void strata_lock_acquire_slow(strata_lock *lock);
+void strata_lock_wake(strata_lock *lock);
+
+/* Owner bookkeeping, called by the inline functions below in STRATA_DEBUG
+ * builds. clear_owner aborts when the caller is not the holder. */
+void strata_lock_note_owner(strata_lock *lock);
+void strata_lock_forget_owner(strata_lock *lock);
+bool strata_lock_held_by_caller(const strata_lock *lock);
+
+static inline void strata_lock_set_owner(strata_lock *lock) {
+#ifdef STRATA_DEBUG
+  strata_lock_note_owner(lock);
+#else
+  (void)lock;
+#endif
+}
+
+static inline void strata_lock_clear_owner(strata_lock *lock) {
+#ifdef STRATA_DEBUG
+  strata_lock_forget_owner(lock);
+#else
+  (void)lock;
+#endif
+}
 
 static inline void strata_lock_acquire(strata_lock *lock) {
-  if (__builtin_expect(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) == 0, 1)) return;
-  strata_lock_acquire_slow(lock);
+  if (__builtin_expect(__atomic_exchange_n(&lock->state, 1, __ATOMIC_ACQUIRE) != 0, 0)) {
+    strata_lock_acquire_slow(lock);
+  }
+  strata_lock_set_owner(lock);
 }
 
 /* True when the lock was free and is now held by the caller. */
 static inline bool strata_lock_try_acquire(strata_lock *lock) {
-  return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) == 0 &&
-         __atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE) == 0;
+  int free_state = 0;
+  if (__atomic_load_n(&lock->state, __ATOMIC_RELAXED) != 0 ||
+      !__atomic_compare_exchange_n(&lock->state, &free_state, 1, false, __ATOMIC_ACQUIRE,
+                                   __ATOMIC_RELAXED)) {
+    return false;
+  }
+  strata_lock_set_owner(lock);
+  return true;
 }
 
 static inline void strata_lock_release(strata_lock *lock) {
-  __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+  strata_lock_clear_owner(lock);
+  if (__builtin_expect(__atomic_exchange_n(&lock->state, 0, __ATOMIC_RELEASE) == 2, 0)) {
+    strata_lock_wake(lock);
+  }
 }
 
 /* Whether the lock is held by some thread now (for assertions and tests). */
 static inline bool strata_lock_is_held(const strata_lock *lock) {
-  return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) != 0;
+  return __atomic_load_n(&lock->state, __ATOMIC_RELAXED) != 0;
 }
 
 #ifdef __cplusplus
