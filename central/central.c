@@ -82,7 +82,9 @@ static size_t transfer_take(strata_central *c, strata_span_class sc, void **out,
 }
 
 /* Fills out[] from span bitmaps, taking new spans from the page heap as
- * needed. Called with the class lock held. */
+ * needed. Called with the class lock held, and returns with it held; the
+ * lock is dropped while the page heap makes a span (its lock, and maybe a
+ * system call to commit memory, must not stall the class's other users). */
 static size_t remove_from_spans(strata_central *c, strata_central_class *k,
                                 strata_span_class span_class, void **out, size_t n) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
@@ -90,18 +92,25 @@ static size_t remove_from_spans(strata_central *c, strata_central_class *k,
   while (got < n) {
     strata_span *s = k->partial;
     if (s == NULL) {
+      strata_lock_release(&k->lock);
       s = strata_pageheap_alloc_small(c->heap, span_class);
+      strata_lock_acquire(&k->lock);
       if (s == NULL) break;
+      /* Other threads may have filed spans meanwhile: this one joins
+       * them, and is used first. */
       k->spans++;
       strata_span_list_push(&k->partial, s);
     }
-    got += strata_span_alloc_batch(s, out + got, n - got);
+    size_t taken = strata_span_alloc_batch(s, out + got, n - got);
+    /* Counted at once: the lock may be dropped before the loop ends, and
+     * the lists and this count must agree whenever it is free. */
+    k->objects_out += taken;
+    got += taken;
     if (strata_span_is_full(s)) {
       strata_span_list_remove(&k->partial, s);
       strata_span_list_push(&k->full, s);
     }
   }
-  k->objects_out += got;
   return got;
 }
 
@@ -118,9 +127,40 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
   return got;
 }
 
-/* Returns one object to its span. Called with the class lock held. */
+/* Spans that became empty under a class lock, linked through `next`, to
+ * go back to the page heap once the lock is dropped: no call into the page
+ * heap (its lock, its system calls) is made under a class lock. Such a span
+ * is on no list and counted in no class; an object of it given back
+ * meanwhile is a double free, which its bitmap reports. */
+static void free_empty_spans(strata_central *c, strata_span *empties) {
+  while (empties != NULL) {
+    strata_span *next = empties->next;
+    empties->next = NULL;
+    /* The span came from this page heap and is in use: only a heap
+     * already corrupt could refuse it. */
+    strata_status freed = strata_pageheap_free(c->heap, empties);
+    STRATA_ASSERT(freed == STRATA_OK);
+    strata_status_ignore(freed);
+    empties = next;
+  }
+}
+
+/* Takes an empty span off its class's lists onto `empties`. */
+static void retire_empty_span(strata_central_class *k, strata_span *s, strata_span **empties) {
+  STRATA_ASSERT_LOCK_HELD(&k->lock);
+  STRATA_ASSERT(strata_span_is_empty(s));
+  strata_span_list_remove(&k->partial, s);
+  k->spans--;
+  s->prev = NULL;
+  s->next = *empties;
+  *empties = s;
+}
+
+/* Returns one object to its span. Called with the class lock held; a span
+ * that becomes empty goes onto `empties`. */
 static strata_status return_to_span(strata_central *c, strata_central_class *k,
-                                    strata_span_class span_class, void *object) {
+                                    strata_span_class span_class, void *object,
+                                    strata_span **empties) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
   strata_span *s = strata_pageheap_span_of(c->heap, object);
   if (s == NULL || s->state != STRATA_SPAN_SMALL || s->span_class != span_class) {
@@ -139,15 +179,7 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
     /* Keep one empty span as a spare unless another partial span exists:
      * the class then has somewhere to allocate without the page heap. */
     bool another = k->partial != s || s->next != NULL;
-    if (another) {
-      strata_span_list_remove(&k->partial, s);
-      k->spans--;
-      /* The span came from this page heap and is in use: only a heap
-       * already corrupt could refuse it. */
-      strata_status freed = strata_pageheap_free(c->heap, s);
-      STRATA_ASSERT(freed == STRATA_OK);
-      if (freed != STRATA_OK) return freed;
-    }
+    if (another) retire_empty_span(k, s, empties);
   }
   return STRATA_OK;
 }
@@ -156,10 +188,10 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
  * Returns the first error, with its object in *bad. */
 static strata_status return_all_to_spans(strata_central *c, strata_central_class *k,
                                          strata_span_class span_class, void *const *objects,
-                                         size_t n, void **bad) {
+                                         size_t n, void **bad, strata_span **empties) {
   strata_status first_error = STRATA_OK;
   for (size_t i = 0; i < n; i++) {
-    strata_status status = return_to_span(c, k, span_class, objects[i]);
+    strata_status status = return_to_span(c, k, span_class, objects[i], empties);
     if (status != STRATA_OK && first_error == STRATA_OK) {
       first_error = status;
       if (bad != NULL) *bad = objects[i];
@@ -173,9 +205,11 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
   if (n == 0) return STRATA_OK;
   if (n <= STRATA_CENTRAL_MAX_BATCH && transfer_put(c, span_class, objects, n)) return STRATA_OK;
   strata_central_class *k = &c->classes[span_class];
+  strata_span *empties = NULL;
   strata_lock_acquire(&k->lock);
-  strata_status status = return_all_to_spans(c, k, span_class, objects, n, bad);
+  strata_status status = return_all_to_spans(c, k, span_class, objects, n, bad, &empties);
   strata_lock_release(&k->lock);
+  free_empty_spans(c, empties);
   return status;
 }
 
@@ -183,27 +217,23 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
   strata_status first_error = STRATA_OK;
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
+    strata_span *empties = NULL;
     strata_lock_acquire(&k->lock);
     void *objects[STRATA_CENTRAL_MAX_BATCH];
     size_t n;
     while ((n = transfer_take(c, (strata_span_class)sc, objects, STRATA_CENTRAL_MAX_BATCH)) > 0) {
       strata_status status = return_all_to_spans(c, k, (strata_span_class)sc, objects, n,
-                                                 first_error == STRATA_OK ? bad : NULL);
+                                                 first_error == STRATA_OK ? bad : NULL, &empties);
       if (first_error == STRATA_OK) first_error = status;
     }
     strata_span *s = k->partial;
     while (s != NULL) {
       strata_span *next = s->next;
-      if (strata_span_is_empty(s)) {
-        strata_span_list_remove(&k->partial, s);
-        k->spans--;
-        strata_status freed = strata_pageheap_free(c->heap, s); /* see return_to_span */
-        STRATA_ASSERT(freed == STRATA_OK);
-        if (freed != STRATA_OK && first_error == STRATA_OK) first_error = freed;
-      }
+      if (strata_span_is_empty(s)) retire_empty_span(k, s, &empties);
       s = next;
     }
     strata_lock_release(&k->lock);
+    free_empty_spans(c, empties);
   }
   return first_error;
 }
@@ -220,6 +250,7 @@ void strata_central_for_each_span(strata_central *c, strata_span_class span_clas
 size_t strata_central_update_spans(strata_central *c, strata_span_class span_class,
                                    void (*fn)(strata_span *span, void *arg), void *arg) {
   strata_central_class *k = &c->classes[span_class];
+  strata_span *empties = NULL;
   strata_lock_acquire(&k->lock);
   /* Both lists are taken whole and every span filed again, so a span fn
    * changes is never visited twice. */
@@ -236,11 +267,10 @@ size_t strata_central_update_spans(strata_central *c, strata_span_class span_cla
       STRATA_ASSERT(s->allocated <= before); /* fn never allocates */
       freed += before - s->allocated;
       if (strata_span_is_empty(s)) {
-        s->next = s->prev = NULL;
-        k->spans--;
-        strata_status status = strata_pageheap_free(c->heap, s); /* see return_to_span */
-        STRATA_ASSERT(status == STRATA_OK);
-        strata_status_ignore(status);
+        k->spans--; /* on no list now: straight onto empties */
+        s->prev = NULL;
+        s->next = empties;
+        empties = s;
       } else {
         strata_span_list_push(strata_span_is_full(s) ? &k->full : &k->partial, s);
       }
@@ -250,6 +280,7 @@ size_t strata_central_update_spans(strata_central *c, strata_span_class span_cla
   STRATA_ASSERT(k->objects_out >= freed);
   k->objects_out -= freed;
   strata_lock_release(&k->lock);
+  free_empty_spans(c, empties);
   return freed;
 }
 

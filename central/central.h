@@ -23,8 +23,8 @@
  * release order (BUSY -> FULL or EMPTY). A claimer that loses the race
  * moves to the next slot: nobody waits for anybody, and there is no ABA
  * question because only the claimer of a slot touches its batch. The span
- * lists keep a lock (strata_lock: spin, then yield, never sleep), taken
- * only when the slots are exhausted one way or the other.
+ * lists keep a lock (strata_lock: a short spin, then sleep), taken only
+ * when the slots are exhausted one way or the other.
  *
  * Going back to a span validates each object (page map -> span -> bitmap):
  * a pointer of another class or heap, an interior pointer and a double free
@@ -33,8 +33,12 @@
  * empty span per class is kept as a spare so that a class that keeps
  * emptying and refilling one span does not hit the page heap every time.
  *
- * Lock order: a class lock, then the page heap's lock; never the reverse.
- * Several classes' locks are never held at once, except by lock_all. */
+ * No call into the page heap is made under a class lock: a class drops
+ * its lock while the page heap makes it a span, and spans that became
+ * empty are handed back after the lock is dropped. So a class lock is
+ * never held across the page heap's lock or its system calls. Several
+ * classes' locks are never held at once, except by lock_all (fork), which
+ * takes them before the page heap's. */
 #ifndef STRATA_CENTRAL_CENTRAL_H_
 #define STRATA_CENTRAL_CENTRAL_H_
 
@@ -71,15 +75,22 @@ typedef struct strata_transfer_batch {
   void *objects[STRATA_CENTRAL_MAX_BATCH];
 } strata_transfer_batch;
 
+#define STRATA_CACHE_LINE 64
+
+/* One class's header: two cache lines. The lock and what it guards on the
+ * first; the transfer slots' states, which threads compare-and-swap without
+ * the lock, on the second, so that a slot's claim does not take from a
+ * waiter the line it is reading the lock on (nor the holder the line it is
+ * working on), and finding a slot reads one line. Neighbouring classes
+ * never share a line. */
 typedef struct strata_central_class {
-  strata_lock lock;      /* guards the fields below it, not slot_state */
+  strata_lock lock __attribute__((aligned(STRATA_CACHE_LINE))); /* guards the fields below, not slot_state */
   strata_span *partial;  /* spans with a free slot; doubly linked */
   strata_span *full;     /* spans with none */
   size_t spans;          /* spans of this class taken from the page heap */
   size_t objects_out;    /* objects handed out of spans, not yet back */
-  /* Lock free: see the top of this file. Beside the lock's line rather
-   * than with the batches, so that finding a slot reads one cache line. */
-  uint32_t slot_state[STRATA_CENTRAL_TRANSFER_BATCHES];
+  /* Lock free: see the top of this file. */
+  uint32_t slot_state[STRATA_CENTRAL_TRANSFER_BATCHES] __attribute__((aligned(STRATA_CACHE_LINE)));
 } strata_central_class;
 
 /* The class headers sit together and the transfer batches apart, so that a
