@@ -59,6 +59,14 @@ static const char *walk_region(const strata_pageheap *ph, strata_page_id first,
       t->free_runs++;
       t->free_pages += s->pages;
       previous_free = true;
+    } else if (s->state == STRATA_SPAN_RELEASING) {
+      /* Out of the index while another thread releases its memory with
+       * the lock dropped: it merges with its free neighbours when it is
+       * back, so it may sit beside them meanwhile. */
+      if (strata_pagemap_get(&ph->pagemap, page + s->pages - 1) != s) {
+        return "page heap: a run being released does not map its last page";
+      }
+      previous_free = false;
     } else if (s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE) {
       for (size_t i = 0; i < s->pages; i++) {
         if (strata_pagemap_get(&ph->pagemap, page + i) != s) {

@@ -90,7 +90,8 @@ static void map_run_ends(strata_pageheap *ph, strata_span *run) {
 
 /* Puts a run (state already FREE) into the free index, merged with free
  * neighbours. Returns the run that holds it afterwards. */
-static strata_span *insert_free_run(strata_pageheap *ph, strata_span *run, uint64_t now) {
+strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *run,
+                                             uint64_t now) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
   STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages > 0);
   strata_span *left = free_run_ending_at(ph, run->base);
@@ -135,7 +136,7 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
   strata_span_retire(run, STRATA_SPAN_FREE);
   run->base = arena.base;
   run->pages = count;
-  insert_free_run(ph, run, now);
+  strata_pageheap_insert_free_run(ph, run, now);
   return STRATA_OK;
 }
 
@@ -243,7 +244,7 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   run->pages = pages;
   bool dirty = strata_pagemap_any_committed(&ph->pagemap, run_first_page(run), pages);
   if (strata_pageheap_commit_run(ph, run) != STRATA_OK) {
-    insert_free_run(ph, run, now);
+    strata_pageheap_insert_free_run(ph, run, now);
     return NULL;
   }
   *zeroed = !dirty && ph->backend->decommit_zeroes;
@@ -273,7 +274,7 @@ strata_span *strata_pageheap_alloc_small(strata_pageheap *ph, strata_span_class 
     strata_span_init_small(span, span->base, span_class);
     map_in_use(ph, span, zeroed);
   }
-  strata_lock_release(&ph->lock);
+  strata_pageheap_finish_release(ph);
   return span;
 }
 
@@ -290,7 +291,7 @@ strata_span *strata_pageheap_alloc_large_aligned(strata_pageheap *ph, size_t pag
     strata_span_init_large(span, span->base, pages);
     map_in_use(ph, span, zeroed);
   }
-  strata_lock_release(&ph->lock);
+  strata_pageheap_finish_release(ph);
   return span;
 }
 
@@ -315,10 +316,10 @@ static strata_status free_span(strata_pageheap *ph, strata_span *span, bool rele
   ph->in_use_runs--;
   strata_span_retire(span, STRATA_SPAN_FREE);
   uint64_t now = strata_pageheap_now(ph);
-  strata_span *run = insert_free_run(ph, span, now);
-  if (release_now) strata_pageheap_release_run(ph, run);
+  strata_span *run = strata_pageheap_insert_free_run(ph, span, now);
+  if (release_now) strata_pageheap_queue_release(ph, run);
   strata_pageheap_apply_policy(ph, run, now);
-  strata_lock_release(&ph->lock);
+  strata_pageheap_finish_release(ph);
   return STRATA_OK;
 }
 
@@ -368,7 +369,7 @@ static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages
   strata_span_retire(tail, STRATA_SPAN_FREE);
   tail->base = strata_span_end(span);
   tail->pages = cut;
-  insert_free_run(ph, tail, strata_pageheap_now(ph));
+  strata_pageheap_insert_free_run(ph, tail, strata_pageheap_now(ph));
   return true;
 }
 

@@ -28,11 +28,8 @@
  *   mapped   = in_use + free_committed + released,
  *   committed = in_use + free_committed.
  *
- * Locking. One strata_lock per page heap (base/lock.h: it spins, then
- * yields, and never puts a thread to sleep, which on a machine with more
- * threads than cores beats a mutex for sections this short; the longest,
- * a commit or decommit system call, is still short beside a futex sleep
- * and wake). alloc, free, release, scavenge, stats, check and destroy take
+ * Locking. One strata_lock per page heap (base/lock.h: a short spin, then
+ * a futex sleep). alloc, free, release, scavenge, stats, check and destroy take
  * it. span_of takes no lock: it reads the page map
  * with acquire loads and may run on any thread at any time. Several page
  * heaps, on different backends, can live side by side. */
@@ -87,8 +84,25 @@ typedef struct strata_pageheap_stats {
   size_t peak_committed_bytes;  /* highest committed_bytes so far */
 } strata_pageheap_stats;
 
+/* Free runs whose memory goes back to the OS after the lock is dropped
+ * (release.c): at most this many per critical section. */
+#define STRATA_PAGEHEAP_RELEASE_BATCH 16
+/* Committed stretches of one run released in one go; a run with more
+ * gives back the rest at its next release. */
+#define STRATA_PAGEHEAP_RELEASE_RANGES 4
+
+typedef struct strata_release_job {
+  strata_span *run; /* state RELEASING: out of the index, owned by the job */
+  size_t pages;     /* committed pages in the ranges */
+  size_t range_count;
+  struct {
+    uintptr_t first_page;
+    size_t count;
+  } ranges[STRATA_PAGEHEAP_RELEASE_RANGES];
+} strata_release_job;
+
 typedef struct strata_pageheap {
-  strata_lock lock; /* spins, then yields; never sleeps (base/lock.h) */
+  strata_lock lock; /* a short spin, then sleep (base/lock.h) */
   strata_backend *backend;
   strata_pageheap_config config;
   size_t commit_granule_pages;  /* backend page / strata page, at least 1 */
@@ -101,6 +115,14 @@ typedef struct strata_pageheap {
   size_t peak_in_use_pages;
   size_t peak_committed_pages;
   uint64_t decommit_calls;
+  /* Release jobs collected under the lock, carried out by the lock's
+   * holder after it drops the lock (release.c); empty whenever the lock is
+   * free. releasing_pages: their committed pages, which count as neither
+   * free-committed nor released until the jobs end. */
+  strata_release_job release_jobs[STRATA_PAGEHEAP_RELEASE_BATCH];
+  size_t release_job_count;
+  size_t releasing_pages;
+  bool release_more; /* a walk found more due runs than a batch holds */
   /* When the oldest free run not yet released becomes due (its free_since
    * plus the release delay); UINT64_MAX when none is waiting. Lowered by
    * every free, recomputed by every walk of the free runs. */

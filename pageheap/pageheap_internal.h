@@ -1,5 +1,5 @@
 /* Private to the pageheap package: what its files share. Every function
- * here runs with the heap's lock held. */
+ * here runs with the heap's lock held (finish_release drops it). */
 #ifndef STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_
 #define STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_
 
@@ -17,9 +17,21 @@ uint64_t strata_pageheap_now(const strata_pageheap *ph);
 strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run)
     STRATA_MUST_USE;
 
-/* Decommits the committed backend pages lying wholly inside a free run.
- * Returns the bytes released. */
-size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run);
+/* Queues the committed backend pages lying wholly inside a free run for
+ * release (release.c) and takes the run out of the index (state
+ * RELEASING) until strata_pageheap_finish_release. Returns the bytes
+ * queued. */
+size_t strata_pageheap_queue_release(strata_pageheap *ph, strata_span *run);
+
+/* Carries out the queued releases with the lock dropped, then releases the
+ * lock: what a function that may have queued some calls instead of
+ * strata_lock_release. Returns the bytes released. */
+size_t strata_pageheap_finish_release(strata_pageheap *ph);
+
+/* Puts a free run into the index, merged with free neighbours; its
+ * free_since becomes `free_since`. Returns the run that holds it. */
+strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *run,
+                                             uint64_t free_since);
 
 /* Records that `run` (its free_since just set) will be due for release. */
 void strata_pageheap_note_free_run(strata_pageheap *ph, const strata_span *run);

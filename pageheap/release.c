@@ -6,6 +6,8 @@
  * granule always agree. A new run commits the granules it touches; a free
  * run decommits only the granules wholly inside it, so that no in-use page
  * ever loses its memory. */
+#include <string.h>
+
 #include "pageheap/pageheap_internal.h"
 
 static void *page_address(strata_page_id page) {
@@ -39,9 +41,24 @@ strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span 
   return STRATA_OK;
 }
 
-size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
+/* Releasing a free run's memory. The system call (madvise, mprotect) can
+ * take milliseconds for a large run, and the heap's lock is not held
+ * across it: Go's scavenger and tcmalloc's page heap drop theirs too. So,
+ * under the lock, the run is taken out of the free-run index (state
+ * RELEASING: nobody allocates from it, and no neighbour merges with it),
+ * its committed stretches are noted in a job, and the lock's holder
+ * carries the jobs out once it has dropped the lock (finish_release),
+ * then retakes the lock to mark the pages released and put the run back.
+ * The pages decommitted are whole backend pages inside the run, which no
+ * other run's commit touches, so the committed bits of the run's ends and
+ * of its neighbours never race with the job. */
+
+/* Queues the run's committed stretches for release. Returns the pages
+ * queued (0: nothing to release, the run is not free, or the batch is
+ * full, which release_more then says). */
+static size_t queue_run(strata_pageheap *ph, strata_span *run) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
-  STRATA_ASSERT(run->state == STRATA_SPAN_FREE);
+  if (run->state != STRATA_SPAN_FREE) return 0; /* queued already */
   strata_pagemap *map = &ph->pagemap;
   size_t g = ph->commit_granule_pages;
   strata_page_id first = run_first_page(run);
@@ -50,9 +67,16 @@ size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
   /* Most runs a walk meets that hold nothing (released ones, an arena's
    * untouched tail) are told by whole bitmap words, not page by page. */
   if (stop <= start || !strata_pagemap_any_committed(map, start, stop - start)) return 0;
-  size_t released = 0;
+  if (ph->release_job_count == STRATA_PAGEHEAP_RELEASE_BATCH) {
+    ph->release_more = true;
+    return 0;
+  }
+  strata_release_job *job = &ph->release_jobs[ph->release_job_count++];
+  job->run = run;
+  job->pages = 0;
+  job->range_count = 0;
   strata_page_id page = start;
-  while (page < stop) {
+  while (page < stop && job->range_count < STRATA_PAGEHEAP_RELEASE_RANGES) {
     if (!strata_pagemap_is_committed(map, page)) {
       page += g;
       continue;
@@ -61,22 +85,74 @@ size_t strata_pageheap_release_run(strata_pageheap *ph, strata_span *run) {
     while (committed_end < stop && strata_pagemap_is_committed(map, committed_end)) {
       committed_end += g;
     }
-    size_t count = committed_end - page;
-    ph->decommit_calls++;
-    if (strata_backend_decommit(ph->backend, page_address(page), count << STRATA_PAGE_SHIFT) ==
-        STRATA_OK) {
-      strata_pagemap_mark_committed(map, page, count, false);
-      STRATA_ASSERT(ph->committed_pages >= count);
-      ph->committed_pages -= count;
-      released += count << STRATA_PAGE_SHIFT;
-    }
+    job->ranges[job->range_count].first_page = page;
+    job->ranges[job->range_count].count = committed_end - page;
+    job->range_count++;
+    job->pages += committed_end - page;
     page = committed_end;
   }
+  ph->releasing_pages += job->pages;
+  /* Out of the index at once if no walk is going over it, else when the
+   * walk is done (detach_jobs): the state keeps both from queueing it
+   * twice and neighbours from merging with it. */
+  run->state = STRATA_SPAN_RELEASING;
+  return job->pages;
+}
+
+/* Takes the runs queued since job `from` out of the free-run index: after
+ * a walk over the index, not during it. */
+static void detach_jobs(strata_pageheap *ph, size_t from) {
+  for (size_t i = from; i < ph->release_job_count; i++) {
+    strata_free_runs_remove(&ph->free_runs, ph->release_jobs[i].run);
+  }
+}
+
+size_t strata_pageheap_finish_release(strata_pageheap *ph) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+  size_t released = 0;
+  while (ph->release_job_count > 0) {
+    strata_release_job jobs[STRATA_PAGEHEAP_RELEASE_BATCH];
+    size_t n = ph->release_job_count;
+    memcpy(jobs, ph->release_jobs, n * sizeof jobs[0]);
+    ph->release_job_count = 0;
+    bool done[STRATA_PAGEHEAP_RELEASE_BATCH][STRATA_PAGEHEAP_RELEASE_RANGES];
+    strata_lock_release(&ph->lock);
+    for (size_t i = 0; i < n; i++) {
+      for (size_t r = 0; r < jobs[i].range_count; r++) {
+        done[i][r] = strata_backend_decommit(ph->backend, page_address(jobs[i].ranges[r].first_page),
+                                             jobs[i].ranges[r].count << STRATA_PAGE_SHIFT) ==
+                     STRATA_OK;
+      }
+    }
+    strata_lock_acquire(&ph->lock);
+    for (size_t i = 0; i < n; i++) {
+      strata_release_job *job = &jobs[i];
+      for (size_t r = 0; r < job->range_count; r++) {
+        ph->decommit_calls++;
+        if (!done[i][r]) continue; /* the OS refused: the pages stay committed */
+        size_t count = job->ranges[r].count;
+        strata_pagemap_mark_committed(&ph->pagemap, job->ranges[r].first_page, count, false);
+        STRATA_ASSERT(ph->committed_pages >= count);
+        ph->committed_pages -= count;
+        released += count << STRATA_PAGE_SHIFT;
+      }
+      STRATA_ASSERT(ph->releasing_pages >= job->pages);
+      ph->releasing_pages -= job->pages;
+      STRATA_ASSERT(job->run->state == STRATA_SPAN_RELEASING);
+      job->run->state = STRATA_SPAN_FREE;
+      /* Back into the index, merged with neighbours freed meanwhile; it
+       * keeps its age, as it was due already. */
+      strata_pageheap_insert_free_run(ph, job->run, job->run->free_since_ns);
+    }
+  }
+  ph->release_more = false;
+  strata_lock_release(&ph->lock);
   return released;
 }
 
+/* Free committed memory not already on its way back. */
 static size_t free_committed_bytes(const strata_pageheap *ph) {
-  return (ph->committed_pages - ph->in_use_pages) << STRATA_PAGE_SHIFT;
+  return (ph->committed_pages - ph->in_use_pages - ph->releasing_pages) << STRATA_PAGE_SHIFT;
 }
 
 typedef struct release_walk {
@@ -97,24 +173,36 @@ static void release_if_due(strata_span *run, void *arg) {
     if (due < walk->next_due) walk->next_due = due;
     return;
   }
-  walk->released += strata_pageheap_release_run(ph, run);
+  walk->released += queue_run(ph, run) << STRATA_PAGE_SHIFT;
+  /* A due run left for want of room in the batch is due still. */
+  if (ph->release_more && walk->now < walk->next_due) walk->next_due = walk->now;
 }
 
+/* Queues the runs the walk finds due; returns the bytes queued. */
 static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit) {
   release_walk walk = {ph, now, aged_only, to_limit, 0, UINT64_MAX};
+  size_t first_job = ph->release_job_count;
   strata_free_runs_each(&ph->free_runs, release_if_due, &walk);
+  detach_jobs(ph, first_job);
   if (aged_only) {
     ph->next_release_ns = walk.next_due;
     ph->last_walk_ns = now;
-  } else if (!to_limit) {
+  } else if (!to_limit && !ph->release_more) {
     ph->next_release_ns = UINT64_MAX; /* nothing is left holding memory */
   }
   return walk.released;
 }
 
+size_t strata_pageheap_queue_release(strata_pageheap *ph, strata_span *run) {
+  size_t first_job = ph->release_job_count;
+  size_t pages = queue_run(ph, run);
+  detach_jobs(ph, first_job);
+  return pages << STRATA_PAGE_SHIFT;
+}
+
 static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t now) {
   if (free_committed_bytes(ph) <= ph->config.free_committed_limit) return 0;
-  size_t released = freed != NULL ? strata_pageheap_release_run(ph, freed) : 0;
+  size_t released = freed != NULL ? strata_pageheap_queue_release(ph, freed) : 0;
   return released + walk_free_runs(ph, now, false, true);
 }
 
@@ -145,25 +233,39 @@ void strata_pageheap_note_free_run(strata_pageheap *ph, const strata_span *run) 
 
 void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now) {
   uint64_t delay = ph->config.release_delay_ns;
-  if (freed != NULL && delay == 0) strata_pageheap_release_run(ph, freed);
+  if (freed != NULL && delay == 0) strata_pageheap_queue_release(ph, freed);
   enforce_limit(ph, freed, now);
   if (delay_applies(ph) && now >= next_walk_ns(ph)) walk_free_runs(ph, now, true, false);
 }
 
 size_t strata_pageheap_release(strata_pageheap *ph) {
-  strata_lock_acquire(&ph->lock);
-  size_t released = walk_free_runs(ph, 0, false, false);
-  strata_lock_release(&ph->lock);
+  size_t released = 0;
+  bool more = true;
+  while (more) {
+    strata_lock_acquire(&ph->lock);
+    walk_free_runs(ph, 0, false, false);
+    more = ph->release_more;
+    size_t now_released = strata_pageheap_finish_release(ph);
+    released += now_released;
+    more = more && now_released > 0; /* a backend that refuses: no endless retry */
+  }
   return released;
 }
 
 size_t strata_pageheap_scavenge(strata_pageheap *ph) {
-  strata_lock_acquire(&ph->lock);
-  uint64_t now = strata_pageheap_now(ph);
-  size_t released = enforce_limit(ph, NULL, now);
-  /* With a delay of 0 every run is due: what a split left committed goes. */
-  if (ph->config.release_delay_ns != UINT64_MAX) released += walk_free_runs(ph, now, true, false);
-  strata_lock_release(&ph->lock);
+  size_t released = 0;
+  bool more = true;
+  while (more) {
+    strata_lock_acquire(&ph->lock);
+    uint64_t now = strata_pageheap_now(ph);
+    enforce_limit(ph, NULL, now);
+    /* With a delay of 0 every run is due: what a split left committed goes. */
+    if (ph->config.release_delay_ns != UINT64_MAX) walk_free_runs(ph, now, true, false);
+    more = ph->release_more;
+    size_t now_released = strata_pageheap_finish_release(ph);
+    released += now_released;
+    more = more && now_released > 0;
+  }
   return released;
 }
 
@@ -182,5 +284,5 @@ void strata_pageheap_set_free_committed_limit(strata_pageheap *ph, size_t bytes)
   strata_lock_acquire(&ph->lock);
   ph->config.free_committed_limit = bytes;
   enforce_limit(ph, NULL, strata_pageheap_now(ph));
-  strata_lock_release(&ph->lock);
+  strata_pageheap_finish_release(ph);
 }

@@ -77,6 +77,8 @@ typedef enum strata_span_state {
   STRATA_SPAN_FREE,     /* a free run of pages, owned by the page heap */
   STRATA_SPAN_SMALL,    /* in use: objects of one span class */
   STRATA_SPAN_LARGE,    /* in use: one object of whole pages */
+  STRATA_SPAN_RELEASING, /* a free run out of the page heap's index while its
+                          * memory goes back to the OS without the heap's lock */
 } strata_span_state;
 
 typedef struct strata_span {
