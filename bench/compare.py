@@ -227,9 +227,11 @@ def write_chart(path, title, rows, names, metric):
         f.write("\n".join(out) + "\n")
 
 
-CHARTS = [("chart.svg", "Wall time", "time"), ("chart_rss.svg", "Peak RSS", "rss"),
+CHARTS = [("chart.svg", "Wall time", "time"), ("chart_cpu.svg", "CPU time (user + system)", "cpu"),
+          ("chart_rss.svg", "Peak RSS", "rss"),
           ("chart_faults.svg", "Minor page faults", "minflt"),
-          ("chart_csw.svg", "Voluntary context switches", "vcsw")]
+          ("chart_csw.svg", "Voluntary context switches (blocked: a sleeping lock)", "vcsw"),
+          ("chart_ivcsw.svg", "Involuntary context switches (preempted, or yielded)", "ivcsw")]
 
 
 def main():
@@ -311,7 +313,7 @@ def main():
                         and r["wall"] > CLEARLY_SLOWER * max(strata_walls)):
                     done += options.reps - rep - 1
                     break
-            row["runs"][name] = {"time": walls, "rss": rsss, **counts}
+            row["runs"][name] = {"time": walls, "cpu": cpus, "rss": rsss, **counts}
             row["time"][name], row["time_spread"][name] = median_spread(walls)
             row["cpu"][name] = median_spread(cpus)[0]
             row["rss"][name] = median_spread(rsss)[0]
@@ -324,7 +326,7 @@ def main():
             bad_checksums.append((shown, checksums))
         base_runs = row["runs"].get("strata", {})
         for name in row["runs"]:
-            for metric in ("time", "rss", "minflt", "vcsw"):
+            for metric in ("time", "cpu", "rss", "minflt", "vcsw", "ivcsw"):
                 row["noise"][(metric, name)] = overlap(row["runs"][name].get(metric, []),
                                                         base_runs.get(metric, []))
         rows.append(row)
@@ -404,8 +406,9 @@ def main():
         m = geomean([told_apart(r, "rss", name) for r in rows])
         raw = geomean([r["time"][name] / r["time"]["strata"] for r in rows
                        if r["time"].get("strata") and name in r["time"]])
+        c = geomean([told_apart(r, "cpu", name) for r in rows])
         summary.append(f"- {name}: geometric-mean time {t:.2f}x strata's ({raw:.3f}x counting "
-                       f"every ratio, ties too), peak RSS {m:.2f}x")
+                       f"every ratio, ties too), CPU time {c:.2f}x, peak RSS {m:.2f}x")
     losses = []
     worst = 0.0
     for row in rows:
