@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "tools/testing/realtime.h"
+
 namespace {
 
 TEST(Lock, ZeroIsReleased) {
@@ -135,14 +137,6 @@ TEST(Lock, SixteenThreadsOnTwoCores) {
   EXPECT_EQ(counter, 20L * threads * rounds);
 }
 
-// Pins the calling thread to CPU 0.
-bool PinToCpu0() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(0, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
-
 // The priority case: a real-time (SCHED_FIFO) thread and an ordinary one
 // share one CPU and the lock. The ordinary thread holds it for 200 us at a
 // time; the real-time one wakes every 2 ms and takes it. When it wakes
@@ -157,7 +151,7 @@ TEST(Lock, ARealTimeWaiterLetsItsOrdinaryHolderRun) {
   double worst_ms = 0;
   int iterations = 0;
   std::thread holder([&] {
-    if (!PinToCpu0()) refused = 1;
+    if (!strata_testing::PinToCpu0()) refused = 1;
     while (!stop) {
       strata_lock_acquire(&lock);
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
@@ -169,9 +163,7 @@ TEST(Lock, ARealTimeWaiterLetsItsOrdinaryHolderRun) {
     }
   });
   std::thread realtime([&] {
-    sched_param param{};
-    param.sched_priority = 1;
-    if (!PinToCpu0() || pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) != 0) {
+    if (!strata_testing::BecomeRealTimeOnCpu0()) {
       refused = 2;
       return;
     }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "frontend/malloc/strata_malloc.h"
+#include "tools/testing/realtime.h"
 
 namespace {
 
@@ -30,19 +31,12 @@ double MsSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-bool PinToCpu0() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(0, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
-
 TEST(Priority, ARealTimeThreadBesideAnOrdinaryOneThatTrims) {
   std::atomic<bool> stop{false};
   std::atomic<int> refused{0};
   std::atomic<int> trims{0};
   std::thread ordinary([&] {
-    if (!PinToCpu0()) refused = 1;
+    if (!strata_testing::PinToCpu0()) refused = 1;
     while (!stop) {
       size_t size = size_t{64} << 20;
       auto *p = static_cast<char *>(strata_malloc(size));
@@ -56,9 +50,7 @@ TEST(Priority, ARealTimeThreadBesideAnOrdinaryOneThatTrims) {
   double worst_ms = 0;
   int iterations = 0;
   std::thread realtime([&] {
-    sched_param param{};
-    param.sched_priority = 1;
-    if (!PinToCpu0() || pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) != 0) {
+    if (!strata_testing::BecomeRealTimeOnCpu0()) {
       refused = 2;
       return;
     }
