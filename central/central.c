@@ -40,6 +40,11 @@ static int claim_slot(strata_central_class *k, uint32_t from) {
 }
 
 static void release_slot(strata_central_class *k, int slot, uint32_t to) {
+  /* Tested first: a class busy moving batches writes the flag once per
+   * plunder, not once per batch. */
+  if (__atomic_load_n(&k->slots_used, __ATOMIC_RELAXED) == 0) {
+    __atomic_store_n(&k->slots_used, 1, __ATOMIC_RELAXED);
+  }
   __atomic_store_n(&k->slot_state[slot], to, __ATOMIC_RELEASE);
 }
 
@@ -236,6 +241,36 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
     free_empty_spans(c, empties);
   }
   return first_error;
+}
+
+size_t strata_central_plunder(strata_central *c, strata_status *status, void **bad) {
+  size_t moved = 0;
+  strata_status first_error = STRATA_OK;
+  for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+    strata_central_class *k = &c->classes[sc];
+    if (__atomic_exchange_n(&k->slots_used, 0, __ATOMIC_RELAXED) != 0) continue; /* in use */
+    bool any = false;
+    for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES && !any; i++) {
+      any = __atomic_load_n(&k->slot_state[i], __ATOMIC_RELAXED) == STRATA_TRANSFER_FULL;
+    }
+    if (!any) continue;
+    strata_span *empties = NULL;
+    strata_lock_acquire(&k->lock);
+    void *objects[STRATA_CENTRAL_MAX_BATCH];
+    size_t n;
+    while ((n = transfer_take(c, (strata_span_class)sc, objects, STRATA_CENTRAL_MAX_BATCH)) > 0) {
+      strata_status s = return_all_to_spans(c, k, (strata_span_class)sc, objects, n,
+                                            first_error == STRATA_OK ? bad : NULL, &empties);
+      if (first_error == STRATA_OK) first_error = s;
+      moved += n;
+    }
+    strata_lock_release(&k->lock);
+    free_empty_spans(c, empties);
+    /* Its own takes marked the class used: it was idle until now. */
+    __atomic_store_n(&k->slots_used, 0, __ATOMIC_RELAXED);
+  }
+  if (status != NULL) *status = first_error;
+  return moved;
 }
 
 void strata_central_for_each_span(strata_central *c, strata_span_class span_class,

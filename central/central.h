@@ -91,6 +91,10 @@ typedef struct strata_central_class {
   size_t objects_out;    /* objects handed out of spans, not yet back */
   /* Lock free: see the top of this file. */
   uint32_t slot_state[STRATA_CENTRAL_TRANSFER_BATCHES] __attribute__((aligned(STRATA_CACHE_LINE)));
+  /* 1 once a batch went into or out of a slot since the last plunder:
+   * stored relaxed by whoever moved it (on the line its compare-and-swap
+   * wrote anyway), exchanged to 0 by strata_central_plunder. */
+  uint32_t slots_used;
 } strata_central_class;
 
 /* The class headers sit together and the transfer batches apart, so that a
@@ -175,6 +179,16 @@ strata_status strata_central_check(strata_central *c, const strata_check_reporte
  * locks all, the parent and child handlers unlock all. */
 void strata_central_lock_all(strata_central *c);
 void strata_central_unlock_all(strata_central *c);
+
+/* Empties the transfer slots of every class that moved no batch through
+ * them since the previous call, back into their spans (tcmalloc's
+ * "plunder"): batches parked in an idle class go back to their spans, and
+ * spans that become empty to the page heap, instead of staying cached
+ * until the program asks. Called periodically (the malloc frontend's
+ * background thread calls it once per release delay); a class in use
+ * keeps its batches. Returns the objects moved; the first error (an
+ * object its span refuses), with its object in *bad, through status. */
+size_t strata_central_plunder(strata_central *c, strata_status *status, void **bad);
 
 /* In a child after fork(), before unlock_all: only the forking thread lives
  * on, so a transfer slot another thread was filling or emptying at the

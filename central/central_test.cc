@@ -143,6 +143,25 @@ TEST_F(Central, CheckNamesAnObjectTwiceInATransferBatch) {
   ASSERT_EQ(strata_central_insert(central_.get(), sc, &spare, 1, nullptr), STRATA_OK);
 }
 
+// A class that moved no batch since the previous plunder has its transfer
+// slots emptied into its spans; one that did keeps them.
+TEST_F(Central, PlunderEmptiesOnlyIdleTransferSlots) {
+  strata_span_class sc = Class(64);
+  std::vector<void *> objects = Take(sc, 32);
+  size_t out = Stats(sc).objects_out;
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, objects.data(), 32, nullptr), STRATA_OK);
+  ASSERT_EQ(Stats(sc).transfer_cached, 32u);
+  strata_status status = STRATA_ERR_CORRUPT;
+  EXPECT_EQ(strata_central_plunder(central_.get(), &status, nullptr), 0u);  // just used
+  EXPECT_EQ(status, STRATA_OK);
+  EXPECT_EQ(Stats(sc).transfer_cached, 32u);
+  EXPECT_EQ(strata_central_plunder(central_.get(), &status, nullptr), 32u);  // idle since
+  EXPECT_EQ(status, STRATA_OK);
+  EXPECT_EQ(Stats(sc).transfer_cached, 0u);
+  EXPECT_EQ(Stats(sc).objects_out, out - 32);
+  EXPECT_EQ(strata_central_plunder(central_.get(), &status, nullptr), 0u);  // nothing left
+}
+
 TEST_F(Central, ASmallerRemoveTakesPartOfATransferBatch) {
   strata_span_class sc = Class(64);
   std::vector<void *> objects = Take(sc, 32);

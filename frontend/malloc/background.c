@@ -11,6 +11,8 @@
  * applies the policy once, so memory goes back one delay after it was
  * freed, not up to two as with a fixed period. (jemalloc's
  * background_thread and tcmalloc's background release do the same job.)
+ * Once per delay it also empties the transfer slots of classes that went
+ * idle (plunder_if_due).
  *
  * The thread starts lazily, the first time memory flows back towards the
  * page heap (a thread cache flushes, a thread exits, a large object is
@@ -35,15 +37,37 @@
  * on every poke: a poke that sees 0 races to set it with one exchange. */
 static int started;
 
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Once per delay, batches parked in transfer slots of classes that moved
+ * none since the last time go back to their spans (strata_central_plunder),
+ * so that a class the program stopped using gives its memory back too:
+ * its empty spans reach the page heap, which releases them a delay later. */
+static void plunder_if_due(strata_malloc_global *g, uint64_t *last, uint64_t delay) {
+  uint64_t now = now_ns();
+  if (now - *last < delay) return;
+  *last = now;
+  strata_status status = STRATA_OK;
+  void *bad = NULL;
+  strata_central_plunder(&g->central, &status, &bad);
+  if (status != STRATA_OK) strata_report_status("free", status, bad);
+}
+
 static void *release_loop(void *arg) {
   (void)arg;
   strata_malloc_global *g = &strata_malloc_state;
   uint64_t delay = g->config.release_delay_ns;
+  uint64_t last_plunder = now_ns();
   for (;;) {
     uint64_t wait = strata_pageheap_release_wait_ns(&g->heap);
     if (wait > delay) wait = delay; /* nothing waits: a run freed now is due in a delay */
     struct timespec nap = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
     if (wait > 0) nanosleep(&nap, NULL);
+    plunder_if_due(g, &last_plunder, delay);
     strata_pageheap_scavenge(&g->heap);
   }
   return NULL;
