@@ -254,13 +254,14 @@ TEST(MallocApi, SizedFreeAcceptsEveryRightSize) {
 }
 
 TEST(MallocApi, LargeObjectsComeAndGo) {
-  strata_malloc_stats before, during, after;
-  strata_malloc_get_stats(&before);
+  strata_malloc_stats during, after;
   auto *p = static_cast<unsigned char *>(strata_malloc(size_t{64} << 20));
   ASSERT_NE(p, nullptr);
   std::memset(p, 1, size_t{64} << 20);
   strata_malloc_get_stats(&during);
-  EXPECT_GE(during.in_use_bytes, before.in_use_bytes + (size_t{64} << 20));
+  // At least the object (not "what was in use before + 64 MiB": the
+  // background thread may hand idle classes' spans back meanwhile).
+  EXPECT_GE(during.in_use_bytes, size_t{64} << 20);
   strata_free(p);
   strata_malloc_get_stats(&after);
   // Very large objects go back to the OS as they are freed.
