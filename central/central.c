@@ -218,19 +218,30 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
   return status;
 }
 
+/* Moves every batch of a class's transfer slots back to their spans, with
+ * the class lock held. Returns the objects moved; the first error goes to
+ * *first_error (if none is there yet), its object to *bad. */
+static size_t slots_to_spans(strata_central *c, strata_central_class *k, strata_span_class sc,
+                             strata_status *first_error, void **bad, strata_span **empties) {
+  STRATA_ASSERT_LOCK_HELD(&k->lock);
+  void *objects[STRATA_CENTRAL_MAX_BATCH];
+  size_t n, moved = 0;
+  while ((n = transfer_take(c, sc, objects, STRATA_CENTRAL_MAX_BATCH)) > 0) {
+    strata_status status = return_all_to_spans(c, k, sc, objects, n,
+                                               *first_error == STRATA_OK ? bad : NULL, empties);
+    if (*first_error == STRATA_OK) *first_error = status;
+    moved += n;
+  }
+  return moved;
+}
+
 strata_status strata_central_drain(strata_central *c, void **bad) {
   strata_status first_error = STRATA_OK;
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
     strata_span *empties = NULL;
     strata_lock_acquire(&k->lock);
-    void *objects[STRATA_CENTRAL_MAX_BATCH];
-    size_t n;
-    while ((n = transfer_take(c, (strata_span_class)sc, objects, STRATA_CENTRAL_MAX_BATCH)) > 0) {
-      strata_status status = return_all_to_spans(c, k, (strata_span_class)sc, objects, n,
-                                                 first_error == STRATA_OK ? bad : NULL, &empties);
-      if (first_error == STRATA_OK) first_error = status;
-    }
+    slots_to_spans(c, k, (strata_span_class)sc, &first_error, bad, &empties);
     strata_span *s = k->partial;
     while (s != NULL) {
       strata_span *next = s->next;
@@ -256,14 +267,7 @@ size_t strata_central_plunder(strata_central *c, strata_status *status, void **b
     if (!any) continue;
     strata_span *empties = NULL;
     strata_lock_acquire(&k->lock);
-    void *objects[STRATA_CENTRAL_MAX_BATCH];
-    size_t n;
-    while ((n = transfer_take(c, (strata_span_class)sc, objects, STRATA_CENTRAL_MAX_BATCH)) > 0) {
-      strata_status s = return_all_to_spans(c, k, (strata_span_class)sc, objects, n,
-                                            first_error == STRATA_OK ? bad : NULL, &empties);
-      if (first_error == STRATA_OK) first_error = s;
-      moved += n;
-    }
+    moved += slots_to_spans(c, k, (strata_span_class)sc, &first_error, bad, &empties);
     strata_lock_release(&k->lock);
     free_empty_spans(c, empties);
     /* Its own takes marked the class used: it was idle until now. */
