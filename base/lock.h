@@ -17,14 +17,16 @@
  *
  * The word, as in Drepper's "Futexes Are Tricky" (mutex 3) and glibc's
  * low-level lock: 0 free, 1 held, 2 held and a waiter may sleep. acquire is
- * one atomic exchange to 1 when the lock is free. A waiter that is about
- * to sleep exchanges 2 in (so it also takes the lock when it finds it
- * free) and sleeps while the word is 2. release exchanges 0 in and makes a
- * wake system call only when it took out a 2: uncontended, a lock costs two
- * atomic exchanges and no system call. (An acquirer's exchange to 1 may
- * overwrite a 2; it then holds the lock, or it is a waiter, which puts the
- * 2 back before it sleeps. Either way whoever holds the lock when a sleeper
- * exists has written, or will write, a 2 that its release sees.)
+ * one compare-and-swap of 0 to 1 when the lock is free. A waiter that is
+ * about to sleep exchanges 2 in (so it also takes the lock when it finds
+ * it free) and sleeps while the word is 2. release exchanges 0 in and makes
+ * a wake system call only when it took out a 2: uncontended, a lock costs
+ * two atomic instructions and no system call. Only a sleeper's exchange
+ * ever overwrites a 2, with a 2: an acquirer that wrote 1 over a 2 (an
+ * exchange would) could take the lock in its spin and release it with no
+ * wake, and the sleeper would sleep on with the lock free. So the word goes
+ * to 1 only from 0, and whoever holds the lock while a sleeper exists
+ * releases a 2.
  *
  * A zeroed struct holds a released lock. Not recursive. In debug and
  * sanitizer builds (STRATA_DEBUG) the lock also records its owner, so that
@@ -83,7 +85,10 @@ static inline void strata_lock_clear_owner(strata_lock *lock) {
 }
 
 static inline void strata_lock_acquire(strata_lock *lock) {
-  if (__builtin_expect(__atomic_exchange_n(&lock->state, 1, __ATOMIC_ACQUIRE) != 0, 0)) {
+  int free_state = 0;
+  if (__builtin_expect(!__atomic_compare_exchange_n(&lock->state, &free_state, 1, false,
+                                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
+                       0)) {
     strata_lock_acquire_slow(lock);
   }
   strata_lock_set_owner(lock);

@@ -70,6 +70,44 @@ TEST(Lock, WaiterGetsLockAfterLongHold) {
   EXPECT_TRUE(got);
 }
 
+// The interleaving that loses a wakeup when an acquirer may write 1 over a
+// 2: A holds; B sleeps (word 2); C arrives and spins; A releases; C takes
+// the lock in its spin and releases it. B must be woken by then. Repeated
+// so that C's short spin window meets A's release; a sleeper left behind
+// is reported (and woken, so that the test ends).
+TEST(Lock, ASleeperIsWokenWhenASpinnerTookTheLockMeanwhile) {
+  int stuck = 0;
+  for (int round = 0; round < 200 && stuck == 0; round++) {
+    strata_lock lock = STRATA_LOCK_INIT;
+    std::atomic<bool> b_done{false}, c_started{false};
+    strata_lock_acquire(&lock);  // A, this thread
+    std::thread b([&] {
+      strata_lock_acquire(&lock);
+      strata_lock_release(&lock);
+      b_done = true;
+    });
+    while (__atomic_load_n(&lock.state, __ATOMIC_RELAXED) != 2) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // B is in the kernel
+    std::thread c([&] {
+      c_started = true;
+      strata_lock_acquire(&lock);
+      strata_lock_release(&lock);
+    });
+    while (!c_started) {
+    }
+    strata_lock_release(&lock);
+    c.join();
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!b_done && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    if (!b_done) {
+      stuck++;
+      while (!b_done) strata_lock_wake(&lock);
+    }
+    b.join();
+  }
+  EXPECT_EQ(stuck, 0) << "a sleeper stayed asleep with the lock free";
+}
+
 double ThreadCpuMs() {
   timespec t;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
