@@ -21,4 +21,8 @@
 /* No object is ever given more natural alignment than this (max_align_t). */
 #define STRATA_MAX_NATURAL_ALIGN 16
 
+/* The cache line strata lays out its shared state for (x86-64, most
+ * AArch64): fields written by different threads sit on different lines. */
+#define STRATA_CACHE_LINE 64
+
 #endif /* STRATA_BASE_CONSTANTS_H_ */

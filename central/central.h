@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/constants.h"
 #include "base/lock.h"
 #include "pageheap/pageheap.h"
 #include "sizeclass/sizeclass.h"
@@ -74,8 +75,6 @@ typedef struct strata_transfer_batch {
   uint32_t count;
   void *objects[STRATA_CENTRAL_MAX_BATCH];
 } strata_transfer_batch;
-
-#define STRATA_CACHE_LINE 64
 
 /* One class's header: two cache lines. The lock and what it guards on the
  * first; the transfer slots' states, which threads compare-and-swap without

@@ -238,35 +238,38 @@ void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint6
   if (delay_applies(ph) && now >= next_walk_ns(ph)) walk_free_runs(ph, now, true, false);
 }
 
-size_t strata_pageheap_release(strata_pageheap *ph) {
+/* Queues what `queue` finds (with the lock held) and carries it out, a
+ * batch at a time, until a pass finds no more than a batch holds or
+ * releases nothing (a backend that refuses: no endless retry). */
+static size_t release_in_batches(strata_pageheap *ph, void (*queue)(strata_pageheap *ph)) {
   size_t released = 0;
   bool more = true;
   while (more) {
     strata_lock_acquire(&ph->lock);
-    walk_free_runs(ph, 0, false, false);
-    more = ph->release_more;
-    size_t now_released = strata_pageheap_finish_release(ph);
-    released += now_released;
-    more = more && now_released > 0; /* a backend that refuses: no endless retry */
-  }
-  return released;
-}
-
-size_t strata_pageheap_scavenge(strata_pageheap *ph) {
-  size_t released = 0;
-  bool more = true;
-  while (more) {
-    strata_lock_acquire(&ph->lock);
-    uint64_t now = strata_pageheap_now(ph);
-    enforce_limit(ph, NULL, now);
-    /* With a delay of 0 every run is due: what a split left committed goes. */
-    if (ph->config.release_delay_ns != UINT64_MAX) walk_free_runs(ph, now, true, false);
+    queue(ph);
     more = ph->release_more;
     size_t now_released = strata_pageheap_finish_release(ph);
     released += now_released;
     more = more && now_released > 0;
   }
   return released;
+}
+
+static void queue_everything(strata_pageheap *ph) { walk_free_runs(ph, 0, false, false); }
+
+static void queue_by_policy(strata_pageheap *ph) {
+  uint64_t now = strata_pageheap_now(ph);
+  enforce_limit(ph, NULL, now);
+  /* With a delay of 0 every run is due: what a split left committed goes. */
+  if (ph->config.release_delay_ns != UINT64_MAX) walk_free_runs(ph, now, true, false);
+}
+
+size_t strata_pageheap_release(strata_pageheap *ph) {
+  return release_in_batches(ph, queue_everything);
+}
+
+size_t strata_pageheap_scavenge(strata_pageheap *ph) {
+  return release_in_batches(ph, queue_by_policy);
 }
 
 uint64_t strata_pageheap_release_wait_ns(strata_pageheap *ph) {

@@ -119,10 +119,8 @@ void strata_malloc_ensure_init(void) {
   if (did_init) pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-/* Thread caches are aligned to cache lines: no two threads' lists share
- * one. */
-#define CACHE_ALIGNMENT 64
-
+/* Thread caches are aligned to cache lines (STRATA_CACHE_LINE): no two
+ * threads' lists share one. */
 /* A cache from the recycled ones or new metadata, zeroed; NULL when the
  * OS refuses memory. Called with threads_lock held. The page heap's lock
  * is taken around the metadata call: the backend (its counters, a fault
@@ -136,7 +134,7 @@ static strata_tcache *new_cache(strata_malloc_global *g) {
     return cache;
   }
   strata_pageheap_lock(&g->heap);
-  cache = strata_persistent_alloc(&g->cache_memory, sizeof *cache, CACHE_ALIGNMENT);
+  cache = strata_persistent_alloc(&g->cache_memory, sizeof *cache, STRATA_CACHE_LINE);
   strata_pageheap_unlock(&g->heap);
   return cache;
 }

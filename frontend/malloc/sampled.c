@@ -74,21 +74,25 @@ __attribute__((noinline, cold)) static unsigned sample_this(size_t size) {
   return strata_thread_in_profiler == 0 ? what : 0;
 }
 
-/* What an allocation of `size` bytes is sampled for (0: nothing, the
- * common case), given the calling thread's cache pointer. The countdown is
- * written only when it stays above zero, which the shared empty caches'
- * never does (their countdown is 0): they are read-only
+/* Counts `size` bytes off the countdown of the cache and says true, or
+ * says false when the countdown would reach zero (sample_this's turn). The
+ * countdown is written only when it stays above zero, which the shared
+ * empty caches' never does (their countdown is 0): they are read-only
  * (strata_thread_cache). The compare comes before the subtraction, one
  * instruction each, where a test of the difference would load, subtract,
  * test and store. Unsigned: a size of 2^63 or more is never sampled (it
  * fails anyway), and the countdown is never negative. */
-static inline unsigned crossed_in(strata_tcache *cache, size_t size) {
-  if (STRATA_UNLIKELY((uint64_t)cache->sample_countdown <= size)) return sample_this(size);
+static inline bool count_down(strata_tcache *cache, size_t size) {
+  if (STRATA_UNLIKELY((uint64_t)cache->sample_countdown <= size)) return false;
   cache->sample_countdown -= (int64_t)size;
-  return 0;
+  return true;
 }
 
-static inline unsigned crossed(size_t size) { return crossed_in(strata_thread_cache, size); }
+/* What an allocation of `size` bytes is sampled for (0: nothing, the
+ * common case). */
+static inline unsigned crossed(size_t size) {
+  return count_down(strata_thread_cache, size) ? 0 : sample_this(size);
+}
 
 /* The deepest stack taken: the recorded depth plus room for strata's own
  * frames, which are cut off at the program's call (`caller`). */
@@ -159,10 +163,7 @@ void *strata_sampled_malloc(size_t size) {
   /* One read of the cache pointer for the countdown and the pop: the
    * unsampled malloc's body inlined, not called. */
   strata_tcache *cache = strata_thread_cache;
-  if (STRATA_UNLIKELY((uint64_t)cache->sample_countdown <= size)) {
-    return sampled_malloc_slow(size, __builtin_return_address(0));
-  }
-  cache->sample_countdown -= (int64_t)size;
+  if (!count_down(cache, size)) return sampled_malloc_slow(size, __builtin_return_address(0));
   return strata_malloc_in(cache, size);
 }
 
