@@ -56,6 +56,14 @@ void strata_assert_failed(const char *expr, const char *function, const char *fi
 #define STRATA_ASSERT_LOCK_HELD(lock) ((void)sizeof(lock))
 #endif
 
+/* The same as a function, which also tells clang's thread-safety analysis
+ * that the lock is held from here on: for code reached through a callback,
+ * whose lock the analysis cannot see taken. */
+static inline void strata_assert_lock_held(const strata_lock *lock)
+    STRATA_ASSERT_CAPABILITY(lock) {
+  STRATA_ASSERT_LOCK_HELD(lock);
+}
+
 /* Receives the name of the invariant a heap check found broken. */
 typedef struct strata_check_reporter {
   void (*report)(void *arg, const char *invariant);

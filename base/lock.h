@@ -28,42 +28,70 @@
  * to 1 only from 0, and whoever holds the lock while a sleeper exists
  * releases a 2.
  *
- * A zeroed struct holds a released lock. Not recursive. In debug and
- * sanitizer builds (STRATA_DEBUG) the lock also records its owner, so that
- * STRATA_ASSERT_LOCK_HELD checks the caller itself holds it and release
- * checks the releaser is the holder. Code built with STRATA_DEBUG and code
- * built without must not share a lock's use (the owner would be unknown). */
+ * A zeroed struct holds a released lock of no rank. Not recursive. In
+ * debug and sanitizer builds (STRATA_DEBUG) the lock also records its
+ * owner, so that STRATA_ASSERT_LOCK_HELD checks the caller itself holds it
+ * and release checks the releaser is the holder, and each thread's held
+ * locks, so that taking one out of the order of base/lock_rank.h aborts
+ * before it waits. Code built with STRATA_DEBUG and code built without
+ * must not share a lock's use (the owner would be unknown).
+ *
+ * The functions carry clang's thread-safety attributes
+ * (base/thread_safety.h): code that takes a strata_lock is checked for
+ * what it touches while holding it. */
 #ifndef STRATA_BASE_LOCK_H_
 #define STRATA_BASE_LOCK_H_
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "base/lock_rank.h"
+#include "base/thread_safety.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct strata_lock {
+typedef struct STRATA_CAPABILITY("lock") strata_lock {
   /* 0 free, 1 held, 2 held with a waiter that may sleep. Changed only by
    * atomic exchange (acquire order to take, release order to give back)
    * and compare-and-swap; the futex word. */
   int state;
-  /* In debug and sanitizer builds (STRATA_DEBUG), the holder's
-   * pthread_self(), 0 when free: written by the holder right after it
-   * takes the lock and before it gives it back; read (relaxed) by
-   * assertions. Present in every build, so that code built with and
-   * without STRATA_DEBUG agrees on the layout. */
+  /* Its place in the lock order (strata_lock_rank), set before the lock is
+   * first used and constant after: read plainly. */
+  int rank;
+  /* The rest is kept in debug and sanitizer builds (STRATA_DEBUG) only,
+   * but present in every build, so that code built with and without
+   * STRATA_DEBUG agrees on the layout.
+   *
+   * The holder's pthread_self(), 0 when free: written by the holder right
+   * after it takes the lock and before it gives it back; read (relaxed)
+   * by assertions. */
   uintptr_t owner;
+  /* The ranked lock the holder took before this one and still holds (the
+   * holder's chain of held locks, newest first); read and written only by
+   * the holder. */
+  const struct strata_lock *held_before;
 } strata_lock;
 
-#define STRATA_LOCK_INIT {0, 0}
+#define STRATA_LOCK_INIT {0, STRATA_LOCK_RANK_NONE, 0, NULL}
+#define STRATA_LOCK_INIT_RANKED(rank) {0, (rank), 0, NULL}
+
+/* A released lock of `rank`. */
+void strata_lock_init(strata_lock *lock, strata_lock_rank rank);
 
 /* The contended parts: spin, then sleep; wake a sleeper. */
 void strata_lock_acquire_slow(strata_lock *lock);
 void strata_lock_wake(strata_lock *lock);
 
-/* Owner bookkeeping, called by the inline functions below in STRATA_DEBUG
- * builds. clear_owner aborts when the caller is not the holder. */
+/* Debug bookkeeping, called by the inline functions below in STRATA_DEBUG
+ * builds. check_order aborts when the caller holds the lock already or
+ * holds one that must be taken after it; note_owner records the caller as
+ * holder; forget_owner aborts when the caller is not the holder. In
+ * builds without STRATA_DEBUG, lock.c keeps no per-thread state:
+ * check_order and the held-lock chain do nothing. */
+void strata_lock_check_order(const strata_lock *lock);
 void strata_lock_note_owner(strata_lock *lock);
 void strata_lock_forget_owner(strata_lock *lock);
 bool strata_lock_held_by_caller(const strata_lock *lock);
@@ -84,7 +112,11 @@ static inline void strata_lock_clear_owner(strata_lock *lock) {
 #endif
 }
 
-static inline void strata_lock_acquire(strata_lock *lock) {
+static inline void strata_lock_acquire(strata_lock *lock) STRATA_ACQUIRE(lock)
+    STRATA_NO_THREAD_SAFETY_ANALYSIS {
+#ifdef STRATA_DEBUG
+  strata_lock_check_order(lock);
+#endif
   int free_state = 0;
   if (__builtin_expect(!__atomic_compare_exchange_n(&lock->state, &free_state, 1, false,
                                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
@@ -95,7 +127,8 @@ static inline void strata_lock_acquire(strata_lock *lock) {
 }
 
 /* True when the lock was free and is now held by the caller. */
-static inline bool strata_lock_try_acquire(strata_lock *lock) {
+static inline bool strata_lock_try_acquire(strata_lock *lock) STRATA_TRY_ACQUIRE(true, lock)
+    STRATA_NO_THREAD_SAFETY_ANALYSIS {
   int free_state = 0;
   if (__atomic_load_n(&lock->state, __ATOMIC_RELAXED) != 0 ||
       !__atomic_compare_exchange_n(&lock->state, &free_state, 1, false, __ATOMIC_ACQUIRE,
@@ -106,7 +139,8 @@ static inline bool strata_lock_try_acquire(strata_lock *lock) {
   return true;
 }
 
-static inline void strata_lock_release(strata_lock *lock) {
+static inline void strata_lock_release(strata_lock *lock) STRATA_RELEASE(lock)
+    STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_lock_clear_owner(lock);
   if (__builtin_expect(__atomic_exchange_n(&lock->state, 0, __ATOMIC_RELEASE) == 2, 0)) {
     strata_lock_wake(lock);

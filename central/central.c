@@ -4,14 +4,31 @@
 
 #include "base/zero.h"
 
+/* The class locks' rank (base/lock_rank.h) is read only by the lock-order
+ * check of debug builds, so only those write it: elsewhere the headers of
+ * classes nobody uses stay untouched (and out of resident memory). */
+static void rank_class_locks(strata_central *c) {
+#ifdef STRATA_DEBUG
+  for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) {
+    strata_lock_init(&c->classes[i].lock, STRATA_LOCK_RANK_CENTRAL_CLASS);
+  }
+#else
+  (void)c;
+#endif
+}
+
 void strata_central_init(strata_central *c, strata_pageheap *heap) {
   /* Only the headers (zero is every lock released and every transfer slot
    * EMPTY): a transfer batch is read only after its slot was filled. */
   strata_zero_untouched(c->classes, sizeof c->classes);
+  rank_class_locks(c);
   c->heap = heap;
 }
 
-void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap) { c->heap = heap; }
+void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap) {
+  rank_class_locks(c);
+  c->heap = heap;
+}
 
 void strata_central_destroy(strata_central *c) { (void)c; }
 
@@ -86,19 +103,30 @@ static size_t transfer_take(strata_central *c, strata_span_class sc, void **out,
   return got;
 }
 
+/* The page heap's two calls that take its lock, made only without the
+ * class lock (the analysis of base/thread_safety.h holds central to it):
+ * the heap's lock, and the system calls made when it commits or releases
+ * memory, must not stall the class's other users. */
+static strata_span *span_from_heap(strata_central *c, strata_central_class *k,
+                                   strata_span_class span_class) STRATA_EXCLUDES(&k->lock) {
+  (void)k;
+  return strata_pageheap_alloc_small(c->heap, span_class);
+}
+
 /* Fills out[] from span bitmaps, taking new spans from the page heap as
  * needed. Called with the class lock held, and returns with it held; the
  * lock is dropped while the page heap makes a span (its lock, and maybe a
  * system call to commit memory, must not stall the class's other users). */
 static size_t remove_from_spans(strata_central *c, strata_central_class *k,
-                                strata_span_class span_class, void **out, size_t n) {
+                                strata_span_class span_class, void **out, size_t n)
+    STRATA_REQUIRES(&k->lock) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
   size_t got = 0;
   while (got < n) {
     strata_span *s = k->partial;
     if (s == NULL) {
       strata_lock_release(&k->lock);
-      s = strata_pageheap_alloc_small(c->heap, span_class);
+      s = span_from_heap(c, k, span_class);
       strata_lock_acquire(&k->lock);
       if (s == NULL) break;
       /* Other threads may have filed spans meanwhile: this one joins
@@ -137,7 +165,9 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
  * heap (its lock, its system calls) is made under a class lock. Such a span
  * is on no list and counted in no class; an object of it given back
  * meanwhile is a double free, which its bitmap reports. */
-static void free_empty_spans(strata_central *c, strata_span *empties) {
+static void free_empty_spans(strata_central *c, strata_central_class *k, strata_span *empties)
+    STRATA_EXCLUDES(&k->lock) {
+  (void)k;
   while (empties != NULL) {
     strata_span *next = empties->next;
     empties->next = NULL;
@@ -151,7 +181,8 @@ static void free_empty_spans(strata_central *c, strata_span *empties) {
 }
 
 /* Takes an empty span off its class's lists onto `empties`. */
-static void retire_empty_span(strata_central_class *k, strata_span *s, strata_span **empties) {
+static void retire_empty_span(strata_central_class *k, strata_span *s, strata_span **empties)
+    STRATA_REQUIRES(&k->lock) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
   STRATA_ASSERT(strata_span_is_empty(s));
   strata_span_list_remove(&k->partial, s);
@@ -165,7 +196,7 @@ static void retire_empty_span(strata_central_class *k, strata_span *s, strata_sp
  * that becomes empty goes onto `empties`. */
 static strata_status return_to_span(strata_central *c, strata_central_class *k,
                                     strata_span_class span_class, void *object,
-                                    strata_span **empties) {
+                                    strata_span **empties) STRATA_REQUIRES(&k->lock) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
   strata_span *s = strata_pageheap_span_of(c->heap, object);
   if (s == NULL || s->state != STRATA_SPAN_SMALL || s->span_class != span_class) {
@@ -193,7 +224,8 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
  * Returns the first error, with its object in *bad. */
 static strata_status return_all_to_spans(strata_central *c, strata_central_class *k,
                                          strata_span_class span_class, void *const *objects,
-                                         size_t n, void **bad, strata_span **empties) {
+                                         size_t n, void **bad, strata_span **empties)
+    STRATA_REQUIRES(&k->lock) {
   strata_status first_error = STRATA_OK;
   for (size_t i = 0; i < n; i++) {
     strata_status status = return_to_span(c, k, span_class, objects[i], empties);
@@ -214,7 +246,7 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
   strata_lock_acquire(&k->lock);
   strata_status status = return_all_to_spans(c, k, span_class, objects, n, bad, &empties);
   strata_lock_release(&k->lock);
-  free_empty_spans(c, empties);
+  free_empty_spans(c, k, empties);
   return status;
 }
 
@@ -222,7 +254,8 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
  * the class lock held. Returns the objects moved; the first error goes to
  * *first_error (if none is there yet), its object to *bad. */
 static size_t slots_to_spans(strata_central *c, strata_central_class *k, strata_span_class sc,
-                             strata_status *first_error, void **bad, strata_span **empties) {
+                             strata_status *first_error, void **bad, strata_span **empties)
+    STRATA_REQUIRES(&k->lock) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
   void *objects[STRATA_CENTRAL_MAX_BATCH];
   size_t n, moved = 0;
@@ -249,7 +282,7 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
       s = next;
     }
     strata_lock_release(&k->lock);
-    free_empty_spans(c, empties);
+    free_empty_spans(c, k, empties);
   }
   return first_error;
 }
@@ -269,7 +302,7 @@ size_t strata_central_plunder(strata_central *c, strata_status *status, void **b
     strata_lock_acquire(&k->lock);
     moved += slots_to_spans(c, k, (strata_span_class)sc, &first_error, bad, &empties);
     strata_lock_release(&k->lock);
-    free_empty_spans(c, empties);
+    free_empty_spans(c, k, empties);
     /* Its own takes marked the class used: it was idle until now. */
     __atomic_store_n(&k->slots_used, 0, __ATOMIC_RELAXED);
   }
@@ -319,7 +352,7 @@ size_t strata_central_update_spans(strata_central *c, strata_span_class span_cla
   STRATA_ASSERT(k->objects_out >= freed);
   k->objects_out -= freed;
   strata_lock_release(&k->lock);
-  free_empty_spans(c, empties);
+  free_empty_spans(c, k, empties);
   return freed;
 }
 
@@ -417,11 +450,13 @@ strata_status strata_central_check(strata_central *c, const strata_check_reporte
   return broken == span_reported ? STRATA_ERR_CORRUPT : strata_check_fail(why, broken);
 }
 
-void strata_central_lock_all(strata_central *c) {
+/* Not analysed: the analysis cannot follow a lock per loop turn. The
+ * lock-order check of debug builds does (ascending class addresses). */
+void strata_central_lock_all(strata_central *c) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   for (size_t i = 0; i < STRATA_SPAN_CLASS_COUNT; i++) strata_lock_acquire(&c->classes[i].lock);
 }
 
-void strata_central_unlock_all(strata_central *c) {
+void strata_central_unlock_all(strata_central *c) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   for (size_t i = STRATA_SPAN_CLASS_COUNT; i-- > 0;) strata_lock_release(&c->classes[i].lock);
 }
 

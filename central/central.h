@@ -84,10 +84,10 @@ typedef struct strata_transfer_batch {
  * never share a line. */
 typedef struct strata_central_class {
   strata_lock lock __attribute__((aligned(STRATA_CACHE_LINE))); /* guards the fields below, not slot_state */
-  strata_span *partial;  /* spans with a free slot; doubly linked */
-  strata_span *full;     /* spans with none */
-  size_t spans;          /* spans of this class taken from the page heap */
-  size_t objects_out;    /* objects handed out of spans, not yet back */
+  strata_span *partial STRATA_GUARDED_BY(&lock); /* spans with a free slot; doubly linked */
+  strata_span *full STRATA_GUARDED_BY(&lock);    /* spans with none */
+  size_t spans STRATA_GUARDED_BY(&lock);         /* spans taken from the page heap */
+  size_t objects_out STRATA_GUARDED_BY(&lock);   /* objects handed out of spans, not yet back */
   /* Lock free: see the top of this file. */
   uint32_t slot_state[STRATA_CENTRAL_TRANSFER_BATCHES] __attribute__((aligned(STRATA_CACHE_LINE)));
   /* 1 once a batch went into or out of a slot since the last plunder:

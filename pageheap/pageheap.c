@@ -23,9 +23,12 @@ strata_pageheap_config strata_pageheap_default_config(void) {
   return c;
 }
 
+/* Not analysed: no other thread can see the heap before init returns. */
 static strata_status heap_init(strata_pageheap *ph, strata_backend *backend,
-                               const strata_pageheap_config *config, bool zeroed) {
+                               const strata_pageheap_config *config, bool zeroed)
+    STRATA_NO_THREAD_SAFETY_ANALYSIS {
   if (!zeroed) strata_zero_untouched(ph, sizeof *ph);
+  strata_lock_init(&ph->lock, STRATA_LOCK_RANK_PAGEHEAP);
   ph->config = config != NULL ? *config : strata_pageheap_default_config();
   if (ph->config.clock == NULL) ph->config.clock = monotonic_ns;
   /* ph is zero by now either way: its parts need not clear themselves. */
@@ -115,7 +118,7 @@ strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *r
 }
 
 /* Reserves a new arena of at least `pages` pages and adds it as a free run. */
-static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) {
+static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) STRATA_REQUIRES(&ph->lock) {
   strata_arena arena;
   strata_status status = strata_arena_grow(&ph->arenas, pages << STRATA_PAGE_SHIFT, &arena);
   if (status != STRATA_OK) return status;
@@ -205,7 +208,7 @@ static size_t carve_head(const carve_request *r, const strata_span *run) {
  * that a lock-free lookup never sees a half-made span. *zeroed says whether
  * its memory reads as zero. */
 static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pages,
-                              bool *zeroed) {
+                              bool *zeroed) STRATA_REQUIRES(&ph->lock) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
   STRATA_ASSERT(pages > 0 && align_pages > 0);
   uint64_t now = strata_pageheap_now(ph);
@@ -333,7 +336,7 @@ strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span 
 
 
 /* Grows a large span into the free run right after it. */
-static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages) {
+static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages) STRATA_REQUIRES(&ph->lock) {
   size_t need = pages - span->pages;
   strata_span *right = free_run_starting_at(ph, strata_span_end(span));
   if (right == NULL || right->pages < need) return false;
@@ -360,7 +363,7 @@ static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages) 
 }
 
 /* Gives the tail of a large span back as a free run. */
-static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages) {
+static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages) STRATA_REQUIRES(&ph->lock) {
   strata_span *tail = strata_fixalloc_alloc(&ph->span_descriptors);
   if (tail == NULL) return false;
   size_t cut = span->pages - pages;

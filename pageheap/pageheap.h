@@ -103,33 +103,36 @@ typedef struct strata_release_job {
 
 typedef struct strata_pageheap {
   strata_lock lock; /* a short spin, then sleep (base/lock.h) */
+  /* Set by init, constant after: read without the lock. */
   strata_backend *backend;
-  strata_pageheap_config config;
+  strata_pageheap_config config STRATA_GUARDED_BY(&lock);
   size_t commit_granule_pages;  /* backend page / strata page, at least 1 */
-  strata_persistent metadata;
-  strata_fixalloc span_descriptors;
-  strata_free_runs free_runs;
-  size_t in_use_pages;
-  size_t in_use_runs;
-  size_t committed_pages;
-  size_t peak_in_use_pages;
-  size_t peak_committed_pages;
-  uint64_t decommit_calls;
+  /* The rest is guarded by the lock, but for the page map (read without
+   * it: pagemap.h). */
+  strata_persistent metadata STRATA_GUARDED_BY(&lock);
+  strata_fixalloc span_descriptors STRATA_GUARDED_BY(&lock);
+  strata_free_runs free_runs STRATA_GUARDED_BY(&lock);
+  size_t in_use_pages STRATA_GUARDED_BY(&lock);
+  size_t in_use_runs STRATA_GUARDED_BY(&lock);
+  size_t committed_pages STRATA_GUARDED_BY(&lock);
+  size_t peak_in_use_pages STRATA_GUARDED_BY(&lock);
+  size_t peak_committed_pages STRATA_GUARDED_BY(&lock);
+  uint64_t decommit_calls STRATA_GUARDED_BY(&lock);
   /* Release jobs collected under the lock, carried out by the lock's
    * holder after it drops the lock (release.c); empty whenever the lock is
    * free. releasing_pages: their committed pages, which count as neither
    * free-committed nor released until the jobs end. */
-  strata_release_job release_jobs[STRATA_PAGEHEAP_RELEASE_BATCH];
-  size_t release_job_count;
-  size_t releasing_pages;
-  bool release_more; /* a walk found more due runs than a batch holds */
+  strata_release_job release_jobs[STRATA_PAGEHEAP_RELEASE_BATCH] STRATA_GUARDED_BY(&lock);
+  size_t release_job_count STRATA_GUARDED_BY(&lock);
+  size_t releasing_pages STRATA_GUARDED_BY(&lock);
+  bool release_more STRATA_GUARDED_BY(&lock); /* a walk found more due runs than a batch holds */
   /* When the oldest free run not yet released becomes due (its free_since
    * plus the release delay); UINT64_MAX when none is waiting. Lowered by
    * every free, recomputed by every walk of the free runs. */
-  uint64_t next_release_ns;
-  uint64_t last_walk_ns; /* the last walk for due runs */
+  uint64_t next_release_ns STRATA_GUARDED_BY(&lock);
+  uint64_t last_walk_ns STRATA_GUARDED_BY(&lock); /* the last walk for due runs */
   strata_pagemap pagemap;
-  strata_arena_set arenas;
+  strata_arena_set arenas STRATA_GUARDED_BY(&lock);
 } strata_pageheap;
 
 /* config NULL: the defaults. STRATA_ERR_INVALID_ARGUMENT for a bad arena
@@ -231,8 +234,8 @@ strata_status strata_pageheap_check(strata_pageheap *ph, const strata_check_repo
  * thread is inside the heap at the fork. Also for reading, consistently
  * with the heap's calls, state the heap's backend keeps (a test backend's
  * counters). Nothing else may hold it across a call into the heap. */
-void strata_pageheap_lock(strata_pageheap *ph);
-void strata_pageheap_unlock(strata_pageheap *ph);
+void strata_pageheap_lock(strata_pageheap *ph) STRATA_ACQUIRE(&ph->lock);
+void strata_pageheap_unlock(strata_pageheap *ph) STRATA_RELEASE(&ph->lock);
 
 #ifdef __cplusplus
 }

@@ -9,34 +9,37 @@ static inline strata_page_id run_first_page(const strata_span *run) {
   return run->base >> STRATA_PAGE_SHIFT;
 }
 
-uint64_t strata_pageheap_now(const strata_pageheap *ph);
+uint64_t strata_pageheap_now(const strata_pageheap *ph) STRATA_REQUIRES(&ph->lock);
 
 /* Commits the pages of run that are not committed yet (whole backend pages
  * around them). On failure some pages may have become committed; the
  * accounting says so. */
 strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run)
-    STRATA_MUST_USE;
+    STRATA_MUST_USE STRATA_REQUIRES(&ph->lock);
 
 /* Queues the committed backend pages lying wholly inside a free run for
  * release (release.c) and takes the run out of the index (state
  * RELEASING) until strata_pageheap_finish_release. Returns the bytes
  * queued. */
-size_t strata_pageheap_queue_release(strata_pageheap *ph, strata_span *run);
+size_t strata_pageheap_queue_release(strata_pageheap *ph, strata_span *run)
+    STRATA_REQUIRES(&ph->lock);
 
 /* Carries out the queued releases with the lock dropped, then releases the
  * lock: what a function that may have queued some calls instead of
  * strata_lock_release. Returns the bytes released. */
-size_t strata_pageheap_finish_release(strata_pageheap *ph);
+size_t strata_pageheap_finish_release(strata_pageheap *ph) STRATA_RELEASE(&ph->lock);
 
 /* Puts a free run into the index, merged with free neighbours; its
  * free_since becomes `free_since`. Returns the run that holds it. */
 strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *run,
-                                             uint64_t free_since);
+                                             uint64_t free_since) STRATA_REQUIRES(&ph->lock);
 
 /* Records that `run` (its free_since just set) will be due for release. */
-void strata_pageheap_note_free_run(strata_pageheap *ph, const strata_span *run);
+void strata_pageheap_note_free_run(strata_pageheap *ph, const strata_span *run)
+    STRATA_REQUIRES(&ph->lock);
 
 /* Applies the release policy after `freed` (which may be NULL) became free. */
-void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now);
+void strata_pageheap_apply_policy(strata_pageheap *ph, strata_span *freed, uint64_t now)
+    STRATA_REQUIRES(&ph->lock);
 
 #endif /* STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_ */

@@ -56,7 +56,7 @@ strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span 
 /* Queues the run's committed stretches for release. Returns the pages
  * queued (0: nothing to release, the run is not free, or the batch is
  * full, which release_more then says). */
-static size_t queue_run(strata_pageheap *ph, strata_span *run) {
+static size_t queue_run(strata_pageheap *ph, strata_span *run) STRATA_REQUIRES(&ph->lock) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
   if (run->state != STRATA_SPAN_FREE) return 0; /* queued already */
   strata_pagemap *map = &ph->pagemap;
@@ -101,7 +101,7 @@ static size_t queue_run(strata_pageheap *ph, strata_span *run) {
 
 /* Takes the runs queued since job `from` out of the free-run index: after
  * a walk over the index, not during it. */
-static void detach_jobs(strata_pageheap *ph, size_t from) {
+static void detach_jobs(strata_pageheap *ph, size_t from) STRATA_REQUIRES(&ph->lock) {
   for (size_t i = from; i < ph->release_job_count; i++) {
     strata_free_runs_remove(&ph->free_runs, ph->release_jobs[i].run);
   }
@@ -151,7 +151,7 @@ size_t strata_pageheap_finish_release(strata_pageheap *ph) {
 }
 
 /* Free committed memory not already on its way back. */
-static size_t free_committed_bytes(const strata_pageheap *ph) {
+static size_t free_committed_bytes(const strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
   return (ph->committed_pages - ph->in_use_pages - ph->releasing_pages) << STRATA_PAGE_SHIFT;
 }
 
@@ -167,6 +167,7 @@ typedef struct release_walk {
 static void release_if_due(strata_span *run, void *arg) {
   release_walk *walk = arg;
   strata_pageheap *ph = walk->ph;
+  strata_assert_lock_held(&ph->lock); /* walk_free_runs holds it */
   if (walk->to_limit && free_committed_bytes(ph) <= ph->config.free_committed_limit) return;
   if (walk->aged_only && walk->now - run->free_since_ns < ph->config.release_delay_ns) {
     uint64_t due = run->free_since_ns + ph->config.release_delay_ns;
@@ -179,7 +180,7 @@ static void release_if_due(strata_span *run, void *arg) {
 }
 
 /* Queues the runs the walk finds due; returns the bytes queued. */
-static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit) {
+static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit) STRATA_REQUIRES(&ph->lock) {
   release_walk walk = {ph, now, aged_only, to_limit, 0, UINT64_MAX};
   size_t first_job = ph->release_job_count;
   strata_free_runs_each(&ph->free_runs, release_if_due, &walk);
@@ -200,13 +201,13 @@ size_t strata_pageheap_queue_release(strata_pageheap *ph, strata_span *run) {
   return pages << STRATA_PAGE_SHIFT;
 }
 
-static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t now) {
+static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t now) STRATA_REQUIRES(&ph->lock) {
   if (free_committed_bytes(ph) <= ph->config.free_committed_limit) return 0;
   size_t released = freed != NULL ? strata_pageheap_queue_release(ph, freed) : 0;
   return released + walk_free_runs(ph, now, false, true);
 }
 
-static bool delay_applies(const strata_pageheap *ph) {
+static bool delay_applies(const strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
   return ph->config.release_delay_ns != 0 && ph->config.release_delay_ns != UINT64_MAX;
 }
 
@@ -214,12 +215,12 @@ static bool delay_applies(const strata_pageheap *ph) {
  * a walk over every free run on every call would cost more than the memory
  * it saves. So a run goes back between one delay and 1 1/16 delays after
  * it was freed. */
-static uint64_t walk_spacing(const strata_pageheap *ph) {
+static uint64_t walk_spacing(const strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
   return ph->config.release_delay_ns / 16;
 }
 
 /* When the next walk for due runs may happen. */
-static uint64_t next_walk_ns(const strata_pageheap *ph) {
+static uint64_t next_walk_ns(const strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
   if (ph->next_release_ns == UINT64_MAX) return UINT64_MAX;
   uint64_t spaced = ph->last_walk_ns + walk_spacing(ph);
   return ph->next_release_ns > spaced ? ph->next_release_ns : spaced;
@@ -255,9 +256,11 @@ static size_t release_in_batches(strata_pageheap *ph, void (*queue)(strata_pageh
   return released;
 }
 
-static void queue_everything(strata_pageheap *ph) { walk_free_runs(ph, 0, false, false); }
+static void queue_everything(strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
+  walk_free_runs(ph, 0, false, false);
+}
 
-static void queue_by_policy(strata_pageheap *ph) {
+static void queue_by_policy(strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
   uint64_t now = strata_pageheap_now(ph);
   enforce_limit(ph, NULL, now);
   /* With a delay of 0 every run is due: what a split left committed goes. */

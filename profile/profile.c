@@ -18,16 +18,19 @@
 #define DEFAULT_MAX_BYTES ((size_t)16 << 20)
 #define FIRST_TABLE_SIZE 256
 
+/* Init and destroy are not analysed: no other thread may use the profile
+ * meanwhile. */
 void strata_profile_init(strata_profile *p, strata_backend *backend, uint64_t rate,
-                         size_t max_bytes) {
+                         size_t max_bytes) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   memset(p, 0, sizeof *p);
+  strata_lock_init(&p->lock, STRATA_LOCK_RANK_PROFILE);
   p->rate = rate;
   p->max_bytes = max_bytes != 0 ? max_bytes : DEFAULT_MAX_BYTES;
   strata_persistent_init(&p->memory, backend);
   strata_fixalloc_init(&p->samples, &p->memory, sizeof(strata_profile_sample));
 }
 
-strata_status strata_profile_destroy(strata_profile *p) {
+strata_status strata_profile_destroy(strata_profile *p) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_status status = strata_persistent_release_all(&p->memory);
   strata_backend *backend = p->memory.backend;
   uint64_t rate = p->rate;
@@ -63,7 +66,7 @@ static uint64_t hash_stack(void *const *frames, unsigned depth, uint64_t key) {
 }
 
 /* Memory for the profile's own structures, within max_bytes. Lock held. */
-static void *take(strata_profile *p, size_t size, size_t alignment) {
+static void *take(strata_profile *p, size_t size, size_t alignment) STRATA_REQUIRES(&p->lock) {
   STRATA_ASSERT_LOCK_HELD(&p->lock);
   if (p->memory.used_bytes + size > p->max_bytes) return NULL;
   return strata_persistent_alloc(&p->memory, size, alignment);
@@ -71,7 +74,7 @@ static void *take(strata_profile *p, size_t size, size_t alignment) {
 
 /* Doubles the hash table when it holds as many buckets as chains (the old
  * table's memory stays with the profile: at most as much as the new one). */
-static void grow_table(strata_profile *p) {
+static void grow_table(strata_profile *p) STRATA_REQUIRES(&p->lock) {
   size_t size = p->table_size == 0 ? FIRST_TABLE_SIZE : p->table_size * 2;
   strata_profile_bucket **table = take(p, size * sizeof *table, sizeof *table);
   if (table == NULL) return; /* the chains just get longer */
@@ -85,7 +88,7 @@ static void grow_table(strata_profile *p) {
 }
 
 static strata_profile_bucket *find_bucket(strata_profile *p, void *const *frames, unsigned depth,
-                                          uint64_t key) {
+                                          uint64_t key) STRATA_REQUIRES(&p->lock) {
   STRATA_ASSERT_LOCK_HELD(&p->lock);
   uint64_t hash = hash_stack(frames, depth, key);
   if (p->table_size != 0) {

@@ -120,17 +120,18 @@ typedef struct strata_profile {
   uint64_t rate;
   /* Everything below is guarded by `lock`. */
   strata_lock lock;
-  strata_persistent memory;          /* buckets, the hash table, samples */
-  strata_fixalloc samples;           /* strata_profile_sample */
-  strata_profile_bucket **table;     /* hash chains */
-  size_t table_size;                 /* a power of two */
-  strata_profile_bucket *all;        /* every bucket, newest first */
-  strata_profile_bucket *truncated_bucket; /* where samples go once max_bytes is reached */
-  size_t max_bytes;
-  uint64_t bucket_count;
-  uint64_t sample_count;
-  uint64_t samples_in_use;
-  uint64_t truncated;
+  strata_persistent memory STRATA_GUARDED_BY(&lock);      /* buckets, the hash table, samples */
+  strata_fixalloc samples STRATA_GUARDED_BY(&lock);       /* strata_profile_sample */
+  strata_profile_bucket **table STRATA_GUARDED_BY(&lock); /* hash chains */
+  size_t table_size STRATA_GUARDED_BY(&lock);             /* a power of two */
+  strata_profile_bucket *all STRATA_GUARDED_BY(&lock);    /* every bucket, newest first */
+  /* Where samples go once max_bytes is reached. */
+  strata_profile_bucket *truncated_bucket STRATA_GUARDED_BY(&lock);
+  size_t max_bytes STRATA_GUARDED_BY(&lock);
+  uint64_t bucket_count STRATA_GUARDED_BY(&lock);
+  uint64_t sample_count STRATA_GUARDED_BY(&lock);
+  uint64_t samples_in_use STRATA_GUARDED_BY(&lock);
+  uint64_t truncated STRATA_GUARDED_BY(&lock);
 } strata_profile;
 
 /* max_bytes: the most the profile may take from `backend` for itself
@@ -185,8 +186,8 @@ strata_status strata_profile_write(strata_profile *p, int fd) STRATA_MUST_USE;
 strata_status strata_profile_write_file(strata_profile *p, const char *path) STRATA_MUST_USE;
 
 /* For fork: hold the lock across fork() and release it in both processes. */
-void strata_profile_lock(strata_profile *p);
-void strata_profile_unlock(strata_profile *p);
+void strata_profile_lock(strata_profile *p) STRATA_ACQUIRE(&p->lock);
+void strata_profile_unlock(strata_profile *p) STRATA_RELEASE(&p->lock);
 
 #ifdef __cplusplus
 }

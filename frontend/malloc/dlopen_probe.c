@@ -14,8 +14,14 @@
 #define THREADS 4
 #define OBJECTS 1000
 /* What strata keeps in initial-exec storage: the cache pointer and one
- * int, padded (malloc_internal.h, strata_thread_cache). */
+ * int, padded (malloc_internal.h, strata_thread_cache); debug and
+ * sanitizer builds add the chain of held locks the lock-order check walks
+ * (base/lock.c). */
+#ifdef STRATA_DEBUG
+#define TLS_BUDGET 24
+#else
 #define TLS_BUDGET 16
+#endif
 
 typedef void *(*malloc_fn)(size_t);
 typedef void (*free_fn)(void *);

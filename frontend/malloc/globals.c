@@ -31,7 +31,7 @@ __thread strata_tcache *strata_thread_cache __attribute__((tls_model("initial-ex
 __thread int strata_thread_in_profiler __attribute__((tls_model("initial-exec")));
 
 /* A plain mutex with a static initialiser: taking it never allocates. */
-static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static strata_lock init_lock = STRATA_LOCK_INIT_RANKED(STRATA_LOCK_RANK_MALLOC_INIT);
 
 /* The freed mark's key (malloc_internal.h): random per process, from the
  * kernel's random source. Not the bytes of AT_RANDOM, which the C library
@@ -66,7 +66,7 @@ static void after_fork_child(void);
 void strata_malloc_ensure_init(void) {
   strata_malloc_global *g = &strata_malloc_state;
   if (STRATA_LIKELY(__atomic_load_n(&g->initialized, __ATOMIC_ACQUIRE))) return;
-  pthread_mutex_lock(&init_lock);
+  strata_lock_acquire(&init_lock);
   bool did_init = false;
   if (!g->initialized) {
     strata_settings_read(&g->config);
@@ -106,7 +106,7 @@ void strata_malloc_ensure_init(void) {
       strata_report_fatal("cannot set up the page heap");
     }
     strata_central_init_zeroed(&g->central, &g->heap);
-    pthread_mutex_init(&g->threads_lock, NULL);
+    strata_lock_init(&g->threads_lock, STRATA_LOCK_RANK_MALLOC_THREADS);
     strata_persistent_init(&g->cache_memory, backend);
     /* Without it threads do not cache (strata_tcache_self). */
     g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, thread_exit) == 0;
@@ -114,7 +114,7 @@ void strata_malloc_ensure_init(void) {
     __atomic_store_n(&g->initialized, 1, __ATOMIC_RELEASE);
     did_init = true;
   }
-  pthread_mutex_unlock(&init_lock);
+  strata_lock_release(&init_lock);
   /* Registered after initialisation: the C library may allocate here. */
   if (did_init) pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
@@ -126,7 +126,7 @@ void strata_malloc_ensure_init(void) {
  * is taken around the metadata call: the backend (its counters, a fault
  * injector's count) is the heap's, and that lock guards it. Order:
  * threads_lock before the heap's, as at fork. */
-static strata_tcache *new_cache(strata_malloc_global *g) {
+static strata_tcache *new_cache(strata_malloc_global *g) STRATA_REQUIRES(&g->threads_lock) {
   strata_tcache *cache = g->free_caches;
   if (cache != NULL) {
     g->free_caches = cache->next;
@@ -143,7 +143,7 @@ static strata_tcache *new_cache(strata_malloc_global *g) {
  * for the next thread. */
 static void retire(strata_tcache *cache) {
   strata_malloc_global *g = &strata_malloc_state;
-  pthread_mutex_lock(&g->threads_lock);
+  strata_lock_acquire(&g->threads_lock);
   if (cache->prev != NULL) {
     cache->prev->next = cache->next;
   } else {
@@ -154,7 +154,7 @@ static void retire(strata_tcache *cache) {
   cache->state = STRATA_TCACHE_GONE;
   cache->next = g->free_caches;
   g->free_caches = cache;
-  pthread_mutex_unlock(&g->threads_lock);
+  strata_lock_release(&g->threads_lock);
 }
 
 strata_tcache *strata_tcache_self(void) {
@@ -171,7 +171,7 @@ strata_tcache *strata_tcache_self(void) {
     strata_thread_cache = (strata_tcache *)&strata_tcache_gone;
     return NULL;
   }
-  pthread_mutex_lock(&g->threads_lock);
+  strata_lock_acquire(&g->threads_lock);
   cache = new_cache(g);
   if (cache != NULL) {
     cache->state = STRATA_TCACHE_ACTIVE;
@@ -181,7 +181,7 @@ strata_tcache *strata_tcache_self(void) {
     g->threads = cache;
     g->thread_count++;
   }
-  pthread_mutex_unlock(&g->threads_lock);
+  strata_lock_release(&g->threads_lock);
   /* No memory for a cache: this call goes uncached, and the thread's next
    * slow path tries again. */
   if (cache == NULL) return NULL;
@@ -211,27 +211,30 @@ static void thread_exit(void *arg) {
   strata_background_release_poke();
 }
 
-static void before_fork(void) {
+/* The fork handlers are not analysed: the prepare handler takes the
+ * locks that the parent and child handlers give back. The lock-order check
+ * of debug builds sees them (this is the order of base/lock_rank.h). */
+static void before_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_malloc_global *g = &strata_malloc_state;
-  pthread_mutex_lock(&init_lock);
-  pthread_mutex_lock(&g->threads_lock);
+  strata_lock_acquire(&init_lock);
+  strata_lock_acquire(&g->threads_lock);
   strata_central_lock_all(&g->central);
   strata_pageheap_lock(&g->heap);
   strata_profiling_before_fork();
   strata_guard_before_fork();
 }
 
-static void after_fork_parent(void) {
+static void after_fork_parent(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_malloc_global *g = &strata_malloc_state;
   strata_guard_after_fork();
   strata_profiling_after_fork();
   strata_pageheap_unlock(&g->heap);
   strata_central_unlock_all(&g->central);
-  pthread_mutex_unlock(&g->threads_lock);
-  pthread_mutex_unlock(&init_lock);
+  strata_lock_release(&g->threads_lock);
+  strata_lock_release(&init_lock);
 }
 
-static void after_fork_child(void) {
+static void after_fork_child(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_malloc_global *g = &strata_malloc_state;
   /* Only the forking thread lives on in the child: the other threads are
    * gone, and their caches' memory is recycled. What those caches held

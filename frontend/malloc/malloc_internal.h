@@ -112,14 +112,14 @@ typedef struct strata_malloc_global {
   strata_central central;
   pthread_key_t thread_exit_key;
   bool thread_exit_key_ok;     /* thread_exit_key was created */
-  pthread_mutex_t threads_lock; /* guards threads, thread_count, the caches' memory */
-  strata_tcache *threads;
-  size_t thread_count;
+  strata_lock threads_lock;    /* guards threads, thread_count, the caches' memory */
+  strata_tcache *threads STRATA_GUARDED_BY(&threads_lock);
+  size_t thread_count STRATA_GUARDED_BY(&threads_lock);
   /* The caches' memory: metadata from the heap's backend, apart from the
    * heap's own (which its lock guards); caches of exited threads are
    * recycled first. */
-  strata_persistent cache_memory;
-  strata_tcache *free_caches;
+  strata_persistent cache_memory STRATA_GUARDED_BY(&threads_lock);
+  strata_tcache *free_caches STRATA_GUARDED_BY(&threads_lock);
   size_t cache_capacity_bytes; /* atomic: sum of all caches' capacity */
   size_t large_objects;        /* atomic (relaxed): large objects in use */
   size_t large_bytes;          /* atomic (relaxed): their pages, in bytes */

@@ -150,11 +150,13 @@ void strata_profiling_free_sampled(strata_span *span) {
   strata_profiling_leave();
 }
 
-void strata_profiling_before_fork(void) {
+/* Fork handlers, not analysed: the prepare handler takes the lock that the
+ * parent and child handlers give back. */
+void strata_profiling_before_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   if (strata_malloc_state.profiling) strata_profile_lock(&strata_malloc_state.profile);
 }
 
-void strata_profiling_after_fork(void) {
+void strata_profiling_after_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   if (strata_malloc_state.profiling) strata_profile_unlock(&strata_malloc_state.profile);
 }
 

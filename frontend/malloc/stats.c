@@ -19,10 +19,10 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   out->metadata_bytes = heap.metadata_bytes;
   out->thread_cache_capacity_bytes =
       __atomic_load_n(&g->cache_capacity_bytes, __ATOMIC_RELAXED);
-  pthread_mutex_lock(&g->threads_lock);
+  strata_lock_acquire(&g->threads_lock);
   out->threads = g->thread_count;
   out->metadata_bytes += g->cache_memory.mapped_bytes; /* the thread caches */
-  pthread_mutex_unlock(&g->threads_lock);
+  strata_lock_release(&g->threads_lock);
   out->errors = __atomic_load_n(&g->errors, __ATOMIC_RELAXED);
   if (g->config.fault_injection) {
     strata_pageheap_lock(&g->heap);
