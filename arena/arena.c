@@ -8,14 +8,17 @@ static size_t slot_of(uint64_t granule) {
   return (size_t)((granule * 0x9E3779B97F4A7C15ULL) >> (64 - STRATA_ARENA_INDEX_BITS));
 }
 
-static uint64_t load_slot(const uint64_t *slot) {
-  return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+static uint64_t load_slot(const strata_atomic_u64 *slot) {
+  return strata_atomic_load(slot, STRATA_ORDER_ACQUIRE);
 }
 
 static void index_insert(strata_arena_set *set, uint64_t granule) {
   size_t i = slot_of(granule);
-  while (set->index[i] != 0) i = (i + 1) & (STRATA_ARENA_INDEX_SLOTS - 1);
-  __atomic_store_n(&set->index[i], granule + 1, __ATOMIC_RELEASE);
+  /* Only the set's owner writes the index: its own loads need no order. */
+  while (strata_atomic_load(&set->index[i], STRATA_ORDER_RELAXED) != 0) {
+    i = (i + 1) & (STRATA_ARENA_INDEX_SLOTS - 1);
+  }
+  strata_atomic_store(&set->index[i], granule + 1, STRATA_ORDER_RELEASE);
 }
 
 bool strata_arena_contains(const strata_arena_set *set, const void *addr) {
@@ -79,7 +82,7 @@ strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_a
 static void index_remove_newest(strata_arena_set *set, uint64_t granule) {
   size_t i = slot_of(granule);
   while (load_slot(&set->index[i]) != granule + 1) i = (i + 1) & (STRATA_ARENA_INDEX_SLOTS - 1);
-  __atomic_store_n(&set->index[i], 0, __ATOMIC_RELEASE);
+  strata_atomic_store(&set->index[i], 0, STRATA_ORDER_RELEASE);
 }
 
 strata_status strata_arena_undo_grow(strata_arena_set *set) {
@@ -102,7 +105,7 @@ strata_status strata_arena_release_all(strata_arena_set *set) {
     if (status != STRATA_OK && first_error == STRATA_OK) first_error = status;
   }
   for (size_t i = 0; i < STRATA_ARENA_INDEX_SLOTS; i++) {
-    __atomic_store_n(&set->index[i], 0, __ATOMIC_RELEASE);
+    strata_atomic_store(&set->index[i], 0, STRATA_ORDER_RELEASE);
   }
   set->arena_count = 0;
   set->granule_count = 0;

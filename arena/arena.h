@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "arena/backend.h"
+#include "base/atomic.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,8 +54,10 @@ typedef struct strata_arena_set {
   size_t reserved_bytes;
   strata_arena arenas[STRATA_ARENA_MAX_ARENAS];
   /* granule number + 1 (0 = empty slot), linear probing, never deleted but
-   * by release_all. */
-  uint64_t index[STRATA_ARENA_INDEX_SLOTS];
+   * by release_all. Written by the set's owner (the page heap, under its
+   * lock) with release stores; read by lookups from any thread, without a
+   * lock, with acquire loads. */
+  strata_atomic_u64 index[STRATA_ARENA_INDEX_SLOTS];
 } strata_arena_set;
 
 /* arena_size: a power of two, at least the backend's page size; 0 means

@@ -10,29 +10,39 @@
  * C++17 has no _Atomic.)
  *
  * The orders strata uses, and what each means here:
- *   STRATA_RELAXED  a counter or flag whose readers need no other memory
- *                   to be ready with it (stats, a hint);
- *   STRATA_ACQUIRE  a load that publishes: what the storing thread wrote
- *                   before its release store is visible after it;
- *   STRATA_RELEASE  the store that publishes;
- *   STRATA_ACQ_REL  a read-modify-write that does both.
+ *   STRATA_ORDER_RELAXED  a counter or flag whose readers need no other
+ *                         memory to be ready with it (stats, a hint);
+ *   STRATA_ORDER_ACQUIRE  a load that publishes: what the storing thread
+ *                         wrote before its release store is visible after;
+ *   STRATA_ORDER_RELEASE  the store that publishes;
+ *   STRATA_ORDER_ACQ_REL  a read-modify-write that does both.
  * Each field's comment says who writes it, who reads it, with which
  * order. */
 #ifndef STRATA_BASE_ATOMIC_H_
 #define STRATA_BASE_ATOMIC_H_
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-#define STRATA_RELAXED __ATOMIC_RELAXED
-#define STRATA_ACQUIRE __ATOMIC_ACQUIRE
-#define STRATA_RELEASE __ATOMIC_RELEASE
-#define STRATA_ACQ_REL __ATOMIC_ACQ_REL
+#define STRATA_ORDER_RELAXED __ATOMIC_RELAXED
+#define STRATA_ORDER_ACQUIRE __ATOMIC_ACQUIRE
+#define STRATA_ORDER_RELEASE __ATOMIC_RELEASE
+#define STRATA_ORDER_ACQ_REL __ATOMIC_ACQ_REL
 
 /* A field of `type` (an integer or a pointer) shared without a lock. */
 #define STRATA_ATOMIC(type) \
   struct {                  \
     type value;             \
   }
+
+/* The integer kinds strata shares, named, for fields and parameters. */
+typedef STRATA_ATOMIC(uint8_t) strata_atomic_u8;
+typedef STRATA_ATOMIC(uint32_t) strata_atomic_u32;
+typedef STRATA_ATOMIC(uint64_t) strata_atomic_u64;
+typedef STRATA_ATOMIC(int) strata_atomic_int;
+typedef STRATA_ATOMIC(size_t) strata_atomic_size;
+typedef STRATA_ATOMIC(uintptr_t) strata_atomic_uptr;
 
 /* `a` is the address of a STRATA_ATOMIC field. */
 #define strata_atomic_load(a, order) __atomic_load_n(&(a)->value, (order))

@@ -33,12 +33,12 @@ static inline void cpu_relax(void) {
  * signal or a spurious wake returns too: the caller looks again. The lock
  * lives in one process: the private futex skips the kernel's cross-process
  * lookup. */
-static void futex_wait(int *word, int expected) {
-  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+static void futex_wait(strata_atomic_int *word, int expected) {
+  syscall(SYS_futex, strata_atomic_address(word), FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
 }
 
 void strata_lock_wake(strata_lock *lock) {
-  syscall(SYS_futex, &lock->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, strata_atomic_address(&lock->state), FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 void strata_lock_acquire_slow(strata_lock *lock) {
@@ -49,12 +49,12 @@ void strata_lock_acquire_slow(strata_lock *lock) {
      * word of 2 means someone sleeps already: join them rather than spin. */
     for (unsigned i = 0; i < pause; i++) cpu_relax();
     if (pause < MAX_PAUSE) pause *= 2;
-    int seen = __atomic_load_n(&lock->state, __ATOMIC_RELAXED);
+    int seen = strata_atomic_load(&lock->state, STRATA_ORDER_RELAXED);
     if (seen == 2) break;
     if (seen == 0) {
       int free_state = 0;
-      if (__atomic_compare_exchange_n(&lock->state, &free_state, 1, false, __ATOMIC_ACQUIRE,
-                                      __ATOMIC_RELAXED)) {
+      if (strata_atomic_compare_exchange(&lock->state, &free_state, 1, STRATA_ORDER_ACQUIRE,
+                                         STRATA_ORDER_RELAXED)) {
         return;
       }
     }
@@ -62,13 +62,15 @@ void strata_lock_acquire_slow(strata_lock *lock) {
   /* Sleep. Exchanging 2 in takes the lock if it was free meanwhile (and
    * then the holder's release wakes the next sleeper, if any), and else
    * tells the holder to wake someone. */
-  while (__atomic_exchange_n(&lock->state, 2, __ATOMIC_ACQUIRE) != 0) futex_wait(&lock->state, 2);
+  while (strata_atomic_exchange(&lock->state, 2, STRATA_ORDER_ACQUIRE) != 0) {
+    futex_wait(&lock->state, 2);
+  }
 }
 
 void strata_lock_init(strata_lock *lock, strata_lock_rank rank) {
-  lock->state = 0;
+  strata_atomic_store(&lock->state, 0, STRATA_ORDER_RELAXED);
   lock->rank = (int)rank;
-  lock->owner = 0;
+  strata_atomic_store(&lock->owner, 0, STRATA_ORDER_RELAXED);
   lock->held_before = NULL;
 }
 
@@ -157,18 +159,19 @@ static void pop_held(strata_lock *lock) { (void)lock; }
 #endif
 
 void strata_lock_note_owner(strata_lock *lock) {
-  __atomic_store_n(&lock->owner, self(), __ATOMIC_RELAXED);
+  strata_atomic_store(&lock->owner, self(), STRATA_ORDER_RELAXED);
   push_held(lock);
 }
 
 void strata_lock_forget_owner(strata_lock *lock) {
-  if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) != self()) {
+  if (strata_atomic_load(&lock->owner, STRATA_ORDER_RELAXED) != self()) {
     strata_assert_failed("a lock is released by its holder", __func__, __FILE__, __LINE__);
   }
   pop_held(lock);
-  __atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
+  strata_atomic_store(&lock->owner, 0, STRATA_ORDER_RELAXED);
 }
 
 bool strata_lock_held_by_caller(const strata_lock *lock) {
-  return strata_lock_is_held(lock) && __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == self();
+  return strata_lock_is_held(lock) &&
+         strata_atomic_load(&lock->owner, STRATA_ORDER_RELAXED) == self();
 }

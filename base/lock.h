@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/atomic.h"
 #include "base/lock_rank.h"
 #include "base/thread_safety.h"
 
@@ -57,7 +58,7 @@ typedef struct STRATA_CAPABILITY("lock") strata_lock {
   /* 0 free, 1 held, 2 held with a waiter that may sleep. Changed only by
    * atomic exchange (acquire order to take, release order to give back)
    * and compare-and-swap; the futex word. */
-  int state;
+  strata_atomic_int state;
   /* Its place in the lock order (strata_lock_rank), set before the lock is
    * first used and constant after: read plainly. */
   int rank;
@@ -68,15 +69,15 @@ typedef struct STRATA_CAPABILITY("lock") strata_lock {
    * The holder's pthread_self(), 0 when free: written by the holder right
    * after it takes the lock and before it gives it back; read (relaxed)
    * by assertions. */
-  uintptr_t owner;
+  strata_atomic_uptr owner;
   /* The ranked lock the holder took before this one and still holds (the
    * holder's chain of held locks, newest first); read and written only by
    * the holder. */
   const struct strata_lock *held_before;
 } strata_lock;
 
-#define STRATA_LOCK_INIT {0, STRATA_LOCK_RANK_NONE, 0, NULL}
-#define STRATA_LOCK_INIT_RANKED(rank) {0, (rank), 0, NULL}
+#define STRATA_LOCK_INIT {{0}, STRATA_LOCK_RANK_NONE, {0}, NULL}
+#define STRATA_LOCK_INIT_RANKED(rank) {{0}, (rank), {0}, NULL}
 
 /* A released lock of `rank`. */
 void strata_lock_init(strata_lock *lock, strata_lock_rank rank);
@@ -118,9 +119,9 @@ static inline void strata_lock_acquire(strata_lock *lock) STRATA_ACQUIRE(lock)
   strata_lock_check_order(lock);
 #endif
   int free_state = 0;
-  if (__builtin_expect(!__atomic_compare_exchange_n(&lock->state, &free_state, 1, false,
-                                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED),
-                       0)) {
+  bool taken = strata_atomic_compare_exchange(&lock->state, &free_state, 1, STRATA_ORDER_ACQUIRE,
+                                              STRATA_ORDER_RELAXED);
+  if (__builtin_expect(!taken, 0)) {
     strata_lock_acquire_slow(lock);
   }
   strata_lock_set_owner(lock);
@@ -130,9 +131,9 @@ static inline void strata_lock_acquire(strata_lock *lock) STRATA_ACQUIRE(lock)
 static inline bool strata_lock_try_acquire(strata_lock *lock) STRATA_TRY_ACQUIRE(true, lock)
     STRATA_NO_THREAD_SAFETY_ANALYSIS {
   int free_state = 0;
-  if (__atomic_load_n(&lock->state, __ATOMIC_RELAXED) != 0 ||
-      !__atomic_compare_exchange_n(&lock->state, &free_state, 1, false, __ATOMIC_ACQUIRE,
-                                   __ATOMIC_RELAXED)) {
+  if (strata_atomic_load(&lock->state, STRATA_ORDER_RELAXED) != 0 ||
+      !strata_atomic_compare_exchange(&lock->state, &free_state, 1, STRATA_ORDER_ACQUIRE,
+                                      STRATA_ORDER_RELAXED)) {
     return false;
   }
   strata_lock_set_owner(lock);
@@ -142,14 +143,14 @@ static inline bool strata_lock_try_acquire(strata_lock *lock) STRATA_TRY_ACQUIRE
 static inline void strata_lock_release(strata_lock *lock) STRATA_RELEASE(lock)
     STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_lock_clear_owner(lock);
-  if (__builtin_expect(__atomic_exchange_n(&lock->state, 0, __ATOMIC_RELEASE) == 2, 0)) {
+  if (__builtin_expect(strata_atomic_exchange(&lock->state, 0, STRATA_ORDER_RELEASE) == 2, 0)) {
     strata_lock_wake(lock);
   }
 }
 
 /* Whether the lock is held by some thread now (for assertions and tests). */
 static inline bool strata_lock_is_held(const strata_lock *lock) {
-  return __atomic_load_n(&lock->state, __ATOMIC_RELAXED) != 0;
+  return strata_atomic_load(&lock->state, STRATA_ORDER_RELAXED) != 0;
 }
 
 #ifdef __cplusplus

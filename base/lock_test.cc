@@ -86,7 +86,7 @@ TEST(Lock, ASleeperIsWokenWhenASpinnerTookTheLockMeanwhile) {
       strata_lock_release(&lock);
       b_done = true;
     });
-    while (__atomic_load_n(&lock.state, __ATOMIC_RELAXED) != 2) std::this_thread::yield();
+    while (strata_atomic_load(&lock.state, STRATA_ORDER_RELAXED) != 2) std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::microseconds(200));  // B is in the kernel
     std::thread c([&] {
       c_started = true;

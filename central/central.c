@@ -46,10 +46,10 @@ size_t strata_central_batch_size(unsigned size_class) {
  * losing claimers from writing the line. */
 static int claim_slot(strata_central_class *k, uint32_t from) {
   for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
-    uint32_t state = __atomic_load_n(&k->slot_state[i], __ATOMIC_RELAXED);
+    uint32_t state = strata_atomic_load(&k->slot_state[i], STRATA_ORDER_RELAXED);
     if (state == from &&
-        __atomic_compare_exchange_n(&k->slot_state[i], &state, STRATA_TRANSFER_BUSY, false,
-                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        strata_atomic_compare_exchange(&k->slot_state[i], &state, STRATA_TRANSFER_BUSY,
+                                       STRATA_ORDER_ACQUIRE, STRATA_ORDER_RELAXED)) {
       return i;
     }
   }
@@ -59,18 +59,18 @@ static int claim_slot(strata_central_class *k, uint32_t from) {
 static void release_slot(strata_central_class *k, int slot, uint32_t to) {
   /* Tested first: a class busy moving batches writes the flag once per
    * plunder, not once per batch. */
-  if (__atomic_load_n(&k->slots_used, __ATOMIC_RELAXED) == 0) {
-    __atomic_store_n(&k->slots_used, 1, __ATOMIC_RELAXED);
+  if (strata_atomic_load(&k->slots_used, STRATA_ORDER_RELAXED) == 0) {
+    strata_atomic_store(&k->slots_used, 1, STRATA_ORDER_RELAXED);
   }
-  __atomic_store_n(&k->slot_state[slot], to, __ATOMIC_RELEASE);
+  strata_atomic_store(&k->slot_state[slot], to, STRATA_ORDER_RELEASE);
 }
 
 static uint32_t batch_count(const strata_transfer_batch *b) {
-  return __atomic_load_n(&b->count, __ATOMIC_RELAXED);
+  return strata_atomic_load(&b->count, STRATA_ORDER_RELAXED);
 }
 
 static void set_batch_count(strata_transfer_batch *b, uint32_t count) {
-  __atomic_store_n(&b->count, count, __ATOMIC_RELAXED);
+  strata_atomic_store(&b->count, count, STRATA_ORDER_RELAXED);
 }
 
 /* Puts n objects into an empty transfer slot; false when there is none. */
@@ -199,7 +199,7 @@ static strata_status return_to_span(strata_central *c, strata_central_class *k,
                                     strata_span **empties) STRATA_REQUIRES(&k->lock) {
   STRATA_ASSERT_LOCK_HELD(&k->lock);
   strata_span *s = strata_pageheap_span_of(c->heap, object);
-  if (s == NULL || s->state != STRATA_SPAN_SMALL || s->span_class != span_class) {
+  if (s == NULL || strata_span_state_of(s) != STRATA_SPAN_SMALL || s->span_class != span_class) {
     return STRATA_ERR_NOT_OWNED;
   }
   bool was_full = strata_span_is_full(s);
@@ -292,10 +292,10 @@ size_t strata_central_plunder(strata_central *c, strata_status *status, void **b
   strata_status first_error = STRATA_OK;
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_central_class *k = &c->classes[sc];
-    if (__atomic_exchange_n(&k->slots_used, 0, __ATOMIC_RELAXED) != 0) continue; /* in use */
+    if (strata_atomic_exchange(&k->slots_used, 0, STRATA_ORDER_RELAXED) != 0) continue; /* in use */
     bool any = false;
     for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES && !any; i++) {
-      any = __atomic_load_n(&k->slot_state[i], __ATOMIC_RELAXED) == STRATA_TRANSFER_FULL;
+      any = strata_atomic_load(&k->slot_state[i], STRATA_ORDER_RELAXED) == STRATA_TRANSFER_FULL;
     }
     if (!any) continue;
     strata_span *empties = NULL;
@@ -304,7 +304,7 @@ size_t strata_central_plunder(strata_central *c, strata_status *status, void **b
     strata_lock_release(&k->lock);
     free_empty_spans(c, k, empties);
     /* Its own takes marked the class used: it was idle until now. */
-    __atomic_store_n(&k->slots_used, 0, __ATOMIC_RELAXED);
+    strata_atomic_store(&k->slots_used, 0, STRATA_ORDER_RELAXED);
   }
   if (status != NULL) *status = first_error;
   return moved;
@@ -335,7 +335,7 @@ size_t strata_central_update_spans(strata_central *c, strata_span_class span_cla
       strata_span *next = s->next;
       uint32_t before = s->allocated;
       fn(s, arg);
-      STRATA_ASSERT(s->state == STRATA_SPAN_SMALL && s->span_class == span_class);
+      STRATA_ASSERT(strata_span_state_of(s) == STRATA_SPAN_SMALL && s->span_class == span_class);
       STRATA_ASSERT(s->allocated <= before); /* fn never allocates */
       freed += before - s->allocated;
       if (strata_span_is_empty(s)) {
@@ -366,7 +366,7 @@ void strata_central_class_get_stats(strata_central *c, strata_span_class span_cl
   /* A snapshot: slots change under us, and that is fine for stats. */
   out->transfer_cached = 0;
   for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
-    if (__atomic_load_n(&k->slot_state[i], __ATOMIC_ACQUIRE) == STRATA_TRANSFER_FULL) {
+    if (strata_atomic_load(&k->slot_state[i], STRATA_ORDER_ACQUIRE) == STRATA_TRANSFER_FULL) {
       out->transfer_cached += batch_count(&c->transfer[span_class][i]);
     }
   }
@@ -381,7 +381,7 @@ static const char *check_list(const strata_span *head, strata_span_class sc, boo
   const strata_span *prev = NULL;
   for (const strata_span *s = head; s != NULL; prev = s, s = s->next) {
     if (s->prev != prev) return "central: a span list's back links are broken";
-    if (s->state != STRATA_SPAN_SMALL || s->span_class != sc) {
+    if (strata_span_state_of(s) != STRATA_SPAN_SMALL || s->span_class != sc) {
       return "central: a listed span is not a small span of its class";
     }
     if (strata_span_is_full(s) != want_full) {
@@ -399,19 +399,20 @@ static const char *check_list(const strata_span *head, strata_span_class sc, boo
  * BUSY now is some thread's, in flight, and is left alone. */
 static const char *check_slot(strata_central *c, strata_span_class sc, int slot) {
   strata_central_class *k = &c->classes[sc];
-  uint32_t state = __atomic_load_n(&k->slot_state[slot], __ATOMIC_RELAXED);
+  uint32_t state = strata_atomic_load(&k->slot_state[slot], STRATA_ORDER_RELAXED);
   if (state > STRATA_TRANSFER_FULL) return "central: a transfer slot's state is unknown";
   if (state != STRATA_TRANSFER_FULL) return NULL;
-  if (!__atomic_compare_exchange_n(&k->slot_state[slot], &state, STRATA_TRANSFER_BUSY, false,
-                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+  if (!strata_atomic_compare_exchange(&k->slot_state[slot], &state, STRATA_TRANSFER_BUSY,
+                                      STRATA_ORDER_ACQUIRE, STRATA_ORDER_RELAXED)) {
     return NULL; /* taken meanwhile */
   }
   const strata_transfer_batch *b = &c->transfer[sc][slot];
   const char *broken = NULL;
-  if (b->count < 1 || b->count > STRATA_CENTRAL_MAX_BATCH) {
+  uint32_t count = batch_count(b);
+  if (count < 1 || count > STRATA_CENTRAL_MAX_BATCH) {
     broken = "central: a full transfer batch's count is out of range";
   }
-  for (uint32_t i = 0; broken == NULL && i < b->count; i++) {
+  for (uint32_t i = 0; broken == NULL && i < count; i++) {
     strata_span *s = strata_pageheap_span_of(c->heap, b->objects[i]);
     if (s == NULL || s->span_class != sc || !strata_span_owns_object(s, b->objects[i])) {
       broken = "central: a transfer batch holds an object that is not an allocated one of its class";
@@ -464,8 +465,8 @@ void strata_central_forget_in_flight(strata_central *c) {
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     for (int i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
       uint32_t busy = STRATA_TRANSFER_BUSY;
-      __atomic_compare_exchange_n(&c->classes[sc].slot_state[i], &busy, STRATA_TRANSFER_EMPTY,
-                                  false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+      strata_atomic_compare_exchange(&c->classes[sc].slot_state[i], &busy, STRATA_TRANSFER_EMPTY,
+                                     STRATA_ORDER_RELAXED, STRATA_ORDER_RELAXED);
     }
   }
 }

@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/atomic.h"
 #include "base/constants.h"
 #include "base/lock.h"
 #include "pageheap/pageheap.h"
@@ -72,7 +73,7 @@ enum {
 /* One batch of a transfer slot. Only the thread that claimed the slot
  * (state BUSY) writes it; count is also read, relaxed, by stats. */
 typedef struct strata_transfer_batch {
-  uint32_t count;
+  STRATA_ATOMIC(uint32_t) count;
   void *objects[STRATA_CENTRAL_MAX_BATCH];
 } strata_transfer_batch;
 
@@ -89,11 +90,12 @@ typedef struct strata_central_class {
   size_t spans STRATA_GUARDED_BY(&lock);         /* spans taken from the page heap */
   size_t objects_out STRATA_GUARDED_BY(&lock);   /* objects handed out of spans, not yet back */
   /* Lock free: see the top of this file. */
-  uint32_t slot_state[STRATA_CENTRAL_TRANSFER_BATCHES] __attribute__((aligned(STRATA_CACHE_LINE)));
+  STRATA_ATOMIC(uint32_t)
+  slot_state[STRATA_CENTRAL_TRANSFER_BATCHES] __attribute__((aligned(STRATA_CACHE_LINE)));
   /* 1 once a batch went into or out of a slot since the last plunder:
    * stored relaxed by whoever moved it (on the line its compare-and-swap
    * wrote anyway), exchanged to 0 by strata_central_plunder. */
-  uint32_t slots_used;
+  STRATA_ATOMIC(uint32_t) slots_used;
 } strata_central_class;
 
 /* The class headers sit together and the transfer batches apart, so that a

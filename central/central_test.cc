@@ -186,11 +186,11 @@ TEST_F(Central, ForgetInFlightFreesOnlyBusySlots) {
   std::vector<void *> objects = Take(sc, 2);
   InsertOneByOne(sc, objects);  // slots 0 and 1 full
   strata_central_class *k = &central_->classes[sc];
-  k->slot_state[2] = STRATA_TRANSFER_BUSY;  // as if a thread was mid-copy at a fork
+  k->slot_state[2].value = STRATA_TRANSFER_BUSY;  // as if a thread was mid-copy at a fork
   strata_central_forget_in_flight(central_.get());
-  EXPECT_EQ(k->slot_state[0], static_cast<uint32_t>(STRATA_TRANSFER_FULL));
-  EXPECT_EQ(k->slot_state[1], static_cast<uint32_t>(STRATA_TRANSFER_FULL));
-  EXPECT_EQ(k->slot_state[2], static_cast<uint32_t>(STRATA_TRANSFER_EMPTY));
+  EXPECT_EQ(k->slot_state[0].value, static_cast<uint32_t>(STRATA_TRANSFER_FULL));
+  EXPECT_EQ(k->slot_state[1].value, static_cast<uint32_t>(STRATA_TRANSFER_FULL));
+  EXPECT_EQ(k->slot_state[2].value, static_cast<uint32_t>(STRATA_TRANSFER_EMPTY));
   EXPECT_EQ(Stats(sc).transfer_cached, 2u);
 }
 

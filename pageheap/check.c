@@ -20,7 +20,7 @@ static void check_indexed_run(strata_span *run, void *arg) {
   bool list_ok = run->pages < STRATA_FREE_RUNS_EXACT ? run->list == run->pages
                                                      : run->list == STRATA_FREE_RUNS_LONG;
   const char *broken = NULL;
-  if (run->state != STRATA_SPAN_FREE || run->pages == 0) {
+  if (strata_span_state_of(run) != STRATA_SPAN_FREE || run->pages == 0) {
     broken = "page heap: an indexed free run is not a free run";
   } else if (!list_ok) {
     broken = "page heap: a free run is on the wrong list for its length";
@@ -51,7 +51,7 @@ static const char *walk_region(const strata_pageheap *ph, strata_page_id first,
       return "page heap: runs do not tile the arenas exactly";
     }
     size_t committed = strata_pagemap_count_committed(&ph->pagemap, page, s->pages);
-    if (s->state == STRATA_SPAN_FREE) {
+    if (strata_span_state_of(s) == STRATA_SPAN_FREE) {
       if (previous_free) return "page heap: two free runs side by side (not coalesced)";
       if (strata_pagemap_get(&ph->pagemap, page + s->pages - 1) != s) {
         return "page heap: a free run's last page does not map to it";
@@ -59,7 +59,7 @@ static const char *walk_region(const strata_pageheap *ph, strata_page_id first,
       t->free_runs++;
       t->free_pages += s->pages;
       previous_free = true;
-    } else if (s->state == STRATA_SPAN_RELEASING) {
+    } else if (strata_span_state_of(s) == STRATA_SPAN_RELEASING) {
       /* Out of the index while another thread releases its memory with
        * the lock dropped: it merges with its free neighbours when it is
        * back, so it may sit beside them meanwhile. */
@@ -67,7 +67,7 @@ static const char *walk_region(const strata_pageheap *ph, strata_page_id first,
         return "page heap: a run being released does not map its last page";
       }
       previous_free = false;
-    } else if (s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE) {
+    } else if (strata_span_is_in_use(s)) {
       for (size_t i = 0; i < s->pages; i++) {
         if (strata_pagemap_get(&ph->pagemap, page + i) != s) {
           return "page heap: a page of an in-use span does not map to it";

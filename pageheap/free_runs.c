@@ -9,7 +9,7 @@ static bool sorts_before(const strata_span *a, const strata_span *b) {
 }
 
 void strata_free_runs_insert(strata_free_runs *fr, strata_span *run) {
-  STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages > 0);
+  STRATA_ASSERT(strata_span_state_of(run) == STRATA_SPAN_FREE && run->pages > 0);
   fr->count++;
   fr->pages += run->pages;
   if (run->pages < STRATA_FREE_RUNS_EXACT) {

@@ -78,12 +78,14 @@ static void recycle_descriptor(strata_pageheap *ph, strata_span *span) {
  * all the same. */
 static strata_span *free_run_ending_at(strata_pageheap *ph, uintptr_t addr) {
   strata_span *s = strata_pagemap_get(&ph->pagemap, (addr >> STRATA_PAGE_SHIFT) - 1);
-  return s != NULL && s->state == STRATA_SPAN_FREE && strata_span_end(s) == addr ? s : NULL;
+  return s != NULL && strata_span_state_of(s) == STRATA_SPAN_FREE && strata_span_end(s) == addr
+             ? s
+             : NULL;
 }
 
 static strata_span *free_run_starting_at(strata_pageheap *ph, uintptr_t addr) {
   strata_span *s = strata_pagemap_get(&ph->pagemap, addr >> STRATA_PAGE_SHIFT);
-  return s != NULL && s->state == STRATA_SPAN_FREE && s->base == addr ? s : NULL;
+  return s != NULL && strata_span_state_of(s) == STRATA_SPAN_FREE && s->base == addr ? s : NULL;
 }
 
 static void map_run_ends(strata_pageheap *ph, strata_span *run) {
@@ -96,7 +98,7 @@ static void map_run_ends(strata_pageheap *ph, strata_span *run) {
 strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *run,
                                              uint64_t now) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
-  STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages > 0);
+  STRATA_ASSERT(strata_span_state_of(run) == STRATA_SPAN_FREE && run->pages > 0);
   strata_span *left = free_run_ending_at(ph, run->base);
   if (left != NULL) {
     strata_free_runs_remove(&ph->free_runs, left);
@@ -227,7 +229,7 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
     if (run == NULL) return NULL;
   }
   size_t head = carve_head(&request, run);
-  STRATA_ASSERT(run->state == STRATA_SPAN_FREE && run->pages >= head + pages);
+  STRATA_ASSERT(strata_span_state_of(run) == STRATA_SPAN_FREE && run->pages >= head + pages);
   size_t tail = run->pages - head - pages;
   /* Take every descriptor needed before changing anything. */
   strata_span *head_run = NULL, *tail_run = NULL;
@@ -304,7 +306,7 @@ strata_span *strata_pageheap_alloc_large(strata_pageheap *ph, size_t pages) {
 
 
 static bool is_in_use_span_of(const strata_pageheap *ph, const strata_span *span) {
-  return (span->state == STRATA_SPAN_SMALL || span->state == STRATA_SPAN_LARGE) &&
+  return strata_span_is_in_use(span) &&
          strata_pagemap_get(&ph->pagemap, run_first_page(span)) == span;
 }
 
@@ -382,7 +384,7 @@ strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *spa
   }
   strata_lock_acquire(&ph->lock);
   strata_status status = STRATA_ERR_NOT_OWNED;
-  if (is_in_use_span_of(ph, span) && span->state == STRATA_SPAN_LARGE) {
+  if (is_in_use_span_of(ph, span) && strata_span_state_of(span) == STRATA_SPAN_LARGE) {
     bool done = true;
     if (pages > span->pages) {
       done = grow_in_place(ph, span, pages);
@@ -398,7 +400,10 @@ strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *spa
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p) {
   strata_span *span = strata_pagemap_get(&ph->pagemap, strata_page_of(p));
   if (span == NULL) return NULL;
-  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
+  /* The load written out rather than strata_span_is_in_use: in builds
+   * without optimisation this layer is compiled at -O0, where the inlined
+   * call still costs a dozen instructions on realloc's path. */
+  uint8_t state = strata_atomic_load(&span->state, STRATA_ORDER_RELAXED);
   if (state != STRATA_SPAN_SMALL && state != STRATA_SPAN_LARGE) return NULL;
   uintptr_t addr = (uintptr_t)p;
   if (addr < span->base || addr >= strata_span_end(span)) return NULL;

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       live[i] = NULL;
     } else if (op < 210) {
       strata_span *s = live[i];
-      if (s == NULL || s->state != STRATA_SPAN_LARGE) continue;
+      if (s == NULL || strata_span_state_of(s) != STRATA_SPAN_LARGE) continue;
       size_t pages = 1 + fuzz_u16(&in) % 300;
       if (strata_pageheap_resize_large(&heap, s, pages) == STRATA_OK) {
         FUZZ_ASSERT(s->pages == pages);

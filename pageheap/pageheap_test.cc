@@ -72,7 +72,7 @@ TEST_F(PageHeap, SmallSpansOfEveryClassAreMappedAndUsable) {
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; ++c) {
     strata_span *s = strata_pageheap_alloc_small(ph_.get(), strata_span_class_make(c, STRATA_KIND_NOSCAN));
     ASSERT_NE(s, nullptr) << "class " << c;
-    EXPECT_EQ(s->state, STRATA_SPAN_SMALL);
+    EXPECT_EQ(strata_span_state_of(s), STRATA_SPAN_SMALL);
     EXPECT_EQ(s->pages, strata_size_class_span_pages(c));
     EXPECT_EQ(s->base % kPage, 0u);
     EXPECT_EQ(strata_span_class_kind(s->span_class), STRATA_KIND_NOSCAN);
@@ -96,7 +96,7 @@ TEST_F(PageHeap, LargeRunsFromOnePageToLargerThanAnArena) {
   for (size_t pages : {size_t{1}, size_t{4}, size_t{64}, size_t{1024}, size_t{10000}}) {
     strata_span *s = strata_pageheap_alloc_large(ph_.get(), pages);
     ASSERT_NE(s, nullptr) << pages;
-    EXPECT_EQ(s->state, STRATA_SPAN_LARGE);
+    EXPECT_EQ(strata_span_state_of(s), STRATA_SPAN_LARGE);
     EXPECT_EQ(s->pages, pages);
     auto *bytes = reinterpret_cast<unsigned char *>(s->base);
     bytes[0] = 1;
@@ -147,7 +147,7 @@ TEST_F(PageHeap, SaysWhetherMemoryIsZeroed) {
   EXPECT_EQ(*reinterpret_cast<unsigned char *>(base), 0);
   strata_span *small = strata_pageheap_alloc_small(ph_.get(), Class(32));
   ASSERT_NE(small, nullptr);
-  EXPECT_EQ(small->state, STRATA_SPAN_SMALL);  // init keeps the flag consistent
+  EXPECT_EQ(strata_span_state_of(small), STRATA_SPAN_SMALL);  // init keeps the flag consistent
   EXPECT_EQ(strata_pageheap_check(ph_.get(), NULL), STRATA_OK);
 }
 
@@ -311,12 +311,14 @@ TEST_F(PageHeap, PageMapIsResidentOnlyWhereTheHeapIs) {
   }
   size_t mids = 0, leaves = 0, node_bytes = 0, resident = 0;
   const strata_pagemap *map = &ph_->pagemap;
-  for (const strata_pagemap_mid *mid : map->root) {
+  for (const auto &root_entry : map->root) {
+    const strata_pagemap_mid *mid = root_entry.value;
     if (mid == nullptr) continue;
     mids++;
     node_bytes += sizeof *mid;
     resident += strata_testing::ResidentBytes(mid, sizeof *mid);
-    for (const strata_pagemap_leaf *leaf : mid->leaves) {
+    for (const auto &mid_entry : mid->leaves) {
+      const strata_pagemap_leaf *leaf = mid_entry.value;
       if (leaf == nullptr) continue;
       leaves++;
       node_bytes += sizeof *leaf;
@@ -547,7 +549,7 @@ TEST_F(PageHeap, RandomOperationsKeepEveryInvariant) {
       if (next != live.begin()) {
         ASSERT_LE(strata_span_end(std::prev(next)->second.span), s->base);
       }
-      if (s->state == STRATA_SPAN_SMALL) {
+      if (strata_span_state_of(s) == STRATA_SPAN_SMALL) {
         // Use some of its slots: the heap check verifies every span's bitmap.
         uint32_t take = static_cast<uint32_t>(rng() % (s->object_count + 1));
         for (uint32_t i = 0; i < take; ++i) ASSERT_NE(strata_span_alloc(s), nullptr);

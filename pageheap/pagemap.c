@@ -18,16 +18,17 @@ strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, siz
        leaf_no++) {
     uintptr_t root_index = leaf_no >> STRATA_PAGEMAP_MID_BITS;
     uintptr_t mid_index = leaf_no & ((1u << STRATA_PAGEMAP_MID_BITS) - 1);
-    strata_pagemap_mid *mid = m->root[root_index];
+    /* Under the page heap's lock: the only writer. */
+    strata_pagemap_mid *mid = strata_atomic_load(&m->root[root_index], STRATA_ORDER_RELAXED);
     if (mid == NULL) {
       mid = strata_persistent_alloc(m->nodes, sizeof *mid, 64);
       if (mid == NULL) return STRATA_ERR_OUT_OF_MEMORY;
-      __atomic_store_n(&m->root[root_index], mid, __ATOMIC_RELEASE);
+      strata_atomic_store(&m->root[root_index], mid, STRATA_ORDER_RELEASE);
     }
-    if (mid->leaves[mid_index] == NULL) {
+    if (strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_RELAXED) == NULL) {
       strata_pagemap_leaf *leaf = strata_persistent_alloc(m->nodes, sizeof *leaf, 64);
       if (leaf == NULL) return STRATA_ERR_OUT_OF_MEMORY;
-      __atomic_store_n(&mid->leaves[mid_index], leaf, __ATOMIC_RELEASE);
+      strata_atomic_store(&mid->leaves[mid_index], leaf, STRATA_ORDER_RELEASE);
     }
   }
   return STRATA_OK;
@@ -42,7 +43,7 @@ void strata_pagemap_set_range(strata_pagemap *m, strata_page_id first, size_t co
     size_t n = STRATA_PAGEMAP_LEAF_PAGES - index;
     if (n > count) n = count;
     for (size_t i = 0; i < n; i++) {
-      __atomic_store_n(&leaf->spans[index + i], span, __ATOMIC_RELEASE);
+      strata_atomic_store(&leaf->spans[index + i], span, STRATA_ORDER_RELEASE);
     }
     page += n;
     count -= n;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/atomic.h"
 #include "base/constants.h"
 #include "metadata/metadata.h"
 #include "span/span.h"
@@ -36,18 +37,22 @@ extern "C" {
   (STRATA_PAGEMAP_ADDRESS_BITS - STRATA_PAGE_SHIFT - STRATA_PAGEMAP_MID_BITS - STRATA_PAGEMAP_LEAF_BITS)
 #define STRATA_PAGEMAP_LEAF_PAGES (1u << STRATA_PAGEMAP_LEAF_BITS)
 
+/* The nodes' pointers are read without a lock by any thread (span_of,
+ * free's lookup) and written under the page heap's lock: release stores
+ * publish a node (or a span descriptor) after its contents, acquire loads
+ * read them. `committed` is read and written under the lock only. */
 typedef struct strata_pagemap_leaf {
-  strata_span *spans[STRATA_PAGEMAP_LEAF_PAGES];
+  STRATA_ATOMIC(strata_span *) spans[STRATA_PAGEMAP_LEAF_PAGES];
   uint64_t committed[STRATA_PAGEMAP_LEAF_PAGES / 64];
 } strata_pagemap_leaf;
 
 typedef struct strata_pagemap_mid {
-  strata_pagemap_leaf *leaves[1u << STRATA_PAGEMAP_MID_BITS];
+  STRATA_ATOMIC(strata_pagemap_leaf *) leaves[1u << STRATA_PAGEMAP_MID_BITS];
 } strata_pagemap_mid;
 
 typedef struct strata_pagemap {
   strata_persistent *nodes;  /* where middle nodes and leaves come from */
-  strata_pagemap_mid *root[1u << STRATA_PAGEMAP_ROOT_BITS];
+  STRATA_ATOMIC(strata_pagemap_mid *) root[1u << STRATA_PAGEMAP_ROOT_BITS];
 } strata_pagemap;
 
 /* Page numbers: an address shifted right by STRATA_PAGE_SHIFT. */
@@ -74,10 +79,10 @@ static inline strata_pagemap_leaf *strata_pagemap_leaf_of(const strata_pagemap *
                                                           strata_page_id page) {
   uintptr_t root_index = page >> (STRATA_PAGEMAP_MID_BITS + STRATA_PAGEMAP_LEAF_BITS);
   if (root_index >= (1u << STRATA_PAGEMAP_ROOT_BITS)) return NULL;
-  strata_pagemap_mid *mid = __atomic_load_n(&m->root[root_index], __ATOMIC_ACQUIRE);
+  strata_pagemap_mid *mid = strata_atomic_load(&m->root[root_index], STRATA_ORDER_ACQUIRE);
   if (mid == NULL) return NULL;
   uintptr_t mid_index = (page >> STRATA_PAGEMAP_LEAF_BITS) & ((1u << STRATA_PAGEMAP_MID_BITS) - 1);
-  return __atomic_load_n(&mid->leaves[mid_index], __ATOMIC_ACQUIRE);
+  return strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_ACQUIRE);
 }
 
 /* The span entry of `page`: NULL for pages the heap never managed. The entry
@@ -86,7 +91,8 @@ static inline strata_pagemap_leaf *strata_pagemap_leaf_of(const strata_pagemap *
 static inline strata_span *strata_pagemap_get(const strata_pagemap *m, strata_page_id page) {
   strata_pagemap_leaf *leaf = strata_pagemap_leaf_of(m, page);
   if (leaf == NULL) return NULL;
-  return __atomic_load_n(&leaf->spans[page & (STRATA_PAGEMAP_LEAF_PAGES - 1)], __ATOMIC_ACQUIRE);
+  return strata_atomic_load(&leaf->spans[page & (STRATA_PAGEMAP_LEAF_PAGES - 1)],
+                            STRATA_ORDER_ACQUIRE);
 }
 
 /* Sets the entries of pages [first, first + count), whose nodes exist. */

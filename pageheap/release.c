@@ -58,7 +58,7 @@ strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span 
  * full, which release_more then says). */
 static size_t queue_run(strata_pageheap *ph, strata_span *run) STRATA_REQUIRES(&ph->lock) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
-  if (run->state != STRATA_SPAN_FREE) return 0; /* queued already */
+  if (strata_span_state_of(run) != STRATA_SPAN_FREE) return 0; /* queued already */
   strata_pagemap *map = &ph->pagemap;
   size_t g = ph->commit_granule_pages;
   strata_page_id first = run_first_page(run);
@@ -95,7 +95,7 @@ static size_t queue_run(strata_pageheap *ph, strata_span *run) STRATA_REQUIRES(&
   /* Out of the index at once if no walk is going over it, else when the
    * walk is done (detach_jobs): the state keeps both from queueing it
    * twice and neighbours from merging with it. */
-  run->state = STRATA_SPAN_RELEASING;
+  strata_span_set_state(run, STRATA_SPAN_RELEASING);
   return job->pages;
 }
 
@@ -138,8 +138,8 @@ size_t strata_pageheap_finish_release(strata_pageheap *ph) {
       }
       STRATA_ASSERT(ph->releasing_pages >= job->pages);
       ph->releasing_pages -= job->pages;
-      STRATA_ASSERT(job->run->state == STRATA_SPAN_RELEASING);
-      job->run->state = STRATA_SPAN_FREE;
+      STRATA_ASSERT(strata_span_state_of(job->run) == STRATA_SPAN_RELEASING);
+      strata_span_set_state(job->run, STRATA_SPAN_FREE);
       /* Back into the index, merged with neighbours freed meanwhile; it
        * keeps its age, as it was due already. */
       strata_pageheap_insert_free_run(ph, job->run, job->run->free_since_ns);

@@ -24,7 +24,7 @@ void strata_profile_init(strata_profile *p, strata_backend *backend, uint64_t ra
                          size_t max_bytes) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   memset(p, 0, sizeof *p);
   strata_lock_init(&p->lock, STRATA_LOCK_RANK_PROFILE);
-  p->rate = rate;
+  strata_atomic_store(&p->rate, rate, STRATA_ORDER_RELAXED);
   p->max_bytes = max_bytes != 0 ? max_bytes : DEFAULT_MAX_BYTES;
   strata_persistent_init(&p->memory, backend);
   strata_fixalloc_init(&p->samples, &p->memory, sizeof(strata_profile_sample));
@@ -33,14 +33,14 @@ void strata_profile_init(strata_profile *p, strata_backend *backend, uint64_t ra
 strata_status strata_profile_destroy(strata_profile *p) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_status status = strata_persistent_release_all(&p->memory);
   strata_backend *backend = p->memory.backend;
-  uint64_t rate = p->rate;
+  uint64_t rate = strata_atomic_load(&p->rate, STRATA_ORDER_RELAXED);
   size_t max_bytes = p->max_bytes;
   strata_profile_init(p, backend, rate, max_bytes);
   return status;
 }
 
 void strata_profile_set_rate(strata_profile *p, uint64_t rate) {
-  __atomic_store_n(&p->rate, rate, __ATOMIC_RELAXED);
+  strata_atomic_store(&p->rate, rate, STRATA_ORDER_RELAXED);
 }
 
 void strata_profile_lock(strata_profile *p) { strata_lock_acquire(&p->lock); }

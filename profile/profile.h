@@ -115,9 +115,10 @@ typedef struct strata_profile_stats {
 } strata_profile_stats;
 
 typedef struct strata_profile {
-  /* Read with relaxed loads by the owner's samplers, written by
-   * strata_profile_set_rate. */
-  uint64_t rate;
+  /* Read with relaxed loads by the owner's samplers, stored (relaxed) by
+   * strata_profile_set_rate: a sampler that sees the old rate a while
+   * longer only samples at it. */
+  strata_atomic_u64 rate;
   /* Everything below is guarded by `lock`. */
   strata_lock lock;
   strata_persistent memory STRATA_GUARDED_BY(&lock);      /* buckets, the hash table, samples */
@@ -144,7 +145,7 @@ void strata_profile_init(strata_profile *p, strata_backend *backend, uint64_t ra
 strata_status strata_profile_destroy(strata_profile *p) STRATA_MUST_USE;
 
 static inline uint64_t strata_profile_rate(const strata_profile *p) {
-  return __atomic_load_n(&p->rate, __ATOMIC_RELAXED);
+  return strata_atomic_load(&p->rate, STRATA_ORDER_RELAXED);
 }
 
 /* Changes the rate for samples drawn from now on (0: no more samples).

@@ -56,7 +56,7 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
   STRATA_ASSERT((base & (STRATA_PAGE_SIZE - 1)) == 0);
   const strata_size_class_info *info = strata_size_class_get(size_class);
   init_common(s, base, info->span_pages);
-  s->state = STRATA_SPAN_SMALL;
+  strata_span_set_state(s, STRATA_SPAN_SMALL);
   s->span_class = span_class;
   s->small_class = (uint8_t)size_class;
   set_object_size(s, info->object_size);
@@ -67,14 +67,14 @@ void strata_span_init_small(strata_span *s, uintptr_t base, strata_span_class sp
 
 void strata_span_init_large(strata_span *s, uintptr_t base, size_t pages) {
   init_common(s, base, pages);
-  s->state = STRATA_SPAN_LARGE;
+  strata_span_set_state(s, STRATA_SPAN_LARGE);
   set_object_size(s, pages << STRATA_PAGE_SHIFT);
   s->object_count = 1;
   load_cache(s, 0);
 }
 
 void strata_span_resize_large(strata_span *s, size_t pages) {
-  STRATA_ASSERT(s->state == STRATA_SPAN_LARGE && pages > 0);
+  STRATA_ASSERT(strata_span_state_of(s) == STRATA_SPAN_LARGE && pages > 0);
   s->pages = pages;
   set_object_size(s, pages << STRATA_PAGE_SHIFT);
 }
@@ -103,7 +103,7 @@ static void *take_lowest(strata_span *s) {
 }
 
 void *strata_span_alloc(strata_span *s) {
-  STRATA_ASSERT(s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE);
+  STRATA_ASSERT(strata_span_is_in_use(s));
   if (s->cache == 0 && !refill_cache(s)) return NULL;
   return take_lowest(s);
 }
@@ -120,7 +120,7 @@ size_t strata_span_alloc_batch(strata_span *s, void **out, size_t max) {
 /* Resolves p to a slot index, or says why it is not an object's start. */
 static strata_status slot_of(const strata_span *s, const void *p, uint32_t *index) {
   uintptr_t addr = (uintptr_t)p;
-  if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) {
+  if (!strata_span_is_in_use(s)) {
     return STRATA_ERR_NOT_OWNED;
   }
   if (addr < s->base) return STRATA_ERR_NOT_OWNED;
@@ -151,7 +151,7 @@ strata_status strata_span_free(strata_span *s, const void *p) {
 }
 
 uint32_t strata_span_sweep(strata_span *s, const uint64_t *keep) {
-  STRATA_ASSERT(s->state == STRATA_SPAN_SMALL || s->state == STRATA_SPAN_LARGE);
+  STRATA_ASSERT(strata_span_is_in_use(s));
   uint32_t words = word_count(s);
   uint32_t kept = 0;
   uint32_t first_free = words;
@@ -181,7 +181,7 @@ bool strata_span_owns_object(const strata_span *s, const void *p) {
 }
 
 strata_status strata_span_check(const strata_span *s, const strata_check_reporter *why) {
-  if (s->state != STRATA_SPAN_SMALL && s->state != STRATA_SPAN_LARGE) {
+  if (!strata_span_is_in_use(s)) {
     if (s->small_objects != 0) return strata_check_fail(why, "span: not in use but small_objects is set");
     return STRATA_OK;
   }
@@ -189,7 +189,7 @@ strata_status strata_span_check(const strata_span *s, const strata_check_reporte
   if (s->object_count == 0 || s->object_count > STRATA_SPAN_MAX_OBJECTS) {
     return strata_check_fail(why, "span: object count out of range");
   }
-  if (s->small_objects != (s->state == STRATA_SPAN_SMALL ? s->object_count : 0)) {
+  if (s->small_objects != (strata_span_state_of(s) == STRATA_SPAN_SMALL ? s->object_count : 0)) {
     return strata_check_fail(why, "span: small_objects is not the object count of a small span");
   }
   if (s->object_size == 0 || (s->object_size >> s->index_shift) * s->index_inverse != 1 ||

@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/atomic.h"
 #include "base/check.h"
 #include "base/constants.h"
 #include "base/status.h"
@@ -89,7 +90,10 @@ typedef struct strata_span {
   struct strata_span *prev;
   uintptr_t base;            /* first byte, page aligned */
   size_t pages;              /* length in STRATA_PAGE_SIZE pages */
-  uint8_t state;             /* strata_span_state */
+  /* strata_span_state. Written by the page heap under its lock (relaxed:
+   * the page map's release store publishes the span, see above); read
+   * without a lock (relaxed) by lookups on any thread. */
+  STRATA_ATOMIC(uint8_t) state;
   strata_span_class span_class;  /* 0 for large spans and free runs */
   uint8_t zeroed;            /* page heap: the memory read as zero when handed out */
   /* The size class while the span is SMALL, 0 in every other state: a
@@ -120,8 +124,10 @@ typedef struct strata_span {
   /* The frontend's own word about an in-use span, cleared by init_small and
    * init_large and never read by the layers below (the malloc frontend
    * hangs the profile record of a sampled object here, so that free finds
-   * it in O(1)). Written and read by whoever owns the span's object. */
-  void *owner_data;
+   * it in O(1)). Written and read by whoever owns the span's object, and
+   * exchanged by the malloc frontend's free, which may run on any thread
+   * (relaxed: the object's hand-over orders the rest). */
+  STRATA_ATOMIC(void *) owner_data;
   uint64_t alloc_bits[STRATA_SPAN_BITMAP_WORDS]; /* 1 = allocated */
 } strata_span;
 
@@ -160,7 +166,38 @@ static inline void strata_span_retire(strata_span *s, strata_span_state state) {
   s->small_class = 0;
   s->small_objects = 0;
   s->span_class = 0;
-  s->state = (uint8_t)state;
+  strata_atomic_store(&s->state, (uint8_t)state, STRATA_ORDER_RELAXED);
+}
+
+/* The span's state (strata_span_state), from any thread. These accessors
+ * are inlined in every build mode: at -O0 (a layer in Bazel's default
+ * mode) a call apiece costs a frame. */
+static inline __attribute__((always_inline)) strata_span_state strata_span_state_of(
+    const strata_span *s) {
+  return (strata_span_state)strata_atomic_load(&s->state, STRATA_ORDER_RELAXED);
+}
+
+/* The frontend's word about the span (owner_data), relaxed. */
+static inline __attribute__((always_inline)) void *strata_span_owner_data(const strata_span *s) {
+  return strata_atomic_load(&s->owner_data, STRATA_ORDER_RELAXED);
+}
+
+static inline __attribute__((always_inline)) void strata_span_set_owner_data(strata_span *s,
+                                                                          void *data) {
+  strata_atomic_store(&s->owner_data, data, STRATA_ORDER_RELAXED);
+}
+
+/* SMALL or LARGE: one load of the state. */
+static inline __attribute__((always_inline)) bool strata_span_is_in_use(const strata_span *s) {
+  strata_span_state state = strata_span_state_of(s);
+  return state == STRATA_SPAN_SMALL || state == STRATA_SPAN_LARGE;
+}
+
+/* Sets the state of a span the caller owns (the page heap, under its
+ * lock). */
+static inline __attribute__((always_inline)) void strata_span_set_state(strata_span *s,
+                                                                     strata_span_state state) {
+  strata_atomic_store(&s->state, (uint8_t)state, STRATA_ORDER_RELAXED);
 }
 
 /* The slot index of p, if p is the start of one of the span's objects:

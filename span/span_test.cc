@@ -134,9 +134,9 @@ TEST(Span, DeadOrFreeSpansOwnNothing) {
   SpanMemory memory;
   strata_span s = MakeSmall(memory.base(), 3);
   void *p = strata_span_alloc(&s);
-  s.state = STRATA_SPAN_FREE;
+  strata_span_set_state(&s, STRATA_SPAN_FREE);
   EXPECT_EQ(strata_span_free(&s, p), STRATA_ERR_NOT_OWNED);
-  s.state = STRATA_SPAN_DEAD;
+  strata_span_set_state(&s, STRATA_SPAN_DEAD);
   EXPECT_EQ(strata_span_free(&s, p), STRATA_ERR_NOT_OWNED);
 }
 

@@ -21,9 +21,10 @@ static void adopt_batch(strata_gc_heap *heap, void *const *objects, size_t n) {
     uintptr_t p = (uintptr_t)objects[i];
     if (last != NULL && p >= last->base && p < strata_span_end(last)) continue;
     strata_span *span = strata_pageheap_span_of(&heap->pages, objects[i]);
-    STRATA_ASSERT(span != NULL && span->state == STRATA_SPAN_SMALL);
-    if (span->owner_data == NULL) {
-      span->owner_data = strata_gc_take_marks(heap, strata_gc_mark_size(span->object_count));
+    STRATA_ASSERT(span != NULL && strata_span_state_of(span) == STRATA_SPAN_SMALL);
+    if (strata_span_owner_data(span) == NULL) {
+      strata_span_set_owner_data(
+          span, strata_gc_take_marks(heap, strata_gc_mark_size(span->object_count)));
     }
     widen_bounds(heap, span->base, strata_span_end(span));
     last = span;
@@ -120,7 +121,7 @@ static void *alloc_large(strata_gc_heap *heap, size_t size, unsigned flags) {
     }
   }
   uintptr_t tag = STRATA_GC_LARGE_TAG | ((flags & STRATA_GC_NOSCAN) ? STRATA_GC_LARGE_NOSCAN : 0);
-  span->owner_data = (void *)tag;
+  strata_span_set_owner_data(span, (void *)tag);
   span->owner = STRATA_SPAN_OWNER_GC;
   strata_span_list_push(&heap->large, span);
   widen_bounds(heap, span->base, strata_span_end(span));

@@ -23,7 +23,7 @@ typedef struct strata_gc_cache {
 
 /* A small span's mark bits, Go's gcmarkBits: one per slot, beside the
  * span's allocation bits, in a record of 64-bit words hung on
- * span->owner_data. A span gets its record when the heap first takes
+ * strata_span_owner_data(span). A span gets its record when the heap first takes
  * objects from it and keeps it until a sweep finds it empty and the span
  * goes back to the page heap: so a collection never needs memory, and a
  * heap that has run out can still collect. All bits are zero between
@@ -103,7 +103,9 @@ struct strata_gc_heap {
 
   strata_gc_stats stats;
 #ifdef STRATA_DEBUG
-  uintptr_t user; /* the thread inside a call, or 0 (debug builds) */
+  /* The thread inside a call, or 0: claimed by compare-and-swap (acquire),
+   * given back by a release store. */
+  strata_atomic_uptr user;
 #endif
 
   strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
@@ -138,7 +140,7 @@ static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uin
   if (address - heap->lo >= heap->hi - heap->lo) return NULL;
   strata_span *span = strata_pageheap_page_entry(&heap->pages, (const void *)address);
   if (span == NULL) return NULL;
-  uint8_t state = __atomic_load_n(&span->state, __ATOMIC_ACQUIRE);
+  uint8_t state = strata_span_state_of(span);
   if (address - span->base >= (span->pages << STRATA_PAGE_SHIFT)) return NULL;
   if (state == STRATA_SPAN_SMALL) {
     uint32_t i = strata_size_class_index(span->small_class, (uint32_t)(address - span->base));
@@ -147,7 +149,8 @@ static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uin
     *index = i;
     return span;
   }
-  if (state != STRATA_SPAN_LARGE || ((uintptr_t)span->owner_data & STRATA_GC_LARGE_TAG) == 0) {
+  if (state != STRATA_SPAN_LARGE ||
+      ((uintptr_t)strata_span_owner_data(span) & STRATA_GC_LARGE_TAG) == 0) {
     return NULL;
   }
   *index = 0;

@@ -185,8 +185,8 @@ void strata_gc_collect(strata_gc_heap *heap) {
 void strata_gc_enter(strata_gc_heap *heap, const char *function) {
   uintptr_t self = (uintptr_t)pthread_self();
   uintptr_t expected = 0;
-  if (__atomic_compare_exchange_n(&heap->user, &expected, self, false, __ATOMIC_ACQUIRE,
-                                  __ATOMIC_RELAXED)) {
+  if (strata_atomic_compare_exchange(&heap->user, &expected, self, STRATA_ORDER_ACQUIRE,
+                                     STRATA_ORDER_RELAXED)) {
     return;
   }
   const char *parts[] = {"strata: ", function, "(): GC heap used by two threads at once\n"};
@@ -197,7 +197,9 @@ void strata_gc_enter(strata_gc_heap *heap, const char *function) {
   abort();
 }
 
-void strata_gc_leave(strata_gc_heap *heap) { __atomic_store_n(&heap->user, 0, __ATOMIC_RELEASE); }
+void strata_gc_leave(strata_gc_heap *heap) {
+  strata_atomic_store(&heap->user, 0, STRATA_ORDER_RELEASE);
+}
 #endif
 
 /* The allocated object holding p: its start and size; false for any

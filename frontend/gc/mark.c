@@ -59,9 +59,9 @@ static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
   uint32_t index = 0;
   strata_span *span = strata_gc_object_span(heap, word, &index);
   if (span == NULL) return;
-  if (span->state == STRATA_SPAN_SMALL) {
+  if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
     uint64_t bit = (uint64_t)1 << (index % 64);
-    uint64_t *marks = span->owner_data;
+    uint64_t *marks = strata_span_owner_data(span);
     /* every small span of the heap has its record from its first refill */
     STRATA_ASSERT(marks != NULL);
     if (marks[index / 64] & bit) return;
@@ -72,9 +72,9 @@ static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
     }
     return;
   }
-  uintptr_t tag = (uintptr_t)span->owner_data;
+  uintptr_t tag = (uintptr_t)strata_span_owner_data(span);
   if ((tag & STRATA_GC_LARGE_MARKED) != 0) return;
-  span->owner_data = (void *)(tag | STRATA_GC_LARGE_MARKED);
+  strata_span_set_owner_data(span, (void *)(tag | STRATA_GC_LARGE_MARKED));
   if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(heap, span->base, strata_span_end(span));
 }
 
@@ -119,7 +119,7 @@ static void drain(strata_gc_heap *heap) {
 /* Scans every marked object of a small scan span (an overflow pass). */
 static void rescan_span(const strata_span *span, void *arg) {
   strata_gc_heap *heap = arg;
-  const uint64_t *marks = span->owner_data;
+  const uint64_t *marks = strata_span_owner_data(span);
   for (uint32_t w = 0; w * 64 < span->object_count; w++) {
     uint64_t bits = marks[w];
     while (bits != 0) {
@@ -138,7 +138,7 @@ static void rescan_marked(strata_gc_heap *heap) {
                                  rescan_span, heap);
   }
   for (strata_span *span = heap->large; span != NULL; span = span->next) {
-    uintptr_t tag = (uintptr_t)span->owner_data;
+    uintptr_t tag = (uintptr_t)strata_span_owner_data(span);
     if ((tag & STRATA_GC_LARGE_MARKED) && !(tag & STRATA_GC_LARGE_NOSCAN)) {
       push(heap, span->base, strata_span_end(span));
       drain(heap);

@@ -62,10 +62,10 @@ static void forget_cached(strata_gc_heap *heap) {
     strata_gc_cache *cache = &heap->caches[sc];
     for (uint32_t i = 0; i < cache->count; i++) {
       strata_span *span = strata_pageheap_span_of(&heap->pages, cache->objects[i]);
-      STRATA_ASSERT(span != NULL && span->owner_data != NULL);
+      STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL);
       uint32_t index = (uint32_t)strata_span_object_index(span, cache->objects[i]);
       STRATA_ASSERT(index < span->object_count); /* a slot's start */
-      uint64_t *marks = span->owner_data;
+      uint64_t *marks = strata_span_owner_data(span);
       marks[index / 64] &= ~((uint64_t)1 << (index % 64));
     }
     cache->count = 0;
@@ -79,14 +79,14 @@ typedef struct sweep_state {
 
 static void sweep_span(strata_span *span, void *arg) {
   sweep_state *state = arg;
-  uint64_t *marks = span->owner_data;
+  uint64_t *marks = strata_span_owner_data(span);
   STRATA_ASSERT(marks != NULL); /* given at the span's first refill */
   unsigned mark_size = strata_gc_mark_size(span->object_count);
   strata_span_sweep(span, marks);
   state->live_bytes += (size_t)span->allocated * span->object_size;
   if (strata_span_is_empty(span)) {
     /* The central lists return it to the page heap next. */
-    span->owner_data = NULL;
+    strata_span_set_owner_data(span, NULL);
     strata_gc_release_marks(state->heap, marks, mark_size);
   } else {
     memset(marks, 0, strata_gc_mark_words(mark_size) * sizeof(uint64_t));
@@ -105,13 +105,13 @@ size_t strata_gc_sweep(strata_gc_heap *heap) {
   strata_span *span = heap->large;
   while (span != NULL) {
     strata_span *next = span->next;
-    uintptr_t tag = (uintptr_t)span->owner_data;
+    uintptr_t tag = (uintptr_t)strata_span_owner_data(span);
     if (tag & STRATA_GC_LARGE_MARKED) {
-      span->owner_data = (void *)(tag & ~STRATA_GC_LARGE_MARKED);
+      strata_span_set_owner_data(span, (void *)(tag & ~STRATA_GC_LARGE_MARKED));
       state.live_bytes += span->pages << STRATA_PAGE_SHIFT;
     } else {
       strata_span_list_remove(&heap->large, span);
-      span->owner_data = NULL;
+      strata_span_set_owner_data(span, NULL);
       /* In use and this heap's: only a corrupt heap refuses it. */
       STRATA_ASSERT(span->owner == STRATA_SPAN_OWNER_GC); /* gc: owns its large spans */
       strata_status status = strata_pageheap_free(&heap->pages, span);

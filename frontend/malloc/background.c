@@ -35,7 +35,7 @@
 
 /* 0: not started; 1: started (or being started, or refused). Read relaxed
  * on every poke: a poke that sees 0 races to set it with one exchange. */
-static int started;
+static strata_atomic_int started;
 
 static uint64_t now_ns(void) {
   struct timespec t;
@@ -92,17 +92,17 @@ static void start(void) {
 }
 
 void strata_background_release_poke(void) {
-  if (STRATA_LIKELY(__atomic_load_n(&started, __ATOMIC_RELAXED))) return;
+  if (STRATA_LIKELY(strata_atomic_load(&started, STRATA_ORDER_RELAXED))) return;
   strata_malloc_global *g = &strata_malloc_state;
   /* Off, or no policy to apply: release at once (delay 0) or never. */
   uint64_t delay = g->config.release_delay_ns;
   if (!g->config.background_release || delay == 0 || delay == UINT64_MAX) {
-    __atomic_store_n(&started, 1, __ATOMIC_RELAXED);
+    strata_atomic_store(&started, 1, STRATA_ORDER_RELAXED);
     return;
   }
-  if (__atomic_exchange_n(&started, 1, __ATOMIC_RELAXED) == 0) start();
+  if (strata_atomic_exchange(&started, 1, STRATA_ORDER_RELAXED) == 0) start();
 }
 
 void strata_background_release_after_fork_child(void) {
-  __atomic_store_n(&started, 1, __ATOMIC_RELAXED); /* never in a child: see above */
+  strata_atomic_store(&started, 1, STRATA_ORDER_RELAXED); /* never in a child: see above */
 }

@@ -40,8 +40,8 @@ struct mallinfo2 strata_mallinfo2(void) {
   struct mallinfo2 info = {0};
   info.arena = heap.mapped_bytes;
   info.ordblks = heap.free_runs;
-  info.hblks = __atomic_load_n(&g->large_objects, __ATOMIC_RELAXED);
-  info.hblkhd = __atomic_load_n(&g->large_bytes, __ATOMIC_RELAXED);
+  info.hblks = strata_atomic_load(&g->large_objects, STRATA_ORDER_RELAXED);
+  info.hblkhd = strata_atomic_load(&g->large_bytes, STRATA_ORDER_RELAXED);
   info.usmblks = heap.peak_committed_bytes;
   info.uordblks = heap.in_use_bytes;
   info.fordblks = heap.free_committed_bytes;
@@ -138,7 +138,7 @@ int strata_mallopt(int param, int value) {
     case M_MMAP_THRESHOLD:
       /* Large objects at least this big go back to the OS when freed. */
       if (value < 0) return 0;
-      __atomic_store_n(&g->config.large_release_bytes, (size_t)value, __ATOMIC_RELAXED);
+      strata_atomic_store(&g->config.large_release_bytes, (size_t)value, STRATA_ORDER_RELAXED);
       return 1;
     default:
       /* M_ARENA_MAX, M_ARENA_TEST (strata has one heap and per-thread

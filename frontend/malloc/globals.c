@@ -65,10 +65,10 @@ static void after_fork_child(void);
 
 void strata_malloc_ensure_init(void) {
   strata_malloc_global *g = &strata_malloc_state;
-  if (STRATA_LIKELY(__atomic_load_n(&g->initialized, __ATOMIC_ACQUIRE))) return;
+  if (STRATA_LIKELY(strata_atomic_load(&g->initialized, STRATA_ORDER_ACQUIRE))) return;
   strata_lock_acquire(&init_lock);
   bool did_init = false;
-  if (!g->initialized) {
+  if (!strata_atomic_load(&g->initialized, STRATA_ORDER_RELAXED)) {
     strata_settings_read(&g->config);
     strata_freed_key = random_key();
 #ifdef STRATA_HARDENED
@@ -111,7 +111,7 @@ void strata_malloc_ensure_init(void) {
     /* Without it threads do not cache (strata_tcache_self). */
     g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, thread_exit) == 0;
     strata_profiling_init();
-    __atomic_store_n(&g->initialized, 1, __ATOMIC_RELEASE);
+    strata_atomic_store(&g->initialized, 1, STRATA_ORDER_RELEASE);
     did_init = true;
   }
   strata_lock_release(&init_lock);
@@ -260,7 +260,7 @@ static void after_fork_child(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
     g->thread_count = 1;
     capacity = self->capacity_bytes;
   }
-  __atomic_store_n(&g->cache_capacity_bytes, capacity, __ATOMIC_RELAXED);
+  strata_atomic_store(&g->cache_capacity_bytes, capacity, STRATA_ORDER_RELAXED);
   strata_central_forget_in_flight(&g->central);
   strata_background_release_after_fork_child();
   after_fork_parent();
@@ -275,7 +275,8 @@ __attribute__((destructor)) static void write_profile_at_exit(void) { strata_pro
  * STRATA_STATS_FILE (for programs that close stderr before they exit). */
 __attribute__((destructor)) static void print_stats_at_exit(void) {
   strata_malloc_config *c = &strata_malloc_state.config;
-  if (!__atomic_load_n(&strata_malloc_state.initialized, __ATOMIC_ACQUIRE) || !c->show_stats) {
+  if (!strata_atomic_load(&strata_malloc_state.initialized, STRATA_ORDER_ACQUIRE) ||
+      !c->show_stats) {
     return;
   }
   int fd = STDERR_FILENO;

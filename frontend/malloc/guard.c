@@ -58,7 +58,7 @@ typedef enum slot_state { SLOT_UNUSED, SLOT_ALLOCATED, SLOT_FREED } slot_state;
 typedef struct guard_slot {
   uintptr_t object;  /* where the object starts */
   size_t size;       /* what the program asked for */
-  int state;         /* slot_state */
+  strata_atomic_int state; /* slot_state: release store by the owner, acquire load by free */
   int alloc_tid, free_tid;
   unsigned alloc_depth, free_depth;
   strata_profile_sample *record; /* its heap-profile sample, if it is one */
@@ -69,7 +69,7 @@ typedef struct guard_slot {
 /* Set once by strata_guard_init (before any guarded allocation); read
  * without a lock: `base` with acquire by strata_guard_owns. */
 static struct {
-  uintptr_t base;     /* first guard page; 0 when guarding is off */
+  strata_atomic_uptr base; /* first guard page; 0 when guarding is off */
   uintptr_t end;
   size_t page;        /* the OS page size */
   unsigned count;     /* slots reserved */
@@ -87,13 +87,28 @@ static struct {
   struct sigaction previous; /* the SIGSEGV handling before ours */
 } guard = {.lock = STRATA_LOCK_INIT_RANKED(STRATA_LOCK_RANK_GUARD)};
 
+/* guard.base, published (release) by strata_guard_init after the slots
+ * are set up: 0 until then, and when guarding is off. */
+static uintptr_t guard_base(void) {
+  return strata_atomic_load(&guard.base, STRATA_ORDER_ACQUIRE);
+}
+
+/* A slot's state (slot_state), stored with release by the thread that
+ * allocates or frees in it (after the slot's other fields), read from any
+ * thread: a free, a fault handler. */
+static int state_of(const guard_slot *s) {
+  return strata_atomic_load(&s->state, STRATA_ORDER_ACQUIRE);
+}
+
 static int thread_id(void) { return (int)syscall(SYS_gettid); }
 
-static uintptr_t slot_page(unsigned i) { return guard.base + (2 * (uintptr_t)i + 1) * guard.page; }
+static uintptr_t slot_page(unsigned i) {
+  return guard_base() + (2 * (uintptr_t)i + 1) * guard.page;
+}
 
 bool strata_guard_owns(const void *p) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t base = __atomic_load_n(&guard.base, __ATOMIC_ACQUIRE);
+  uintptr_t base = guard_base();
   return base != 0 && a >= base && a < guard.end;
 }
 
@@ -130,7 +145,7 @@ static void describe(const guard_slot *s) {
   put_number(s->object, 16);
   put("\n");
   put_stack("allocated", s->alloc_tid, s->alloc_frames, s->alloc_depth);
-  if (s->state == SLOT_FREED) put_stack("freed", s->free_tid, s->free_frames, s->free_depth);
+  if (state_of(s) == SLOT_FREED) put_stack("freed", s->free_tid, s->free_frames, s->free_depth);
 }
 
 /* How many of a stack's innermost frames are strata's own, when strata is a
@@ -153,7 +168,7 @@ static unsigned strata_frames(void *const *frames, unsigned depth) {
 
 void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *frames,
                          unsigned depth) {
-  if (guard.base == 0 || size > guard.page || alignment > guard.page) return NULL;
+  if (guard_base() == 0 || size > guard.page || alignment > guard.page) return NULL;
   strata_lock_acquire(&guard.lock);
   unsigned i;
   if (guard.ring_used > QUARANTINE_SLOTS || (guard.fresh == guard.count && guard.ring_used > 0)) {
@@ -194,30 +209,28 @@ void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *
   memcpy(s->alloc_frames, frames, s->alloc_depth * sizeof *frames);
   s->free_depth = 0;
   s->record = NULL;
-  __atomic_store_n(&s->state, SLOT_ALLOCATED, __ATOMIC_RELEASE);
+  strata_atomic_store(&s->state, SLOT_ALLOCATED, STRATA_ORDER_RELEASE);
   if (zero) memset((void *)object, 0, size);
   return (void *)object;
 }
 
 void strata_guard_set_record(void *p, strata_profile_sample *record) {
-  guard_slot *s = &guard.slots[((uintptr_t)p - guard.base) / guard.page / 2];
+  guard_slot *s = &guard.slots[((uintptr_t)p - guard_base()) / guard.page / 2];
   s->record = record;
 }
 
 /* The slot of an address in a slot page; -1 for a guard page. */
 static int slot_of(uintptr_t a) {
-  size_t page = (a - guard.base) / guard.page;
+  size_t page = (a - guard_base()) / guard.page;
   return page % 2 == 1 ? (int)(page / 2) : -1;
 }
 
 size_t strata_guard_usable_size(const char *function, const void *p) {
   int i = slot_of((uintptr_t)p);
   guard_slot *s = i >= 0 ? &guard.slots[i] : NULL;
-  if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_ALLOCATED ||
-      s->object != (uintptr_t)p) {
-    strata_report_misuse(function, s != NULL && s->state == SLOT_FREED && s->object == (uintptr_t)p
-                                       ? STRATA_MISUSE_DOUBLE_FREE
-                                       : STRATA_MISUSE_INVALID, p);
+  if (s == NULL || state_of(s) != SLOT_ALLOCATED || s->object != (uintptr_t)p) {
+    bool twice = s != NULL && state_of(s) == SLOT_FREED && s->object == (uintptr_t)p;
+    strata_report_misuse(function, twice ? STRATA_MISUSE_DOUBLE_FREE : STRATA_MISUSE_INVALID, p);
     return 0;
   }
   return s->size > 0 ? s->size : 1;
@@ -232,11 +245,11 @@ void strata_guard_free(const char *function, void *p) {
   unsigned depth = strata_profile_backtrace(frames, STACK_DEPTH + 8, 0);
   unsigned own = strata_frames(frames, depth);
   strata_lock_acquire(&guard.lock);
-  bool live = s != NULL && s->state == SLOT_ALLOCATED && s->object == (uintptr_t)p;
+  bool live = s != NULL && state_of(s) == SLOT_ALLOCATED && s->object == (uintptr_t)p;
   if (!live) {
     strata_lock_release(&guard.lock);
-    bool twice = s != NULL && s->state == SLOT_FREED && s->object == (uintptr_t)p;
-    if (s != NULL && s->state != SLOT_UNUSED) {
+    bool twice = s != NULL && state_of(s) == SLOT_FREED && s->object == (uintptr_t)p;
+    if (s != NULL && state_of(s) != SLOT_UNUSED) {
       put("strata: ");
       put(function);
       put(twice ? "(): double free of" : "(): invalid pointer into");
@@ -248,7 +261,7 @@ void strata_guard_free(const char *function, void *p) {
   s->free_tid = thread_id();
   s->free_depth = depth - own < STACK_DEPTH ? depth - own : STACK_DEPTH;
   memcpy(s->free_frames, frames + own, s->free_depth * sizeof *frames);
-  __atomic_store_n(&s->state, SLOT_FREED, __ATOMIC_RELEASE);
+  strata_atomic_store(&s->state, SLOT_FREED, STRATA_ORDER_RELEASE);
   strata_profile_sample *record = s->record;
   s->record = NULL;
   strata_lock_release(&guard.lock);
@@ -316,14 +329,14 @@ static void on_fault(int signal_number, siginfo_t *info, void *context) {
     return;
   }
   int saved = errno;
-  size_t page = (a - guard.base) / guard.page;
+  size_t page = (a - guard_base()) / guard.page;
   const guard_slot *s = NULL;
   const char *kind = "wild access to strata's guard pages";
   uintptr_t distance = 0;
   bool after = true;
   if (page % 2 == 1) {
     s = &guard.slots[page / 2];
-    if (s->state == SLOT_FREED) kind = "use-after-free";
+    if (state_of(s) == SLOT_FREED) kind = "use-after-free";
     else s = NULL;
   } else {
     /* A guard page: the overflowed object is the live one next to it
@@ -331,9 +344,9 @@ static void on_fault(int signal_number, siginfo_t *info, void *context) {
      * page, so one of the two is usually right against it). */
     const guard_slot *left = page >= 2 ? &guard.slots[page / 2 - 1] : NULL;
     const guard_slot *right = page / 2 < guard.count ? &guard.slots[page / 2] : NULL;
-    uintptr_t left_gap = left && left->state == SLOT_ALLOCATED ? a - (left->object + left->size)
+    uintptr_t left_gap = left && state_of(left) == SLOT_ALLOCATED ? a - (left->object + left->size)
                                                                : UINTPTR_MAX;
-    uintptr_t right_gap = right && right->state == SLOT_ALLOCATED ? right->object - a
+    uintptr_t right_gap = right && state_of(right) == SLOT_ALLOCATED ? right->object - a
                                                                   : UINTPTR_MAX;
     if (left_gap <= right_gap && left_gap != UINTPTR_MAX) {
       s = left;
@@ -349,7 +362,7 @@ static void on_fault(int signal_number, siginfo_t *info, void *context) {
   put(kind);
   put(" at address ");
   put_number(a, 16);
-  if (s != NULL && s->state == SLOT_ALLOCATED) {
+  if (s != NULL && state_of(s) == SLOT_ALLOCATED) {
     put(": ");
     put_number(distance, 10);
     put(after ? " bytes after" : " bytes before");
@@ -398,13 +411,13 @@ void strata_guard_init(unsigned slots) STRATA_NO_THREAD_SAFETY_ANALYSIS {
     put("strata: STRATA_GUARD_RATE: cannot install the fault handler; not guarding\n");
     return;
   }
-  __atomic_store_n(&guard.base, (uintptr_t)base, __ATOMIC_RELEASE);
+  strata_atomic_store(&guard.base, (uintptr_t)base, STRATA_ORDER_RELEASE);
 }
 
 void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots) {
   *guarded = 0;
   *in_use = *slots = 0;
-  if (__atomic_load_n(&guard.base, __ATOMIC_ACQUIRE) == 0) return;
+  if (guard_base() == 0) return;
   strata_lock_acquire(&guard.lock);
   *guarded = guard.guarded;
   *in_use = guard.fresh - guard.ring_used;
@@ -415,9 +428,9 @@ void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots
 /* Not analysed, as every fork handler: the prepare handler takes the lock
  * that the parent and child handlers give back. */
 void strata_guard_before_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
-  if (guard.base != 0) strata_lock_acquire(&guard.lock);
+  if (guard_base() != 0) strata_lock_acquire(&guard.lock);
 }
 
 void strata_guard_after_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
-  if (guard.base != 0) strata_lock_release(&guard.lock);
+  if (guard_base() != 0) strata_lock_release(&guard.lock);
 }

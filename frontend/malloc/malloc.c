@@ -64,9 +64,9 @@ void *strata_malloc_large(size_t size, size_t alignment) {
     return NULL;
   }
   span->owner = STRATA_SPAN_OWNER_MALLOC;
-  __atomic_add_fetch(&strata_malloc_state.large_objects, 1, __ATOMIC_RELAXED);
-  __atomic_add_fetch(&strata_malloc_state.large_bytes, span->pages << STRATA_PAGE_SHIFT,
-                     __ATOMIC_RELAXED);
+  strata_atomic_add(&strata_malloc_state.large_objects, 1, STRATA_ORDER_RELAXED);
+  strata_atomic_add(&strata_malloc_state.large_bytes, span->pages << STRATA_PAGE_SHIFT,
+                     STRATA_ORDER_RELAXED);
   return (void *)span->base;
 }
 
@@ -90,7 +90,7 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
   if (span == NULL) {
     /* The page is in the heap but not in use: the memory was freed. */
     strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
-  } else if (span->state != STRATA_SPAN_LARGE || (uintptr_t)p != span->base) {
+  } else if (strata_span_state_of(span) != STRATA_SPAN_LARGE || (uintptr_t)p != span->base) {
     strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
   } else if (span->owner != STRATA_SPAN_OWNER_MALLOC) {
     /* A request pool's chunk or large object on the default heap: its
@@ -104,16 +104,16 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     if (set_guard(span, false) != STRATA_OK) {
       strata_report_fatal("free(): cannot lift a large object's guard page");
     }
-    if (span->owner_data != NULL) strata_profiling_free_sampled(span);
+    if (strata_span_owner_data(span) != NULL) strata_profiling_free_sampled(span);
     strata_background_release_poke();
     size_t bytes = span->pages << STRATA_PAGE_SHIFT;
     strata_status status =
-        bytes >= __atomic_load_n(&g->config.large_release_bytes, __ATOMIC_RELAXED)
+        bytes >= strata_atomic_load(&g->config.large_release_bytes, STRATA_ORDER_RELAXED)
             ? strata_pageheap_free_and_release(&g->heap, span)
             : strata_pageheap_free(&g->heap, span);
     if (status == STRATA_OK) {
-      __atomic_sub_fetch(&g->large_objects, 1, __ATOMIC_RELAXED);
-      __atomic_sub_fetch(&g->large_bytes, bytes, __ATOMIC_RELAXED);
+      strata_atomic_sub(&g->large_objects, 1, STRATA_ORDER_RELAXED);
+      strata_atomic_sub(&g->large_bytes, bytes, STRATA_ORDER_RELAXED);
     } else {
       /* Another thread freed the same object between the lookup and here. */
       strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
@@ -195,8 +195,8 @@ __attribute__((noinline, cold)) static void free_checked_slow(const char *functi
                                                               strata_span *entry) {
   if (p != NULL && entry != NULL) {
     strata_span *span = strata_malloc_span_of(p);
-    if (span != NULL && span->state == STRATA_SPAN_LARGE && (uintptr_t)p == span->base &&
-        span->owner == STRATA_SPAN_OWNER_MALLOC &&
+    if (span != NULL && strata_span_state_of(span) == STRATA_SPAN_LARGE &&
+        (uintptr_t)p == span->base && span->owner == STRATA_SPAN_OWNER_MALLOC &&
         !size_fits(size, span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE, 0, aligned)) {
       wrong_size(function, p);
       return;
@@ -230,7 +230,7 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 size_t strata_malloc_usable_size_for(const char *function, const void *p) {
   strata_span *span = strata_malloc_span_of(p);
   if (span != NULL && strata_span_object_index(span, p) < span->object_count) {
-    if (span->state == STRATA_SPAN_LARGE) {
+    if (strata_span_state_of(span) == STRATA_SPAN_LARGE) {
       if (span->owner == STRATA_SPAN_OWNER_MALLOC) {
         return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
       }
@@ -283,8 +283,8 @@ __attribute__((noinline)) static bool resize_large_in_place(void *p, size_t size
     return false;
   }
   /* Unsigned wrap-around makes a shrink a subtraction. */
-  __atomic_add_fetch(&strata_malloc_state.large_bytes, (pages - before) << STRATA_PAGE_SHIFT,
-                     __ATOMIC_RELAXED);
+  strata_atomic_add(&strata_malloc_state.large_bytes, (pages - before) << STRATA_PAGE_SHIFT,
+                     STRATA_ORDER_RELAXED);
   return true;
 }
 

@@ -34,8 +34,9 @@ typedef struct strata_malloc_config {
   size_t release_limit_bytes;
   size_t thread_cache_bytes;  /* what one thread's cache may hold */
   size_t cache_total_bytes;   /* what all thread caches together may hold */
-  size_t large_release_bytes; /* large frees at least this big go back at once;
-                               * atomic (relaxed): mallopt(M_MMAP_THRESHOLD) sets it */
+  /* Large frees at least this big go back at once; mallopt
+   * (M_MMAP_THRESHOLD) stores it on any thread, frees load it (relaxed). */
+  strata_atomic_size large_release_bytes;
   bool background_release;    /* STRATA_BACKGROUND_RELEASE: not 0 (background.c) */
   bool fault_injection;       /* STRATA_FAULT_NTH is set */
   uint64_t fault_nth;         /* refuse this acquiring backend call (0: count only) */
@@ -102,7 +103,9 @@ typedef struct strata_tcache {
 } strata_tcache;
 
 typedef struct strata_malloc_global {
-  int initialized; /* read with acquire, set with release */
+  /* Set once by init with release (after everything below is ready);
+   * loaded with acquire by every slow path that needs the heap. */
+  strata_atomic_int initialized;
   strata_malloc_config config;
   strata_mmap_backend mmap_backend;
   strata_hugepage_backend hugepage_backend;
@@ -120,10 +123,12 @@ typedef struct strata_malloc_global {
    * recycled first. */
   strata_persistent cache_memory STRATA_GUARDED_BY(&threads_lock);
   strata_tcache *free_caches STRATA_GUARDED_BY(&threads_lock);
-  size_t cache_capacity_bytes; /* atomic: sum of all caches' capacity */
-  size_t large_objects;        /* atomic (relaxed): large objects in use */
-  size_t large_bytes;          /* atomic (relaxed): their pages, in bytes */
-  uint64_t errors;             /* atomic */
+  /* Counters any thread adds to and stats read, all relaxed: no reader
+   * needs other memory to be ready with them. */
+  strata_atomic_size cache_capacity_bytes; /* sum of all caches' capacity */
+  strata_atomic_size large_objects;        /* large objects in use */
+  strata_atomic_size large_bytes;          /* their pages, in bytes */
+  strata_atomic_u64 errors;                /* misuse reports */
   /* Sampled heap profiling (profiling.c): on when STRATA_PROFILE_RATE was
    * set at start; its memory comes from a backend of its own. */
   bool profiling;

@@ -19,8 +19,10 @@
 
 #define DEFAULT_FILE "strata.%p.heap"
 
-static int dump_pending;      /* atomic: the signal came while in the profiler */
-static unsigned dump_counter; /* atomic: numbers the signal's dumps */
+/* Set by the signal handler, taken by the thread leaving the profiler;
+ * relaxed: the dump reads the profile under its lock. */
+static strata_atomic_int dump_pending;      /* the signal came while in the profiler */
+static STRATA_ATOMIC(unsigned) dump_counter; /* numbers the signal's dumps (relaxed) */
 
 static void say(const char *a, const char *b, const char *c) {
   const char *parts[] = {a, b, c};
@@ -77,14 +79,14 @@ static void dump_numbered(unsigned number) {
 }
 
 static void dump_on_signal(void) {
-  dump_numbered(__atomic_add_fetch(&dump_counter, 1, __ATOMIC_RELAXED));
+  dump_numbered(strata_atomic_add(&dump_counter, 1, STRATA_ORDER_RELAXED));
 }
 
 static void on_profile_signal(int signal_number) {
   (void)signal_number;
   int saved = errno;
   if (strata_thread_in_profiler) {
-    __atomic_store_n(&dump_pending, 1, __ATOMIC_RELAXED);
+    strata_atomic_store(&dump_pending, 1, STRATA_ORDER_RELAXED);
   } else {
     strata_thread_in_profiler = 1;
     dump_on_signal();
@@ -95,8 +97,8 @@ static void on_profile_signal(int signal_number) {
 
 void strata_profiling_leave(void) {
   strata_thread_in_profiler = 0;
-  while (__atomic_load_n(&dump_pending, __ATOMIC_RELAXED) &&
-         __atomic_exchange_n(&dump_pending, 0, __ATOMIC_RELAXED)) {
+  while (strata_atomic_load(&dump_pending, STRATA_ORDER_RELAXED) &&
+         strata_atomic_exchange(&dump_pending, 0, STRATA_ORDER_RELAXED)) {
     strata_thread_in_profiler = 1;
     dump_on_signal();
     strata_thread_in_profiler = 0;
@@ -136,14 +138,14 @@ void strata_profiling_record(void *p, size_t size, void *const *frames, unsigned
   strata_profile_sample *sample = strata_profile_record_alloc(&g->profile, p, size, frames, depth);
   /* Before p is handed out: whoever frees it learns of the record through
    * the program's own hand-over of p. */
-  __atomic_store_n(&strata_malloc_span_of(p)->owner_data, sample, __ATOMIC_RELAXED);
+  strata_span_set_owner_data(strata_malloc_span_of(p), sample);
 }
 
 void strata_profiling_free_sampled(strata_span *span) {
   /* An exchange: of two threads freeing the object at once (a double free,
    * reported later by the page heap), one hands the record back. */
-  strata_profile_sample *sample = __atomic_exchange_n(
-      (strata_profile_sample **)&span->owner_data, NULL, __ATOMIC_RELAXED);
+  strata_profile_sample *sample =
+      strata_atomic_exchange(&span->owner_data, NULL, STRATA_ORDER_RELAXED);
   if (sample == NULL) return;
   strata_thread_in_profiler = 1;
   strata_profile_record_free(&strata_malloc_state.profile, sample);
@@ -162,7 +164,7 @@ void strata_profiling_after_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
 
 void strata_profiling_at_exit(void) {
   strata_malloc_global *g = &strata_malloc_state;
-  if (!__atomic_load_n(&g->initialized, __ATOMIC_ACQUIRE) || !g->profiling) return;
+  if (!strata_atomic_load(&g->initialized, STRATA_ORDER_ACQUIRE) || !g->profiling) return;
   strata_thread_in_profiler = 1;
   dump_numbered(0);
   strata_profiling_leave();

@@ -40,7 +40,7 @@ static size_t begin_report(char *buf, const char *function) {
  * and aborts unless in warn mode. */
 static void end_report(char *buf, size_t n) {
   strata_malloc_global *g = &strata_malloc_state;
-  __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
+  strata_atomic_add(&g->errors, 1, STRATA_ORDER_RELAXED);
   if (g->config.on_error == STRATA_ON_ERROR_WARN) n = append(buf, n, " (ignored)");
   buf[n++] = '\n';
   ssize_t written = write(STDERR_FILENO, buf, n);

@@ -40,7 +40,7 @@ static void set_cache_total(strata_malloc_config *c, uint64_t bytes) {
   c->cache_total_bytes = (size_t)bytes;
 }
 static void set_large_release(strata_malloc_config *c, uint64_t bytes) {
-  c->large_release_bytes = (size_t)bytes;
+  strata_atomic_store(&c->large_release_bytes, (size_t)bytes, STRATA_ORDER_RELAXED);
 }
 static void set_fault_nth(strata_malloc_config *c, uint64_t nth) { c->fault_nth = nth; }
 static void set_profile_rate(strata_malloc_config *c, uint64_t bytes) { c->profile_rate = bytes; }

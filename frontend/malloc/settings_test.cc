@@ -39,7 +39,7 @@ TEST(Settings, UnsetMeansTheDefaultsAndSilence) {
   EXPECT_EQ(config.cache_total_bytes, 64u << 20);
   EXPECT_EQ(config.release_delay_ns, 1000u * 1000000u);
   EXPECT_EQ(config.release_limit_bytes, SIZE_MAX & ~((size_t{1} << 20) - 1));
-  EXPECT_EQ(config.large_release_bytes, 32u << 20);
+  EXPECT_EQ(config.large_release_bytes.value, 32u << 20);
   EXPECT_TRUE(config.background_release);
   EXPECT_FALSE(config.fault_injection);
   EXPECT_EQ(config.commit_mode, STRATA_COMMIT_DEFAULT);

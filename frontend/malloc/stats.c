@@ -18,12 +18,12 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   out->peak_committed_bytes = heap.peak_committed_bytes;
   out->metadata_bytes = heap.metadata_bytes;
   out->thread_cache_capacity_bytes =
-      __atomic_load_n(&g->cache_capacity_bytes, __ATOMIC_RELAXED);
+      strata_atomic_load(&g->cache_capacity_bytes, STRATA_ORDER_RELAXED);
   strata_lock_acquire(&g->threads_lock);
   out->threads = g->thread_count;
   out->metadata_bytes += g->cache_memory.mapped_bytes; /* the thread caches */
   strata_lock_release(&g->threads_lock);
-  out->errors = __atomic_load_n(&g->errors, __ATOMIC_RELAXED);
+  out->errors = strata_atomic_load(&g->errors, STRATA_ORDER_RELAXED);
   if (g->config.fault_injection) {
     strata_pageheap_lock(&g->heap);
     out->backend_acquires = g->fault_backend.acquire_calls;

@@ -31,9 +31,9 @@ static void grow_limit(strata_tcache *cache, unsigned size_class, size_t batch) 
   if (list->max + batch > class_max) return;
   size_t add = batch * size;
   if (cache->capacity_bytes + add > g->config.thread_cache_bytes) return;
-  size_t total = __atomic_add_fetch(&g->cache_capacity_bytes, add, __ATOMIC_RELAXED);
+  size_t total = strata_atomic_add(&g->cache_capacity_bytes, add, STRATA_ORDER_RELAXED);
   if (total > g->config.cache_total_bytes) {
-    __atomic_sub_fetch(&g->cache_capacity_bytes, add, __ATOMIC_RELAXED);
+    strata_atomic_sub(&g->cache_capacity_bytes, add, STRATA_ORDER_RELAXED);
     return;
   }
   cache->capacity_bytes += add;
@@ -281,7 +281,7 @@ void strata_tcache_release_all(strata_tcache *cache) {
     list->max = 0;
     list->room = 0;
   }
-  __atomic_sub_fetch(&strata_malloc_state.cache_capacity_bytes, cache->capacity_bytes,
-                     __ATOMIC_RELAXED);
+  strata_atomic_sub(&strata_malloc_state.cache_capacity_bytes, cache->capacity_bytes,
+                     STRATA_ORDER_RELAXED);
   cache->capacity_bytes = 0;
 }

@@ -91,7 +91,7 @@ __attribute__((noinline, cold)) static void *alloc_maybe_sampled(strata_pool *po
   if (sample == NULL) return p; /* the profile is out of memory: not in it */
   if (pool->large != large_before) {
     STRATA_ASSERT(pool->large->base == (uintptr_t)p);
-    pool->large->owner_data = sample;
+    strata_span_set_owner_data(pool->large, sample);
   } else {
     sample->next = pool->samples;
     pool->samples = sample;
@@ -111,9 +111,9 @@ void *strata_pool_alloc_entered(strata_pool *pool, size_t size, size_t alignment
 }
 
 void strata_pool_forget_sample(strata_pool *pool, strata_span *span) {
-  strata_profile_sample *sample = span->owner_data;
+  strata_profile_sample *sample = strata_span_owner_data(span);
   if (sample == NULL) return;
-  span->owner_data = NULL;
+  strata_span_set_owner_data(span, NULL);
   strata_profile_record_free(pool->profile, sample);
   pool->samples_held--;
 }

@@ -31,15 +31,15 @@ void strata_pool_enter(strata_pool *pool, const char *function) {
   uintptr_t self = (uintptr_t)pthread_self();
   uintptr_t expected = 0;
   /* Re-entry from the same thread (a cleanup that allocates) is fine. */
-  if (__atomic_load_n(&pool->user, __ATOMIC_ACQUIRE) == self) return;
-  if (!__atomic_compare_exchange_n(&pool->user, &expected, self, false, __ATOMIC_ACQUIRE,
-                                   __ATOMIC_RELAXED)) {
+  if (strata_atomic_load(&pool->user, STRATA_ORDER_ACQUIRE) == self) return;
+  if (!strata_atomic_compare_exchange(&pool->user, &expected, self, STRATA_ORDER_ACQUIRE,
+                                      STRATA_ORDER_RELAXED)) {
     die(function, "pool used by two threads at once");
   }
 }
 
 void strata_pool_leave(strata_pool *pool) {
-  __atomic_store_n(&pool->user, 0, __ATOMIC_RELEASE);
+  strata_atomic_store(&pool->user, 0, STRATA_ORDER_RELEASE);
 }
 #else
 /* Without STRATA_DEBUG the checks are empty inline functions. */

@@ -41,7 +41,9 @@ struct strata_pool {
   size_t samples_held;            /* those, plus sampled large objects */
 #ifdef STRATA_DEBUG
   uint64_t magic;                     /* STRATA_POOL_MAGIC while alive */
-  uintptr_t user;                     /* the thread inside a pool call, or 0 */
+  /* The thread inside a pool call, or 0: claimed by compare-and-swap
+   * (acquire), given back by a release store. */
+  strata_atomic_uptr user;
 #endif
 };
 

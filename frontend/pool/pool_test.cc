@@ -253,7 +253,7 @@ TEST(PoolOnSharedHeap, SharesMallocsPageHeap) {
   // The pool's chunk is a large span of malloc's page heap.
   strata_span *span = strata_pageheap_span_of(strata_malloc_page_heap(), p);
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(span->state, STRATA_SPAN_LARGE);
+  EXPECT_EQ(strata_span_state_of(span), STRATA_SPAN_LARGE);
   strata_pool_destroy(pool);
   EXPECT_EQ(strata_pageheap_span_of(strata_malloc_page_heap(), p), nullptr);
 }
