@@ -90,8 +90,9 @@ int main(void) {
     report("hugepage", sizes[i].name, &hb.base, sizes[i].bytes);
     report("static", sizes[i].name, &sb.base, sizes[i].bytes);
   }
+  bool huge = strata_atomic_load(&hb.huge_pages, STRATA_ORDER_RELAXED);
   printf("%-10s hugepage: transparent huge pages %s\n", "arena",
-         hb.huge_pages ? "in use" : "unavailable (fell back to 4 KiB pages)");
+         huge ? "in use" : "unavailable (fell back to 4 KiB pages)");
   free(buffer);
   return 0;
 }

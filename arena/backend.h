@@ -18,8 +18,12 @@
  * ever sees well-formed requests. A backend never aborts: refusals come back
  * as STRATA_ERR_OUT_OF_MEMORY, ranges it does not own as STRATA_ERR_NOT_OWNED.
  *
- * Backends are not thread-safe unless they say so; their owner (an arena set,
- * and above it a page heap) serialises calls. */
+ * Backends are thread-safe: a page heap makes its commit and decommit calls
+ * after dropping its lock, so two threads may be inside one backend at
+ * once (on different ranges). The OS backends are system calls and atomic
+ * counters; the static and fault backends guard their bookkeeping with a
+ * lock of their own (rank STRATA_LOCK_RANK_BACKEND), never held across a
+ * call to the OS or to an inner backend. */
 #ifndef STRATA_ARENA_BACKEND_H_
 #define STRATA_ARENA_BACKEND_H_
 

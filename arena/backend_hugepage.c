@@ -12,8 +12,9 @@ static strata_status huge_commit(strata_backend *self, void *addr, size_t size) 
   /* The advice is a wish, not a requirement: with transparent huge pages set
    * to "never", or on a kernel without them, madvise fails and the range is
    * simply backed by ordinary pages. */
-  b->huge_pages = madvise(addr, size, MADV_HUGEPAGE) == 0;
-  if (!b->huge_pages) b->advice_refusals++;
+  bool advised = madvise(addr, size, MADV_HUGEPAGE) == 0;
+  strata_atomic_store(&b->huge_pages, advised, STRATA_ORDER_RELAXED);
+  if (!advised) strata_atomic_add(&b->advice_refusals, 1, STRATA_ORDER_RELAXED);
   return STRATA_OK;
 }
 
@@ -31,6 +32,6 @@ void strata_hugepage_backend_init(strata_hugepage_backend *b) {
   b->base.page_size = STRATA_HUGEPAGE_SIZE;
   b->base.decommit_zeroes = true;
   b->base.reserve_zeroes = true;
-  b->huge_pages = false;
-  b->advice_refusals = 0;
+  strata_atomic_store(&b->huge_pages, false, STRATA_ORDER_RELAXED);
+  strata_atomic_store(&b->advice_refusals, 0, STRATA_ORDER_RELAXED);
 }

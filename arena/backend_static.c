@@ -14,14 +14,15 @@ static uintptr_t align_up(uintptr_t x, size_t alignment) {
   return (x + alignment - 1) & ~(uintptr_t)(alignment - 1);
 }
 
-static void remove_hole(strata_static_backend *b, size_t i) {
+static void remove_hole(strata_static_backend *b, size_t i) STRATA_REQUIRES(&b->lock) {
   memmove(&b->holes[i], &b->holes[i + 1], (b->hole_count - i - 1) * sizeof b->holes[0]);
   b->hole_count--;
 }
 
 /* Inserts [start, end) as a hole, merging with neighbours and with top.
  * Fails only when the range cannot be recorded: then nothing changes. */
-static strata_status add_hole(strata_static_backend *b, uintptr_t start, uintptr_t end) {
+static strata_status add_hole(strata_static_backend *b, uintptr_t start, uintptr_t end)
+    STRATA_REQUIRES(&b->lock) {
   if (start == end) return STRATA_OK;
   if (end == b->top) {
     /* It joins the never-used top: that needs no hole, so it works even
@@ -61,7 +62,7 @@ static strata_status add_hole(strata_static_backend *b, uintptr_t start, uintptr
 
 /* Takes [start, end) out of hole i, keeping the pieces left on either side. */
 static strata_status carve_hole(strata_static_backend *b, size_t i, uintptr_t start,
-                                uintptr_t end) {
+                                uintptr_t end) STRATA_REQUIRES(&b->lock) {
   strata_static_range hole = b->holes[i];
   if (hole.start != start && hole.end != end &&
       b->hole_count == STRATA_STATIC_BACKEND_MAX_HOLES) {
@@ -73,9 +74,8 @@ static strata_status carve_hole(strata_static_backend *b, size_t i, uintptr_t st
   return STRATA_OK;
 }
 
-static strata_status static_reserve(strata_backend *self, size_t size, size_t alignment,
-                                    void **out) {
-  strata_static_backend *b = (strata_static_backend *)self;
+static strata_status reserve_locked(strata_static_backend *b, size_t size, size_t alignment,
+                                    void **out) STRATA_REQUIRES(&b->lock) {
   for (size_t i = 0; i < b->hole_count; i++) {
     uintptr_t start = align_up(b->holes[i].start, alignment);
     if (start >= b->holes[i].start && start < b->holes[i].end &&
@@ -102,7 +102,8 @@ static strata_status static_reserve(strata_backend *self, size_t size, size_t al
 }
 
 /* A range is reserved when it lies inside [start, top) and meets no hole. */
-static bool is_reserved(const strata_static_backend *b, uintptr_t start, size_t size) {
+static bool is_reserved(const strata_static_backend *b, uintptr_t start, size_t size)
+    STRATA_REQUIRES(&b->lock) {
   uintptr_t end = start + size;
   if (start < b->start || end > b->top) return false;
   for (size_t i = 0; i < b->hole_count; i++) {
@@ -111,16 +112,33 @@ static bool is_reserved(const strata_static_backend *b, uintptr_t start, size_t 
   return true;
 }
 
+/* The operations: each takes the backend's lock (bookkeeping only, no
+ * system call). */
+static strata_status static_reserve(strata_backend *self, size_t size, size_t alignment,
+                                    void **out) {
+  strata_static_backend *b = (strata_static_backend *)self;
+  strata_lock_acquire(&b->lock);
+  strata_status status = reserve_locked(b, size, alignment, out);
+  strata_lock_release(&b->lock);
+  return status;
+}
+
 static strata_status static_commit(strata_backend *self, void *addr, size_t size) {
   strata_static_backend *b = (strata_static_backend *)self;
-  return is_reserved(b, (uintptr_t)addr, size) ? STRATA_OK : STRATA_ERR_NOT_OWNED;
+  strata_lock_acquire(&b->lock);
+  bool reserved = is_reserved(b, (uintptr_t)addr, size);
+  strata_lock_release(&b->lock);
+  return reserved ? STRATA_OK : STRATA_ERR_NOT_OWNED;
 }
 
 static strata_status static_release(strata_backend *self, void *addr, size_t size) {
   strata_static_backend *b = (strata_static_backend *)self;
   uintptr_t start = (uintptr_t)addr;
-  if (!is_reserved(b, start, size)) return STRATA_ERR_NOT_OWNED;
-  return add_hole(b, start, start + size);
+  strata_lock_acquire(&b->lock);
+  strata_status status =
+      is_reserved(b, start, size) ? add_hole(b, start, start + size) : STRATA_ERR_NOT_OWNED;
+  strata_lock_release(&b->lock);
+  return status;
 }
 
 static const strata_backend_ops static_ops = {
@@ -133,8 +151,10 @@ static const strata_backend_ops static_ops = {
     .protect = NULL,
 };
 
+/* Not analysed: no other thread sees the backend before init returns. */
 strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
-                                         size_t size, size_t page_size) {
+                                         size_t size, size_t page_size)
+    STRATA_NO_THREAD_SAFETY_ANALYSIS {
   if (page_size == 0) page_size = 4096;
   if (buffer == NULL || (page_size & (page_size - 1)) != 0) {
     return STRATA_ERR_INVALID_ARGUMENT;
@@ -146,6 +166,7 @@ strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
   uintptr_t end = last & ~(uintptr_t)(page_size - 1);
   if (start < first || start >= end) return STRATA_ERR_INVALID_ARGUMENT;
   memset(b, 0, sizeof *b);
+  strata_lock_init(&b->lock, STRATA_LOCK_RANK_BACKEND);
   b->base.ops = &static_ops;
   b->base.name = "static";
   b->base.page_size = page_size;
@@ -157,8 +178,10 @@ strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
   return STRATA_OK;
 }
 
-size_t strata_static_backend_free_bytes(const strata_static_backend *b) {
+size_t strata_static_backend_free_bytes(strata_static_backend *b) {
+  strata_lock_acquire(&b->lock);
   size_t bytes = b->end - b->top;
   for (size_t i = 0; i < b->hole_count; i++) bytes += b->holes[i].end - b->holes[i].start;
+  strata_lock_release(&b->lock);
   return bytes;
 }

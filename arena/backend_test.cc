@@ -516,7 +516,7 @@ TEST(HugepageBackend, CommitsWithOrWithoutTransparentHugePages) {
   EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % STRATA_HUGEPAGE_SIZE, 0u);
   ASSERT_EQ(strata_backend_commit(&hb.base, p, 2 * STRATA_HUGEPAGE_SIZE), STRATA_OK);
   // Either the kernel took the advice or the commit fell back and said so.
-  EXPECT_TRUE(hb.huge_pages || hb.advice_refusals == 1);
+  EXPECT_TRUE(hb.huge_pages.value || hb.advice_refusals.value == 1);
   std::memset(p, 1, 2 * STRATA_HUGEPAGE_SIZE);
   // 2 MiB granularity: a 4 KiB range is a bad argument here.
   EXPECT_EQ(strata_backend_commit(&hb.base, p, 4096), STRATA_ERR_INVALID_ARGUMENT);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "arena/backend.h"
+#include "base/atomic.h"
+#include "base/lock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,8 +56,11 @@ void strata_mmap_backend_init_with(strata_mmap_backend *b, strata_commit_mode mo
  * falls back, it does not fail. `huge_pages` says which happened last. */
 typedef struct strata_hugepage_backend {
   strata_backend base;
-  bool huge_pages;           /* the kernel accepted the last huge-page advice */
-  uint64_t advice_refusals;  /* commits that fell back to ordinary pages */
+  /* The kernel accepted the last huge-page advice (relaxed: a report). */
+  STRATA_ATOMIC(bool) huge_pages;
+  /* Commits that fell back to ordinary pages: added to (relaxed) by any
+   * thread's commit. */
+  strata_atomic_u64 advice_refusals;
 } strata_hugepage_backend;
 
 #define STRATA_HUGEPAGE_SIZE ((size_t)2 << 20)
@@ -80,9 +85,11 @@ typedef struct strata_static_backend {
   strata_backend base;
   uintptr_t start;   /* first page of the buffer */
   uintptr_t end;     /* end of the last whole page */
-  uintptr_t top;     /* everything from here to end has never been reserved */
-  size_t hole_count; /* released ranges below top, sorted, never adjacent */
-  strata_static_range holes[STRATA_STATIC_BACKEND_MAX_HOLES];
+  strata_lock lock;  /* guards top and the holes */
+  uintptr_t top STRATA_GUARDED_BY(&lock); /* from here to end was never reserved */
+  /* Released ranges below top, sorted, never adjacent. */
+  size_t hole_count STRATA_GUARDED_BY(&lock);
+  strata_static_range holes[STRATA_STATIC_BACKEND_MAX_HOLES] STRATA_GUARDED_BY(&lock);
 } strata_static_backend;
 
 /* page_size: a power of two (0 means 4096). The usable part of the buffer is
@@ -92,7 +99,7 @@ strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
                                          size_t size, size_t page_size) STRATA_MUST_USE;
 
 /* Bytes of the buffer not currently reserved. */
-size_t strata_static_backend_free_bytes(const strata_static_backend *b);
+size_t strata_static_backend_free_bytes(strata_static_backend *b);
 
 /* ---- fault: a wrapper that refuses memory on cue --------------------------
  * Passes every call to `inner` and counts it, but refuses (with
@@ -104,12 +111,16 @@ size_t strata_static_backend_free_bytes(const strata_static_backend *b);
 typedef struct strata_fault_backend {
   strata_backend base;
   strata_backend *inner;
-  uint64_t acquire_calls;     /* reserve + commit calls seen so far */
-  uint64_t refuse_at;         /* refuse when acquire_calls reaches it; 0: never */
-  size_t budget;              /* committed-bytes ceiling; SIZE_MAX: none */
-  size_t committed;           /* net bytes committed through this wrapper */
-  uint64_t calls[STRATA_BACKEND_OP_COUNT];    /* per operation, refused included */
-  uint64_t refusals[STRATA_BACKEND_OP_COUNT]; /* per operation */
+  /* Guards the counters below; read them without it only when no other
+   * thread can be calling (a test between steps). */
+  strata_lock lock;
+  uint64_t acquire_calls STRATA_GUARDED_BY(&lock); /* reserve + commit calls seen so far */
+  uint64_t refuse_at STRATA_GUARDED_BY(&lock); /* refuse when acquire_calls reaches it; 0: never */
+  size_t budget STRATA_GUARDED_BY(&lock);      /* committed-bytes ceiling; SIZE_MAX: none */
+  size_t committed STRATA_GUARDED_BY(&lock);   /* net bytes committed through this wrapper */
+  /* Per operation, refused included. */
+  uint64_t calls[STRATA_BACKEND_OP_COUNT] STRATA_GUARDED_BY(&lock);
+  uint64_t refusals[STRATA_BACKEND_OP_COUNT] STRATA_GUARDED_BY(&lock); /* per operation */
 } strata_fault_backend;
 
 void strata_fault_backend_init(strata_fault_backend *f, strata_backend *inner);
@@ -120,6 +131,9 @@ void strata_fault_backend_refuse_nth(strata_fault_backend *f, uint64_t k);
 /* Refuse acquiring calls that would take committed bytes above `bytes`.
  * SIZE_MAX lifts the budget. */
 void strata_fault_backend_set_budget(strata_fault_backend *f, size_t bytes);
+
+/* Reserve and commit calls so far, read under the backend's lock. */
+uint64_t strata_fault_backend_acquire_calls(strata_fault_backend *f);
 
 #ifdef __cplusplus
 }

@@ -83,6 +83,7 @@ const char *strata_lock_rank_name(strata_lock_rank rank) {
     case STRATA_LOCK_RANK_PAGEHEAP: return "page heap";
     case STRATA_LOCK_RANK_PROFILE: return "heap profile";
     case STRATA_LOCK_RANK_GUARD: return "guarded sampling";
+    case STRATA_LOCK_RANK_BACKEND: return "backend";
     case STRATA_LOCK_RANK_COUNT: break;
   }
   return "unknown";

@@ -38,6 +38,9 @@ typedef enum strata_lock_rank {
   STRATA_LOCK_RANK_PROFILE,
   /* malloc frontend: the guarded-sampling slots. */
   STRATA_LOCK_RANK_GUARD,
+  /* arena: a backend's own bookkeeping (the fault backend's counters, the
+   * static backend's holes); never held across a system call. */
+  STRATA_LOCK_RANK_BACKEND,
   STRATA_LOCK_RANK_COUNT
 } strata_lock_rank;
 

@@ -59,12 +59,13 @@ static const char *walk_region(const strata_pageheap *ph, strata_page_id first,
       t->free_runs++;
       t->free_pages += s->pages;
       previous_free = true;
-    } else if (strata_span_state_of(s) == STRATA_SPAN_RELEASING) {
-      /* Out of the index while another thread releases its memory with
-       * the lock dropped: it merges with its free neighbours when it is
-       * back, so it may sit beside them meanwhile. */
+    } else if (strata_span_state_of(s) == STRATA_SPAN_RELEASING ||
+               strata_span_state_of(s) == STRATA_SPAN_COMMITTING) {
+      /* Out of the index while another thread releases or commits its
+       * memory with the lock dropped: a released run merges with its free
+       * neighbours when it is back, so it may sit beside them meanwhile. */
       if (strata_pagemap_get(&ph->pagemap, page + s->pages - 1) != s) {
-        return "page heap: a run being released does not map its last page";
+        return "page heap: a run being released or committed does not map its last page";
       }
       previous_free = false;
     } else if (strata_span_is_in_use(s)) {

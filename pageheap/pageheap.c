@@ -248,7 +248,10 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   run->base = base;
   run->pages = pages;
   bool dirty = strata_pagemap_any_committed(&ph->pagemap, run_first_page(run), pages);
-  if (strata_pageheap_commit_run(ph, run) != STRATA_OK) {
+  /* Its ends mapped, so that while the lock is dropped to commit, the heap
+   * check finds the run where it lies (neighbours see it COMMITTING). */
+  map_run_ends(ph, run);
+  if (strata_pageheap_commit_unlocked(ph, run) != STRATA_OK) {
     strata_pageheap_insert_free_run(ph, run, now);
     return NULL;
   }

@@ -851,3 +851,94 @@ TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
 }
 
 }  // namespace
+
+namespace {
+
+// A backend whose next commit waits, holding up the thread that called it
+// until the test opens the gate (or 5 s pass): how a commit of a huge page
+// or under memory pressure can stall.
+struct GatedBackend {
+  strata_backend base;
+  strata_backend *inner;
+  std::atomic<bool> armed{false}, in_commit{false}, open{false};
+};
+
+strata_status GatedReserve(strata_backend *self, size_t size, size_t alignment, void **out) {
+  return strata_backend_reserve(reinterpret_cast<GatedBackend *>(self)->inner, size, alignment,
+                                out);
+}
+
+strata_status GatedCommit(strata_backend *self, void *addr, size_t size) {
+  auto *g = reinterpret_cast<GatedBackend *>(self);
+  if (g->armed.exchange(false)) {
+    g->in_commit = true;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!g->open && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    g->in_commit = false;
+  }
+  return strata_backend_commit(g->inner, addr, size);
+}
+
+strata_status GatedDecommit(strata_backend *self, void *addr, size_t size) {
+  return strata_backend_decommit(reinterpret_cast<GatedBackend *>(self)->inner, addr, size);
+}
+
+strata_status GatedRelease(strata_backend *self, void *addr, size_t size) {
+  return strata_backend_release(reinterpret_cast<GatedBackend *>(self)->inner, addr, size);
+}
+
+const strata_backend_ops kGatedOps = {GatedReserve, GatedCommit, GatedDecommit, GatedRelease,
+                                      nullptr};
+
+// While one thread's new span waits for its memory to be committed, the
+// heap's lock is free: another thread takes and gives back spans from
+// committed memory, and the heap check (which sees the run being committed
+// in place) passes. With the lock held across the commit, the other thread
+// would wait for the whole stall (5 s here) and the test fail.
+TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
+  strata_mmap_backend mmap_backend;
+  strata_mmap_backend_init(&mmap_backend);
+  GatedBackend gated;
+  gated.base = mmap_backend.base;
+  gated.base.ops = &kGatedOps;
+  gated.inner = &mmap_backend.base;
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.release_delay_ns = UINT64_MAX;
+  auto ph = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(ph.get(), &gated.base, &config), STRATA_OK);
+  // A committed free run of 8 pages, which the 64-page span below does not
+  // fit in: it comes from untouched pages and needs a commit.
+  strata_span *warm = strata_pageheap_alloc_large(ph.get(), 8);
+  ASSERT_NE(warm, nullptr);
+  ASSERT_EQ(strata_pageheap_free(ph.get(), warm), STRATA_OK);
+
+  gated.armed = true;
+  strata_span *cold = nullptr;
+  std::thread committer([&] { cold = strata_pageheap_alloc_large(ph.get(), 64); });
+  while (!gated.in_commit) std::this_thread::yield();
+  auto t0 = std::chrono::steady_clock::now();
+  int spans = 0;
+  for (; spans < 100; spans++) {
+    strata_span *s = strata_pageheap_alloc_large(ph.get(), 1);
+    ASSERT_NE(s, nullptr);
+    ASSERT_EQ(strata_pageheap_free(ph.get(), s), STRATA_OK);
+  }
+  EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  bool still_committing = gated.in_commit;
+  gated.open = true;
+  committer.join();
+  std::printf("100 spans taken and given back in %.3f ms while another thread's commit waited\n",
+              ms);
+  EXPECT_TRUE(still_committing) << "the other thread's spans waited for the commit";
+  ASSERT_NE(cold, nullptr);
+  EXPECT_EQ(cold->pages, 64u);
+  ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
+}
+
+}  // namespace

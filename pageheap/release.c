@@ -14,29 +14,96 @@ static void *page_address(strata_page_id page) {
   return (void *)(page << STRATA_PAGE_SHIFT);
 }
 
-strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run) {
-  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+/* The gaps of run's committed bits, widened to whole backend pages, up to
+ * `max` of them. Returns how many; *more says whether gaps remain after
+ * them. */
+typedef struct commit_range {
+  strata_page_id start;
+  size_t count;
+} commit_range;
+
+static size_t find_gaps(strata_pageheap *ph, const strata_span *run, commit_range *ranges,
+                        size_t max, bool *more) STRATA_REQUIRES(&ph->lock) {
   strata_pagemap *map = &ph->pagemap;
-  strata_page_id first = run_first_page(run), end = first + run->pages;
-  if (strata_pagemap_all_committed(map, first, run->pages)) return STRATA_OK;
-  size_t g = ph->commit_granule_pages;
-  strata_page_id page = first;
+  strata_page_id page = run_first_page(run), end = page + run->pages;
+  size_t g = ph->commit_granule_pages, n = 0;
+  *more = false;
   while (page < end) {
     if (strata_pagemap_is_committed(map, page)) {
       page++;
       continue;
     }
+    if (n == max) {
+      *more = true;
+      break;
+    }
     strata_page_id gap_end = page;
     while (gap_end < end && !strata_pagemap_is_committed(map, gap_end)) gap_end++;
     strata_page_id start = page - page % g;
     strata_page_id stop = (gap_end + g - 1) / g * g;
-    size_t count = stop - start;
-    strata_status status = strata_backend_commit(ph->backend, page_address(start),
-                                                 count << STRATA_PAGE_SHIFT);
-    if (status != STRATA_OK) return status;
-    ph->committed_pages += count - strata_pagemap_count_committed(map, start, count);
-    strata_pagemap_mark_committed(map, start, count, true);
+    ranges[n++] = (commit_range){start, stop - start};
     page = stop;
+  }
+  return n;
+}
+
+/* Counts and marks committed a range the backend committed. A granule
+ * shared with a neighbour may have been committed by another thread
+ * meanwhile: only bits still clear are counted. */
+static void note_committed(strata_pageheap *ph, const commit_range *r) STRATA_REQUIRES(&ph->lock) {
+  strata_pagemap *map = &ph->pagemap;
+  ph->committed_pages += r->count - strata_pagemap_count_committed(map, r->start, r->count);
+  strata_pagemap_mark_committed(map, r->start, r->count, true);
+}
+
+/* A batch of gaps per round: a run freed piecemeal has few, and one with
+ * more takes another round. */
+#define COMMIT_RANGES 8
+
+strata_status strata_pageheap_commit_unlocked(strata_pageheap *ph, strata_span *run) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+  /* Jobs queued by this holder would wait for its finish_release; none is
+   * queued before an allocation commits. */
+  STRATA_ASSERT(ph->release_job_count == 0);
+  strata_status status = STRATA_OK;
+  bool more = true;
+  while (status == STRATA_OK && more) {
+    commit_range ranges[COMMIT_RANGES];
+    size_t n = find_gaps(ph, run, ranges, COMMIT_RANGES, &more);
+    if (n == 0) break;
+    strata_status done[COMMIT_RANGES];
+    strata_span_set_state(run, STRATA_SPAN_COMMITTING);
+    strata_lock_release(&ph->lock);
+    for (size_t i = 0; i < n; i++) {
+      done[i] = strata_backend_commit(ph->backend, page_address(ranges[i].start),
+                                      ranges[i].count << STRATA_PAGE_SHIFT);
+    }
+    strata_lock_acquire(&ph->lock);
+    STRATA_ASSERT(strata_span_state_of(run) == STRATA_SPAN_COMMITTING);
+    strata_span_set_state(run, STRATA_SPAN_FREE);
+    for (size_t i = 0; i < n; i++) {
+      if (done[i] == STRATA_OK) {
+        note_committed(ph, &ranges[i]);
+      } else if (status == STRATA_OK) {
+        status = done[i];
+      }
+    }
+  }
+  return status;
+}
+
+strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run) {
+  STRATA_ASSERT_LOCK_HELD(&ph->lock);
+  bool more = true;
+  while (more) {
+    commit_range ranges[COMMIT_RANGES];
+    size_t n = find_gaps(ph, run, ranges, COMMIT_RANGES, &more);
+    for (size_t i = 0; i < n; i++) {
+      strata_status status = strata_backend_commit(ph->backend, page_address(ranges[i].start),
+                                                   ranges[i].count << STRATA_PAGE_SHIFT);
+      if (status != STRATA_OK) return status;
+      note_committed(ph, &ranges[i]);
+    }
   }
   return STRATA_OK;
 }

@@ -80,6 +80,8 @@ typedef enum strata_span_state {
   STRATA_SPAN_LARGE,    /* in use: one object of whole pages */
   STRATA_SPAN_RELEASING, /* a free run out of the page heap's index while its
                           * memory goes back to the OS without the heap's lock */
+  STRATA_SPAN_COMMITTING, /* a run cut out for an allocation while its memory
+                           * is committed without the heap's lock */
 } strata_span_state;
 
 typedef struct strata_span {

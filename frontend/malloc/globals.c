@@ -122,10 +122,11 @@ void strata_malloc_ensure_init(void) {
 /* Thread caches are aligned to cache lines (STRATA_CACHE_LINE): no two
  * threads' lists share one. */
 /* A cache from the recycled ones or new metadata, zeroed; NULL when the
- * OS refuses memory. Called with threads_lock held. The page heap's lock
- * is taken around the metadata call: the backend (its counters, a fault
- * injector's count) is the heap's, and that lock guards it. Order:
- * threads_lock before the heap's, as at fork. */
+ * OS refuses memory. Called with threads_lock held, which guards the
+ * caches' metadata; backends are thread-safe (arena/backend.h), so no
+ * other lock is taken. The metadata grows by a system call under
+ * threads_lock once per 64 KiB chunk of caches (metadata/metadata.h), the
+ * one system call left under a lock on a thread's first allocation. */
 static strata_tcache *new_cache(strata_malloc_global *g) STRATA_REQUIRES(&g->threads_lock) {
   strata_tcache *cache = g->free_caches;
   if (cache != NULL) {
@@ -133,10 +134,7 @@ static strata_tcache *new_cache(strata_malloc_global *g) STRATA_REQUIRES(&g->thr
     memset(cache, 0, sizeof *cache);
     return cache;
   }
-  strata_pageheap_lock(&g->heap);
-  cache = strata_persistent_alloc(&g->cache_memory, sizeof *cache, STRATA_CACHE_LINE);
-  strata_pageheap_unlock(&g->heap);
-  return cache;
+  return strata_persistent_alloc(&g->cache_memory, sizeof *cache, STRATA_CACHE_LINE);
 }
 
 /* Takes an emptied cache off the list of active ones and keeps its memory

@@ -25,9 +25,7 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   strata_lock_release(&g->threads_lock);
   out->errors = strata_atomic_load(&g->errors, STRATA_ORDER_RELAXED);
   if (g->config.fault_injection) {
-    strata_pageheap_lock(&g->heap);
-    out->backend_acquires = g->fault_backend.acquire_calls;
-    strata_pageheap_unlock(&g->heap);
+    out->backend_acquires = strata_fault_backend_acquire_calls(&g->fault_backend);
   }
   if (g->profiling) {
     strata_profile_stats ps;
