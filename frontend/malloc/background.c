@@ -43,18 +43,20 @@ static uint64_t now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Once per delay, batches parked in transfer slots of classes that moved
+/* Once per delay (returns true then; the loop also advances the idle-cache
+ * epoch), batches parked in transfer slots of classes that moved
  * none since the last time go back to their spans (strata_central_plunder),
  * so that a class the program stopped using gives its memory back too:
  * its empty spans reach the page heap, which releases them a delay later. */
-static void plunder_if_due(strata_malloc_global *g, uint64_t *last, uint64_t delay) {
+static bool plunder_if_due(strata_malloc_global *g, uint64_t *last, uint64_t delay) {
   uint64_t now = now_ns();
-  if (now - *last < delay) return;
+  if (now - *last < delay) return false;
   *last = now;
   strata_status status = STRATA_OK;
   void *bad = NULL;
   strata_central_plunder(&g->central, &status, &bad);
   if (status != STRATA_OK) strata_report_status("free", status, bad);
+  return true;
 }
 
 static void *release_loop(void *arg) {
@@ -67,7 +69,9 @@ static void *release_loop(void *arg) {
     if (wait > delay) wait = delay; /* nothing waits: a run freed now is due in a delay */
     struct timespec nap = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
     if (wait > 0) nanosleep(&nap, NULL);
-    plunder_if_due(g, &last_plunder, delay);
+    if (plunder_if_due(g, &last_plunder, delay)) {
+      strata_atomic_add(&g->cache_epoch, 1, STRATA_ORDER_RELAXED);
+    }
     strata_pageheap_scavenge(&g->heap);
   }
   return NULL;

@@ -173,6 +173,7 @@ strata_tcache *strata_tcache_self(void) {
   cache = new_cache(g);
   if (cache != NULL) {
     cache->state = STRATA_TCACHE_ACTIVE;
+    cache->epoch_seen = strata_atomic_load(&g->cache_epoch, STRATA_ORDER_RELAXED);
     cache->prev = NULL;
     cache->next = g->threads;
     if (g->threads != NULL) g->threads->prev = cache;

@@ -87,6 +87,9 @@ typedef struct strata_tcache {
   strata_tcache_list lists[STRATA_SIZE_CLASS_COUNT];
   strata_tcache_fresh fresh[STRATA_SIZE_CLASS_COUNT]; /* slow path only: apart from lists */
   size_t capacity_bytes; /* sum over lists of max * object size */
+  /* The idle-cache epoch (strata_malloc_global.cache_epoch) at this
+   * cache's last slow path; slow path only. */
+  uint64_t epoch_seen;
   /* The sampled allocation functions' (sampled.c): bytes to the next
    * sample of either kind, which their fast path counts down, and what it
    * was set to; the heap profile's and the guard's samplers, whose
@@ -129,6 +132,11 @@ typedef struct strata_malloc_global {
   strata_atomic_size large_objects;        /* large objects in use */
   strata_atomic_size large_bytes;          /* their pages, in bytes */
   strata_atomic_u64 errors;                /* misuse reports */
+  /* Advanced (relaxed) by the background thread once per release delay;
+   * a thread cache whose last slow path is two epochs old has been idle
+   * for at least a delay and gives its objects back at its next slow path
+   * (tcache.c). Read relaxed: a stale epoch only delays a shrink. */
+  strata_atomic_u64 cache_epoch;
   /* Sampled heap profiling (profiling.c): on when STRATA_PROFILE_RATE was
    * set at start; its memory comes from a backend of its own. */
   bool profiling;

@@ -84,8 +84,14 @@ const strata_setting strata_settings[] = {
      "and 1 1/16 delays after the free), so memory freed before a quiet period is returned even if "
      "the program makes no further call; once per delay it also empties the transfer slots of "
      "size classes that moved no batch for a delay back into their spans (`plunder_test`: 544 "
-     "KiB parked by an idle class fell to 32 KiB in use). It blocks all signals and never allocates; a forked "
-     "child does not start one. A program that must stay single-threaded (one that calls "
+     "KiB parked by an idle class fell to 32 KiB in use), and advances the idle-cache epoch: a "
+     "thread cache whose last slow path is two epochs old (a thread idle for at least a delay) "
+     "gives everything it holds back at its next slow path, its lists' limits regrowing with "
+     "use (`idle_cache_test`: 256 KiB cached, 62 KiB after 400 ms idle and one slow path, the "
+     "batch that slow path took; a thread whose slow paths keep coming every 10 ms keeps its "
+     "idle list). A thread that never reaches a slow path again keeps its cache until it exits: "
+     "nothing but the thread touches its lists. It blocks all signals and never allocates; a "
+     "forked child does not start one. A program that must stay single-threaded (one that calls "
      "`unshare(CLONE_NEWUSER)` or enters a user namespace with `setns` after it has freed "
      "memory) sets `0`"},
     {"STRATA_RELEASE_DELAY_MS", STRATA_SETTING_NUMBER, {NULL}, MS, "ms", 24 * 3600 * 1000, 1000,

@@ -86,6 +86,21 @@ static void *take_fresh(strata_tcache_list *list, strata_tcache_fresh *fresh) {
   return (void *)p;
 }
 
+/* A cache whose last slow path was two idle-cache epochs ago (the
+ * background thread advances one per release delay) has gone a whole
+ * delay without needing the central lists: the thread is idle, or its
+ * cache holds more than it uses. Either way what it holds goes back, and
+ * its lists' limits start again from nothing, to regrow with use; the
+ * next slow paths refill what the thread does use. A thread that never
+ * reaches a slow path again keeps its cache until it exits (nothing else
+ * may touch a thread's lists); with STRATA_BACKGROUND_RELEASE=0 nothing
+ * advances the epoch. */
+static void shrink_if_idle(strata_tcache *cache) {
+  uint64_t epoch = strata_atomic_load(&strata_malloc_state.cache_epoch, STRATA_ORDER_RELAXED);
+  if (epoch - cache->epoch_seen >= 2) strata_tcache_release_all(cache);
+  cache->epoch_seen = epoch;
+}
+
 static void *refill(unsigned size_class) {
   strata_tcache *cache = strata_thread_cache;
   /* First, before any other check: the list ran dry with fresh objects
@@ -105,6 +120,7 @@ static void *refill(unsigned size_class) {
     }
     return objects[0];
   }
+  shrink_if_idle(cache);
   fresh = &cache->fresh[size_class];
   strata_tcache_list *list = &cache->lists[size_class];
   if (list->head != NULL) return strata_malloc_small(size_class); /* filled meanwhile */
@@ -192,6 +208,7 @@ void strata_tcache_free_to_full(void *p, strata_tcache_list *list) {
     if (status != STRATA_OK) strata_report_status("free", status, bad);
     return;
   }
+  shrink_if_idle(cache);
   list = &cache->lists[size_class];
   strata_link_store(p, list->head);
   list->head = p;
