@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "base/constants.h"
 #include "metadata/metadata.h"
 
 void strata_fixalloc_init(strata_fixalloc *f, strata_persistent *source, size_t object_size) {
@@ -7,6 +8,9 @@ void strata_fixalloc_init(strata_fixalloc *f, strata_persistent *source, size_t 
   f->source = source;
   if (object_size < sizeof(void *)) object_size = sizeof(void *);
   f->object_size = (object_size + 15) & ~(size_t)15;
+  /* Objects a whole number of cache lines long start on a line, so that
+   * their fields keep the lines their layout gives them (span.h). */
+  f->alignment = f->object_size % STRATA_CACHE_LINE == 0 ? STRATA_CACHE_LINE : 16;
 }
 
 void *strata_fixalloc_alloc(strata_fixalloc *f) {
@@ -15,7 +19,7 @@ void *strata_fixalloc_alloc(strata_fixalloc *f) {
     memcpy(&f->free_list, object, sizeof(void *));
     memset(object, 0, f->object_size);
   } else {
-    object = strata_persistent_alloc(f->source, f->object_size, 16);
+    object = strata_persistent_alloc(f->source, f->object_size, f->alignment);
     if (object == NULL) return NULL;
     f->total++;
   }

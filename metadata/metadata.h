@@ -56,12 +56,14 @@ strata_status strata_persistent_release_all(strata_persistent *p) STRATA_MUST_US
 typedef struct strata_fixalloc {
   strata_persistent *source;
   size_t object_size;   /* at least a pointer, a multiple of 16 */
+  size_t alignment;     /* 64 for objects a multiple of 64 bytes long, else 16 */
   void *free_list;      /* recycled objects, linked through their first word */
   size_t in_use;        /* objects handed out and not freed */
   size_t total;         /* objects ever carved from the source */
 } strata_fixalloc;
 
-/* object_size > 0. Objects are 16-byte aligned. */
+/* object_size > 0. Objects are 16-byte aligned, and cache-line aligned
+ * (STRATA_CACHE_LINE) when their size is a multiple of the line. */
 void strata_fixalloc_init(strata_fixalloc *f, strata_persistent *source, size_t object_size);
 
 /* A zeroed object, or NULL when the source cannot grow. */

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arena/backends.h"
+#include "base/constants.h"
 
 namespace {
 
@@ -135,6 +136,31 @@ TEST(MetadataStatic, RunsOnAStaticBufferWithoutTheOs) {
   EXPECT_EQ(count, 4 * 65);  // four 64 KiB chunks of 65 objects each
   EXPECT_EQ(strata_persistent_release_all(&p), STRATA_OK);
   EXPECT_EQ(strata_static_backend_free_bytes(&sb), sizeof buffer);
+}
+
+}  // namespace
+
+namespace {
+
+// Objects a whole number of cache lines long start on a line (the span
+// descriptors' layout relies on it); others keep 16-byte alignment.
+TEST(FixallocAlignment, WholeLineObjectsStartOnALine) {
+  strata_mmap_backend backend;
+  strata_mmap_backend_init(&backend);
+  strata_persistent source;
+  strata_persistent_init(&source, &backend.base);
+  strata_fixalloc lines, small;
+  strata_fixalloc_init(&lines, &source, 4 * STRATA_CACHE_LINE);
+  strata_fixalloc_init(&small, &source, 24);
+  for (int i = 0; i < 100; i++) {
+    void *a = strata_fixalloc_alloc(&lines);
+    void *b = strata_fixalloc_alloc(&small);  // between them: shifts the bump pointer
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % STRATA_CACHE_LINE, 0u);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % 16, 0u);
+  }
+  ASSERT_EQ(strata_persistent_release_all(&source), STRATA_OK);
 }
 
 }  // namespace

@@ -84,20 +84,36 @@ typedef enum strata_span_state {
                            * is committed without the heap's lock */
 } strata_span_state;
 
+/* Two cache lines and the bitmap, laid out for the free fast path. The
+ * first line holds what a free on any thread reads to find and check its
+ * object (state, small_class, small_objects, base, index_inverse,
+ * index_shift, object_size, object_count, owner) and nothing a span's
+ * owner writes while the span is in use; the second holds the owner's
+ * working fields (list links, counts, the bitmap cache), so that a central
+ * list's work on a span does not take from other threads' frees the line
+ * they read. Descriptors are cache-line aligned (the fixalloc aligns
+ * objects whose size is a multiple of a line); span_test checks the
+ * offsets. */
 typedef struct strata_span {
-  /* List links for whoever owns the span (page heap free lists, central
-   * lists). `next` comes first: a recycled descriptor's first word is the
-   * fixalloc link, and nothing else of it may be clobbered. */
-  struct strata_span *next;
-  struct strata_span *prev;
+  /* ---- line 0: set when the span changes use, read by lookups ---- */
+  /* Page heap: when this run became free. First: a recycled descriptor's
+   * first word is the fixalloc link, and nothing else of it may be
+   * clobbered (its state must still read DEAD). */
+  uint64_t free_since_ns;
   uintptr_t base;            /* first byte, page aligned */
   size_t pages;              /* length in STRATA_PAGE_SIZE pages */
+  uint64_t index_inverse;    /* strata_span_object_index: odd part of object_size, inverted */
+  size_t object_size;
+  uint32_t object_count;
+  /* object_count while the span is SMALL, 0 in every other state, so that
+   * "index < small_objects" asks "a small span, and one of its objects'
+   * starts" with one compare (a malloc's free). */
+  uint32_t small_objects;
   /* strata_span_state. Written by the page heap under its lock (relaxed:
    * the page map's release store publishes the span, see above); read
    * without a lock (relaxed) by lookups on any thread. */
   STRATA_ATOMIC(uint8_t) state;
   strata_span_class span_class;  /* 0 for large spans and free runs */
-  uint8_t zeroed;            /* page heap: the memory read as zero when handed out */
   /* The size class while the span is SMALL, 0 in every other state: a
    * malloc's free checks "small span, and which class" with one byte. */
   uint8_t small_class;
@@ -111,18 +127,16 @@ typedef struct strata_span {
    * plain byte: the pointer being freed was handed out after the store,
    * in the program's order). */
   uint8_t owner;
+  uint8_t zeroed;            /* page heap: the memory read as zero when handed out */
+  /* ---- line 1: the owner's working fields ---- */
+  /* List links for whoever owns the span (page heap free lists, central
+   * lists). */
+  struct strata_span *next __attribute__((aligned(STRATA_CACHE_LINE)));
+  struct strata_span *prev;
   uint16_t list;             /* which list of its owner it is on */
-  uint32_t object_count;
-  /* object_count while the span is SMALL, 0 in every other state, so that
-   * "index < small_objects" asks "a small span, and one of its objects'
-   * starts" with one compare (a malloc's free). */
-  uint32_t small_objects;
-  uint64_t index_inverse;    /* strata_span_object_index: odd part of object_size, inverted */
-  size_t object_size;
   uint32_t allocated;        /* objects in use */
   uint32_t cache_word;       /* bitmap word `cache` covers; == word count when exhausted */
   uint64_t cache;            /* free slots of cache_word not yet handed out */
-  uint64_t free_since_ns;    /* page heap: when this run became free */
   /* The frontend's own word about an in-use span, cleared by init_small and
    * init_large and never read by the layers below (the malloc frontend
    * hangs the profile record of a sampled object here, so that free finds
@@ -130,6 +144,7 @@ typedef struct strata_span {
    * exchanged by the malloc frontend's free, which may run on any thread
    * (relaxed: the object's hand-over orders the rest). */
   STRATA_ATOMIC(void *) owner_data;
+  /* ---- lines 2 and 3 ---- */
   uint64_t alloc_bits[STRATA_SPAN_BITMAP_WORDS]; /* 1 = allocated */
 } strata_span;
 

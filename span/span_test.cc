@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -283,6 +284,34 @@ TEST(Span, SweepWithEveryMarkKeepsAFullSpanFull) {
   EXPECT_EQ(strata_span_sweep(&s, keep), s.object_count);
   EXPECT_TRUE(strata_span_is_empty(&s));
   EXPECT_EQ(Why(s), "");
+}
+
+}  // namespace
+
+namespace {
+
+// The layout span.h promises: what a free on any thread reads lies on the
+// descriptor's first cache line, what the span's owner writes while it is
+// in use on others, and descriptors are whole lines.
+TEST(SpanLayout, TheFreePathsFieldsShareOneLineTheOwnersFieldsAnother) {
+  const size_t line = STRATA_CACHE_LINE;
+  auto line_of = [line](size_t offset) { return offset / line; };
+  EXPECT_EQ(alignof(strata_span), line);
+  EXPECT_EQ(sizeof(strata_span) % line, 0u);
+  for (size_t offset :
+       {offsetof(strata_span, state), offsetof(strata_span, small_class),
+        offsetof(strata_span, small_objects), offsetof(strata_span, base),
+        offsetof(strata_span, index_inverse), offsetof(strata_span, index_shift),
+        offsetof(strata_span, object_size), offsetof(strata_span, object_count),
+        offsetof(strata_span, owner)}) {
+    EXPECT_EQ(line_of(offset), 0u) << "a field the free path reads at offset " << offset;
+  }
+  for (size_t offset :
+       {offsetof(strata_span, next), offsetof(strata_span, prev), offsetof(strata_span, list),
+        offsetof(strata_span, allocated), offsetof(strata_span, cache_word),
+        offsetof(strata_span, cache), offsetof(strata_span, alloc_bits)}) {
+    EXPECT_GE(line_of(offset), 1u) << "a field the owner writes at offset " << offset;
+  }
 }
 
 }  // namespace
