@@ -53,25 +53,40 @@ strata_status strata_arena_set_init_zeroed(strata_arena_set *set, strata_backend
   return set_init(set, backend, arena_size, true);
 }
 
-strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out) {
+/* Whether `granules` more fit the set. */
+static bool has_room(const strata_arena_set *set, size_t granules) {
+  return set->arena_count < STRATA_ARENA_MAX_ARENAS &&
+         granules <= STRATA_ARENA_MAX_GRANULES - set->granule_count;
+}
+
+strata_status strata_arena_plan(const strata_arena_set *set, size_t min_size, size_t *size) {
   if (min_size == 0) return STRATA_ERR_INVALID_ARGUMENT;
   if (min_size > SIZE_MAX - (set->arena_size - 1)) return STRATA_ERR_OUT_OF_MEMORY;
-  size_t size = (min_size + set->arena_size - 1) & ~(set->arena_size - 1);
-  size_t granules = size >> set->arena_shift;
-  if (set->arena_count == STRATA_ARENA_MAX_ARENAS ||
-      granules > STRATA_ARENA_MAX_GRANULES - set->granule_count) {
-    return STRATA_ERR_LIMIT;
-  }
-  void *base = NULL;
-  strata_status status = strata_backend_reserve(set->backend, size, set->arena_size, &base);
-  if (status != STRATA_OK) return status;
+  *size = (min_size + set->arena_size - 1) & ~(set->arena_size - 1);
+  return has_room(set, *size >> set->arena_shift) ? STRATA_OK : STRATA_ERR_LIMIT;
+}
 
-  strata_arena arena = {(uintptr_t)base, size};
+strata_status strata_arena_add(strata_arena_set *set, strata_arena arena) {
+  size_t granules = arena.size >> set->arena_shift;
+  if (!has_room(set, granules)) return STRATA_ERR_LIMIT;
   uint64_t first = (uint64_t)arena.base >> set->arena_shift;
   for (size_t g = 0; g < granules; g++) index_insert(set, first + g);
   set->arenas[set->arena_count++] = arena;
   set->granule_count += granules;
-  set->reserved_bytes += size;
+  set->reserved_bytes += arena.size;
+  return STRATA_OK;
+}
+
+strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out) {
+  size_t size = 0;
+  strata_status status = strata_arena_plan(set, min_size, &size);
+  if (status != STRATA_OK) return status;
+  void *base = NULL;
+  status = strata_backend_reserve(set->backend, size, set->arena_size, &base);
+  if (status != STRATA_OK) return status;
+  strata_arena arena = {(uintptr_t)base, size};
+  status = strata_arena_add(set, arena); /* cannot fail: planned just now */
+  if (status != STRATA_OK) return status;
   *out = arena;
   return STRATA_OK;
 }

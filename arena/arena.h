@@ -76,6 +76,16 @@ strata_status strata_arena_set_init_zeroed(strata_arena_set *set, strata_backend
 strata_status strata_arena_grow(strata_arena_set *set, size_t min_size, strata_arena *out)
     STRATA_MUST_USE;
 
+/* strata_arena_grow in three steps, for an owner that reserves with its
+ * lock dropped (the page heap): plan (under the owner's lock: the size to
+ * reserve, or the error grow would give before the backend call),
+ * strata_backend_reserve(set->backend, size, set->arena_size, ...) with no
+ * lock, then add (under the lock again: STRATA_ERR_LIMIT when the set
+ * filled meanwhile, and then the caller gives the reservation back). */
+strata_status strata_arena_plan(const strata_arena_set *set, size_t min_size, size_t *size)
+    STRATA_MUST_USE;
+strata_status strata_arena_add(strata_arena_set *set, strata_arena arena) STRATA_MUST_USE;
+
 /* Releases the arena of the most recent successful grow (for a caller that
  * cannot use it after all, e.g. when its own bookkeeping failed) and forgets
  * it. STRATA_ERR_INVALID_ARGUMENT when the set is empty. */

@@ -119,11 +119,32 @@ strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *r
   return run;
 }
 
-/* Reserves a new arena of at least `pages` pages and adds it as a free run. */
-static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now) STRATA_REQUIRES(&ph->lock) {
-  strata_arena arena;
-  strata_status status = strata_arena_grow(&ph->arenas, pages << STRATA_PAGE_SHIFT, &arena);
+/* Reserves a new arena of at least `pages` pages and adds it as a free run.
+ * The reservation (an mmap of 64 MiB of address space, by default) is made
+ * with the lock dropped; the lock is held again on return, and the free
+ * runs may have changed meanwhile (the caller searches them again). */
+static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now)
+    STRATA_REQUIRES(&ph->lock) {
+  /* As for a commit: no release job may wait across the dropped lock. */
+  STRATA_ASSERT(ph->release_job_count == 0);
+  size_t size = 0;
+  strata_status status = strata_arena_plan(&ph->arenas, pages << STRATA_PAGE_SHIFT, &size);
   if (status != STRATA_OK) return status;
+  void *base = NULL;
+  size_t alignment = ph->arenas.arena_size;
+  strata_lock_release(&ph->lock);
+  status = strata_backend_reserve(ph->backend, size, alignment, &base);
+  strata_lock_acquire(&ph->lock);
+  if (status != STRATA_OK) return status;
+  strata_arena arena = {(uintptr_t)base, size};
+  status = strata_arena_add(&ph->arenas, arena);
+  if (status != STRATA_OK) {
+    /* The set filled while the lock was dropped. */
+    strata_lock_release(&ph->lock);
+    strata_status_ignore(strata_backend_release(ph->backend, base, size)); /* nothing to do */
+    strata_lock_acquire(&ph->lock);
+    return status;
+  }
   strata_page_id first = arena.base >> STRATA_PAGE_SHIFT;
   size_t count = arena.size >> STRATA_PAGE_SHIFT;
   strata_span *run = NULL;

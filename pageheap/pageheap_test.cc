@@ -854,30 +854,33 @@ TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
 
 namespace {
 
-// A backend whose next commit waits, holding up the thread that called it
-// until the test opens the gate (or 5 s pass): how a commit of a huge page
-// or under memory pressure can stall.
+// A backend whose next commit (or reserve) waits, holding up the thread
+// that called it until the test opens the gate (or 5 s pass): how a commit
+// of a huge page, or any call under memory pressure, can stall.
 struct GatedBackend {
   strata_backend base;
   strata_backend *inner;
-  std::atomic<bool> armed{false}, in_commit{false}, open{false};
+  std::atomic<bool> armed{false}, armed_reserve{false}, in_commit{false}, open{false};
 };
 
+void WaitAtTheGate(GatedBackend *g) {
+  g->in_commit = true;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!g->open && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  g->in_commit = false;
+}
+
 strata_status GatedReserve(strata_backend *self, size_t size, size_t alignment, void **out) {
-  return strata_backend_reserve(reinterpret_cast<GatedBackend *>(self)->inner, size, alignment,
-                                out);
+  auto *g = reinterpret_cast<GatedBackend *>(self);
+  if (g->armed_reserve.exchange(false)) WaitAtTheGate(g);
+  return strata_backend_reserve(g->inner, size, alignment, out);
 }
 
 strata_status GatedCommit(strata_backend *self, void *addr, size_t size) {
   auto *g = reinterpret_cast<GatedBackend *>(self);
-  if (g->armed.exchange(false)) {
-    g->in_commit = true;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!g->open && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    g->in_commit = false;
-  }
+  if (g->armed.exchange(false)) WaitAtTheGate(g);
   return strata_backend_commit(g->inner, addr, size);
 }
 
@@ -936,6 +939,53 @@ TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
   EXPECT_TRUE(still_committing) << "the other thread's spans waited for the commit";
   ASSERT_NE(cold, nullptr);
   EXPECT_EQ(cold->pages, 64u);
+  ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
+  EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
+  ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
+}
+
+// The same while another thread's span needs a new arena: the reservation
+// is made with the lock dropped too.
+TEST(PageHeapGrow, AnotherThreadsSpansDoNotWaitForANewArena) {
+  strata_mmap_backend mmap_backend;
+  strata_mmap_backend_init(&mmap_backend);
+  GatedBackend gated;
+  gated.base = mmap_backend.base;
+  gated.base.ops = &kGatedOps;
+  gated.inner = &mmap_backend.base;
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.release_delay_ns = UINT64_MAX;
+  auto ph = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(ph.get(), &gated.base, &config), STRATA_OK);
+  const size_t kArenaPages = STRATA_ARENA_DEFAULT_SIZE / STRATA_PAGE_SIZE;
+  // A committed free run of 8 pages in the first arena; the span below is
+  // bigger than an arena and needs a new one.
+  strata_span *warm = strata_pageheap_alloc_large(ph.get(), 8);
+  ASSERT_NE(warm, nullptr);
+  ASSERT_EQ(strata_pageheap_free(ph.get(), warm), STRATA_OK);
+
+  gated.armed_reserve = true;
+  strata_span *cold = nullptr;
+  std::thread committer([&] { cold = strata_pageheap_alloc_large(ph.get(), kArenaPages + 1); });
+  while (!gated.in_commit) std::this_thread::yield();
+  auto t0 = std::chrono::steady_clock::now();
+  int spans = 0;
+  for (; spans < 100; spans++) {
+    strata_span *s = strata_pageheap_alloc_large(ph.get(), 1);
+    ASSERT_NE(s, nullptr);
+    ASSERT_EQ(strata_pageheap_free(ph.get(), s), STRATA_OK);
+  }
+  EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  bool still_committing = gated.in_commit;
+  gated.open = true;
+  committer.join();
+  std::printf("100 spans taken and given back in %.3f ms while another thread's arena reservation waited\n",
+              ms);
+  EXPECT_TRUE(still_committing) << "the other thread's spans waited for the reservation";
+  ASSERT_NE(cold, nullptr);
+  EXPECT_EQ(cold->pages, kArenaPages + 1);
   ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
   EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
   ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
