@@ -362,22 +362,40 @@ strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span 
 
 
 /* Grows a large span into the free run right after it. */
-static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages) STRATA_REQUIRES(&ph->lock) {
+static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages)
+    STRATA_REQUIRES(&ph->lock) {
   size_t need = pages - span->pages;
   strata_span *right = free_run_starting_at(ph, strata_span_end(span));
   if (right == NULL || right->pages < need) return false;
-  strata_span added = *right;
-  added.pages = need;
-  if (strata_pageheap_commit_run(ph, &added) != STRATA_OK) return false;
-  strata_free_runs_remove(&ph->free_runs, right);
+  /* The pages taken become a run of their own, out of the index, so that
+   * they can be committed with the lock dropped (as a new span's are). */
+  strata_span *added = right;
   if (right->pages > need) {
+    added = strata_fixalloc_alloc(&ph->span_descriptors);
+    if (added == NULL) return false;
+  }
+  strata_free_runs_remove(&ph->free_runs, right);
+  if (added != right) {
+    strata_span_retire(added, STRATA_SPAN_FREE);
+    added->base = right->base;
+    added->pages = need;
+    added->free_since_ns = right->free_since_ns;
     right->base += need << STRATA_PAGE_SHIFT;
     right->pages -= need;
     map_run_ends(ph, right);
     strata_free_runs_insert(&ph->free_runs, right);
-  } else {
-    recycle_descriptor(ph, right);
   }
+  map_run_ends(ph, added);
+  uint64_t free_since = added->free_since_ns;
+  strata_status committed = strata_pageheap_commit_unlocked(ph, added);
+  /* The span may have been freed meanwhile (a double free racing the
+   * realloc): then the pages go back, and so does the span's growth. */
+  if (committed != STRATA_OK || !is_in_use_span_of(ph, span) ||
+      strata_span_end(span) != added->base) {
+    strata_pageheap_insert_free_run(ph, added, free_since);
+    return false;
+  }
+  recycle_descriptor(ph, added);
   strata_pagemap_set_range(&ph->pagemap, run_first_page(span) + span->pages, need, span);
   strata_span_resize_large(span, pages);
   ph->in_use_pages += need;

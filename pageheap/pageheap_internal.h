@@ -11,14 +11,8 @@ static inline strata_page_id run_first_page(const strata_span *run) {
 
 uint64_t strata_pageheap_now(const strata_pageheap *ph) STRATA_REQUIRES(&ph->lock);
 
-/* Commits the pages of run that are not committed yet (whole backend pages
- * around them). On failure some pages may have become committed; the
- * accounting says so. */
-strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run)
-    STRATA_MUST_USE STRATA_REQUIRES(&ph->lock);
-
-/* Commits the pages of `run` (cut out of the free runs for an allocation:
- * in no index, and its ends mapped) that are not committed yet, with the
+/* Commits the pages of `run` (cut out of the free runs for an allocation
+ * or a large span's growth: in no index, and its ends mapped) that are not committed yet, with the
  * lock dropped around the backend's calls; returns with it held. The run
  * is COMMITTING meanwhile, so that no neighbour merges with it, and FREE
  * again on return. On failure some pages may have become committed; the

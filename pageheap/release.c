@@ -65,6 +65,11 @@ strata_status strata_pageheap_commit_unlocked(strata_pageheap *ph, strata_span *
   /* Jobs queued by this holder would wait for its finish_release; none is
    * queued before an allocation commits. */
   STRATA_ASSERT(ph->release_job_count == 0);
+  /* The usual case, a word of committed bits at a time: the gap search
+   * below looks at each page. */
+  if (strata_pagemap_all_committed(&ph->pagemap, run_first_page(run), run->pages)) {
+    return STRATA_OK;
+  }
   strata_status status = STRATA_OK;
   bool more = true;
   while (status == STRATA_OK && more) {
@@ -90,22 +95,6 @@ strata_status strata_pageheap_commit_unlocked(strata_pageheap *ph, strata_span *
     }
   }
   return status;
-}
-
-strata_status strata_pageheap_commit_run(strata_pageheap *ph, const strata_span *run) {
-  STRATA_ASSERT_LOCK_HELD(&ph->lock);
-  bool more = true;
-  while (more) {
-    commit_range ranges[COMMIT_RANGES];
-    size_t n = find_gaps(ph, run, ranges, COMMIT_RANGES, &more);
-    for (size_t i = 0; i < n; i++) {
-      strata_status status = strata_backend_commit(ph->backend, page_address(ranges[i].start),
-                                                   ranges[i].count << STRATA_PAGE_SHIFT);
-      if (status != STRATA_OK) return status;
-      note_committed(ph, &ranges[i]);
-    }
-  }
-  return STRATA_OK;
 }
 
 /* Releasing a free run's memory. The system call (madvise, mprotect) can
