@@ -44,9 +44,12 @@ def rate_name(rate):
     return f"{rate >> 20}m" if rate % (1 << 20) == 0 else f"{rate >> 10}k"
 
 
-def allocators(bin_dir, strata=None, hugepages=False, profile=False, extra_rates=()):
+def allocators(bin_dir, strata=None, hugepages=False, profile=False, extra_rates=(),
+               baseline=None):
     """(name, LD_PRELOAD, extra environment) of every allocator compared;
-    strata on huge pages too with `hugepages`; with `profile`, strata's
+    with `baseline`, another libstrata.so (an older build) as strata-base,
+    so that a change is measured before and after in one run, interleaved
+    with the same peers; strata on huge pages too with `hugepages`; with `profile`, strata's
     profiled library sampling at 512 KiB (strata-prof), at rate 0
     (strata-prof0: the cost of the library alone) and guarding one
     allocation per 10 MiB (strata-guard)."""
@@ -54,7 +57,8 @@ def allocators(bin_dir, strata=None, hugepages=False, profile=False, extra_rates
     profiled = os.path.join(os.path.dirname(strata), "libstrata_profiled.so")
     return [
         ("strata", strata, {"STRATA_BACKEND": "mmap"}),
-    ] + ([("strata-hp", strata, {"STRATA_BACKEND": "hugepage"})] if hugepages else []) + (
+    ] + ([("strata-base", baseline, {"STRATA_BACKEND": "mmap"})] if baseline else []) + (
+        [("strata-hp", strata, {"STRATA_BACKEND": "hugepage"})] if hugepages else []) + (
         [("strata-prof", profiled, {"STRATA_BACKEND": "mmap", "STRATA_PROFILE_RATE": "524288",
                                     "STRATA_PROFILE_FILE": "/dev/null"}),
          ("strata-prof0", profiled, {"STRATA_BACKEND": "mmap"}),
@@ -245,6 +249,9 @@ def main():
                         help="where the built workloads, launcher and libstrata.so are")
     parser.add_argument("--strata", default=None,
                         help="the libstrata.so to measure (default: the one under --bin)")
+    parser.add_argument("--baseline", default=None,
+                        help="another libstrata.so (an older build) measured as strata-base "
+                             "in the same run: a change's before and after")
     parser.add_argument("--hugepage", action="store_true",
                         help="also strata on huge pages (strata-hp; on with --full)")
     parser.add_argument("--profile", action="store_true",
@@ -259,7 +266,8 @@ def main():
     options = parser.parse_args()
     ALLOCATORS = allocators(options.bin, options.strata, options.hugepage or options.full,
                             options.profile,
-                            [int(r) for r in options.profile_rates.split(",") if r])
+                            [int(r) for r in options.profile_rates.split(",") if r],
+                            options.baseline)
     if options.allocators:
         ALLOCATORS = [a for a in ALLOCATORS if a[0] in options.allocators.split(",")]
     launcher = os.path.join(options.bin, "bench/launcher")

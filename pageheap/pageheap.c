@@ -361,12 +361,41 @@ strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span 
 }
 
 
+/* Makes a large span `pages` long, over committed pages that followed it
+ * and are out of the free runs now. */
+static void take_pages(strata_pageheap *ph, strata_span *span, size_t pages)
+    STRATA_REQUIRES(&ph->lock) {
+  size_t need = pages - span->pages;
+  strata_pagemap_set_range(&ph->pagemap, run_first_page(span) + span->pages, need, span);
+  strata_span_resize_large(span, pages);
+  ph->in_use_pages += need;
+  if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
+  if (ph->committed_pages > ph->peak_committed_pages) {
+    ph->peak_committed_pages = ph->committed_pages;
+  }
+}
+
 /* Grows a large span into the free run right after it. */
 static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages)
     STRATA_REQUIRES(&ph->lock) {
   size_t need = pages - span->pages;
   strata_span *right = free_run_starting_at(ph, strata_span_end(span));
   if (right == NULL || right->pages < need) return false;
+  if (strata_pagemap_all_committed(&ph->pagemap, run_first_page(right), need)) {
+    /* The usual case (a buffer growing into memory it just left): no
+     * commit, so the pages are cut straight off the free run. */
+    strata_free_runs_remove(&ph->free_runs, right);
+    if (right->pages > need) {
+      right->base += need << STRATA_PAGE_SHIFT;
+      right->pages -= need;
+      map_run_ends(ph, right);
+      strata_free_runs_insert(&ph->free_runs, right);
+    } else {
+      recycle_descriptor(ph, right);
+    }
+    take_pages(ph, span, pages);
+    return true;
+  }
   /* The pages taken become a run of their own, out of the index, so that
    * they can be committed with the lock dropped (as a new span's are). */
   strata_span *added = right;
@@ -396,18 +425,13 @@ static bool grow_in_place(strata_pageheap *ph, strata_span *span, size_t pages)
     return false;
   }
   recycle_descriptor(ph, added);
-  strata_pagemap_set_range(&ph->pagemap, run_first_page(span) + span->pages, need, span);
-  strata_span_resize_large(span, pages);
-  ph->in_use_pages += need;
-  if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
-  if (ph->committed_pages > ph->peak_committed_pages) {
-    ph->peak_committed_pages = ph->committed_pages;
-  }
+  take_pages(ph, span, pages);
   return true;
 }
 
 /* Gives the tail of a large span back as a free run. */
-static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages) STRATA_REQUIRES(&ph->lock) {
+static bool shrink_in_place(strata_pageheap *ph, strata_span *span, size_t pages)
+    STRATA_REQUIRES(&ph->lock) {
   strata_span *tail = strata_fixalloc_alloc(&ph->span_descriptors);
   if (tail == NULL) return false;
   size_t cut = span->pages - pages;

@@ -981,7 +981,8 @@ TEST(PageHeapGrow, AnotherThreadsSpansDoNotWaitForANewArena) {
   bool still_committing = gated.in_commit;
   gated.open = true;
   committer.join();
-  std::printf("100 spans taken and given back in %.3f ms while another thread's arena reservation waited\n",
+  std::printf("100 spans taken and given back in %.3f ms while another thread's arena "
+              "reservation waited\n",
               ms);
   EXPECT_TRUE(still_committing) << "the other thread's spans waited for the reservation";
   ASSERT_NE(cold, nullptr);

@@ -236,7 +236,8 @@ static void release_if_due(strata_span *run, void *arg) {
 }
 
 /* Queues the runs the walk finds due; returns the bytes queued. */
-static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit) STRATA_REQUIRES(&ph->lock) {
+static size_t walk_free_runs(strata_pageheap *ph, uint64_t now, bool aged_only, bool to_limit)
+    STRATA_REQUIRES(&ph->lock) {
   release_walk walk = {ph, now, aged_only, to_limit, 0, UINT64_MAX};
   size_t first_job = ph->release_job_count;
   strata_free_runs_each(&ph->free_runs, release_if_due, &walk);
@@ -257,7 +258,8 @@ size_t strata_pageheap_queue_release(strata_pageheap *ph, strata_span *run) {
   return pages << STRATA_PAGE_SHIFT;
 }
 
-static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t now) STRATA_REQUIRES(&ph->lock) {
+static size_t enforce_limit(strata_pageheap *ph, strata_span *freed, uint64_t now)
+    STRATA_REQUIRES(&ph->lock) {
   if (free_committed_bytes(ph) <= ph->config.free_committed_limit) return 0;
   size_t released = freed != NULL ? strata_pageheap_queue_release(ph, freed) : 0;
   return released + walk_free_runs(ph, now, false, true);

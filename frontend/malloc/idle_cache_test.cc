@@ -5,6 +5,9 @@
 // STRATA_RELEASE_DELAY_MS=50.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -81,6 +84,30 @@ TEST(IdleCache, ABusyCacheKeepsItsObjects) {
   std::printf("1 KiB list filled: %zu KiB; with the 2 KiB list busy 200 ms later: %zu KiB\n",
               filled >> 10, after >> 10);
   EXPECT_GT(after, filled) << "a busy cache was emptied";
+}
+
+// A forked child has no background thread: the epoch stops there, and the
+// child's cache (the forking thread's) stays whole through idle time, with
+// the heap intact. The parent's thread goes on shrinking as before.
+TEST(IdleCache, AForkedChildKeepsItsCacheAndItsHeapIntact) {
+  FillCache(1024);
+  size_t filled = CacheCapacity();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    OneSlowPath(3000);
+    size_t kept = CacheCapacity();
+    _exit(kept >= filled && strata_malloc_check() == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's cache shrank, or its heap check failed";
+  // The parent's epoch still advances: idle here, then one slow path.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  OneSlowPath(3000);
+  EXPECT_LT(CacheCapacity(), filled);
 }
 
 }  // namespace
