@@ -797,12 +797,14 @@ TEST_F(PageHeapCommitted, ACommittedRunIsPreferredToATighterUntouchedOne) {
 namespace {
 
 // Releasing a large free run gives its memory back with system calls that
-// take milliseconds (madvise over 256 MiB of touched memory: 15-25 ms
-// here). The heap's lock is not held across them, so another thread taking
-// and giving back spans meanwhile is not stopped by the lock. Reports that
-// thread's worst call during the release, for the reader: here 11-12 ms
-// still, probably when its span needs new address space while the madvise
-// holds the kernel's memory-map lock (not strata's); not bounded here.
+// take milliseconds (madvise over 256 MiB of touched memory: 8-25 ms here).
+// The heap's lock is not held across them, so another thread taking and
+// giving back spans meanwhile is not stopped by the lock: it completes
+// hundreds of spans during the release (250-1 132 in three runs here); with
+// the lock held across the madvise it completed 1, waiting out the whole
+// release. The bound is 10. Its slowest call (5-10 ms here, always below
+// the release's own time) is printed, not bounded: on two shared cores it
+// is the scheduler's time slice as much as strata's.
 TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
   strata_mmap_backend backend;
   strata_mmap_backend_init(&backend);
@@ -845,7 +847,7 @@ TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
               "the slowest in %.3f ms\n",
               bytes >> 20, release_ms, spans, worst_ms);
   EXPECT_GE(bytes, size_t{256} << 20);
-  EXPECT_GT(spans, 0);
+  EXPECT_GE(spans, 10) << "the other thread waited for the release's system calls";
   EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
   ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
