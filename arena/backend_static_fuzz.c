@@ -35,11 +35,20 @@ static int model_has_room(size_t pages, size_t alignment) {
   return 0;
 }
 
-/* The backend's own bookkeeping agrees with itself and with the model. */
-static void check(const strata_static_backend *b) {
+static size_t hole_count(strata_static_backend *b) {
+  strata_lock_acquire(&b->lock);
+  size_t n = b->hole_count;
+  strata_lock_release(&b->lock);
+  return n;
+}
+
+/* The backend's own bookkeeping agrees with itself and with the model;
+ * read under the backend's lock, as its fields are guarded. */
+static void check(strata_static_backend *b) {
   size_t model_free = 0;
   for (size_t i = 0; i < PAGES; i++) model_free += !reserved[i];
   FUZZ_ASSERT(strata_static_backend_free_bytes(b) == model_free * PAGE);
+  strata_lock_acquire(&b->lock);
   FUZZ_ASSERT(b->start <= b->top && b->top <= b->end);
   for (size_t i = 0; i < b->hole_count; i++) {
     const strata_static_range *h = &b->holes[i];
@@ -49,6 +58,7 @@ static void check(const strata_static_backend *b) {
   }
   FUZZ_ASSERT(b->hole_count == 0 || b->holes[b->hole_count - 1].end < b->top); /* folded */
   for (uintptr_t a = b->top; a < b->end; a += PAGE) FUZZ_ASSERT(!reserved[page_of(a)]);
+  strata_lock_release(&b->lock);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -81,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       } else {
         /* Only a full hole table may refuse otherwise. */
         FUZZ_ASSERT(status == STRATA_ERR_LIMIT);
-        FUZZ_ASSERT(backend.hole_count == STRATA_STATIC_BACKEND_MAX_HOLES);
+        FUZZ_ASSERT(hole_count(&backend) == STRATA_STATIC_BACKEND_MAX_HOLES);
       }
     } else if (op < 220 && live_count > 0) {
       size_t i = fuzz_u8(&in) % live_count;
@@ -95,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(strata_backend_release(b, (void *)r.start, r.pages * PAGE) == STRATA_ERR_NOT_OWNED);
       } else {
         FUZZ_ASSERT(status == STRATA_ERR_LIMIT); /* a new hole with no slot left */
-        FUZZ_ASSERT(backend.hole_count == STRATA_STATIC_BACKEND_MAX_HOLES);
+        FUZZ_ASSERT(hole_count(&backend) == STRATA_STATIC_BACKEND_MAX_HOLES);
       }
     } else {
       /* Any page range: releasing it succeeds only if it is all reserved,
@@ -122,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_ASSERT(strata_backend_release(b, (void *)live[top].start, live[top].pages * PAGE) == STRATA_OK);
     live[top] = live[--live_count];
   }
-  FUZZ_ASSERT(backend.hole_count == 0 && backend.top == backend.start); /* all merged back */
+  FUZZ_ASSERT(hole_count(&backend) == 0); /* all merged back */
+  FUZZ_ASSERT(strata_static_backend_free_bytes(&backend) == backend.end - backend.start);
   return 0;
 }
