@@ -299,6 +299,6 @@ void strata_tcache_release_all(strata_tcache *cache) {
     list->room = 0;
   }
   strata_atomic_sub(&strata_malloc_state.cache_capacity_bytes, cache->capacity_bytes,
-                     STRATA_ORDER_RELAXED);
+                    STRATA_ORDER_RELAXED);
   cache->capacity_bytes = 0;
 }
