@@ -862,16 +862,16 @@ namespace {
 struct GatedBackend {
   strata_backend base;
   strata_backend *inner;
-  std::atomic<bool> armed{false}, armed_reserve{false}, in_commit{false}, open{false};
+  std::atomic<bool> armed{false}, armed_reserve{false}, stalled_call{false}, open{false};
 };
 
 void WaitAtTheGate(GatedBackend *g) {
-  g->in_commit = true;
+  g->stalled_call = true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!g->open && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  g->in_commit = false;
+  g->stalled_call = false;
 }
 
 strata_status GatedReserve(strata_backend *self, size_t size, size_t alignment, void **out) {
@@ -897,12 +897,13 @@ strata_status GatedRelease(strata_backend *self, void *addr, size_t size) {
 const strata_backend_ops kGatedOps = {GatedReserve, GatedCommit, GatedDecommit, GatedRelease,
                                       nullptr};
 
-// While one thread's new span waits for its memory to be committed, the
-// heap's lock is free: another thread takes and gives back spans from
-// committed memory, and the heap check (which sees the run being committed
-// in place) passes. With the lock held across the commit, the other thread
-// would wait for the whole stall (5 s here) and the test fail.
-TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
+// One thread takes a span of `cold_pages` whose commit (`stall_reserve`:
+// whose new arena's reservation) stalls at the gated backend; meanwhile
+// this thread takes and gives back 100 one-page spans from a committed
+// free run and checks the heap. With the heap's lock held across the
+// stalled call, these would wait for the whole stall (5 s) and the test
+// fail.
+void SpansFlowDuringAStalledCall(bool stall_reserve, size_t cold_pages, const char *call) {
   strata_mmap_backend mmap_backend;
   strata_mmap_backend_init(&mmap_backend);
   GatedBackend gated;
@@ -913,19 +914,17 @@ TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
   config.release_delay_ns = UINT64_MAX;
   auto ph = std::make_unique<strata_pageheap>();
   ASSERT_EQ(strata_pageheap_init(ph.get(), &gated.base, &config), STRATA_OK);
-  // A committed free run of 8 pages, which the 64-page span below does not
-  // fit in: it comes from untouched pages and needs a commit.
+  // A committed free run of 8 pages, which the cold span does not fit in.
   strata_span *warm = strata_pageheap_alloc_large(ph.get(), 8);
   ASSERT_NE(warm, nullptr);
   ASSERT_EQ(strata_pageheap_free(ph.get(), warm), STRATA_OK);
 
-  gated.armed = true;
+  (stall_reserve ? gated.armed_reserve : gated.armed) = true;
   strata_span *cold = nullptr;
-  std::thread committer([&] { cold = strata_pageheap_alloc_large(ph.get(), 64); });
-  while (!gated.in_commit) std::this_thread::yield();
+  std::thread stalled([&] { cold = strata_pageheap_alloc_large(ph.get(), cold_pages); });
+  while (!gated.stalled_call) std::this_thread::yield();
   auto t0 = std::chrono::steady_clock::now();
-  int spans = 0;
-  for (; spans < 100; spans++) {
+  for (int i = 0; i < 100; i++) {
     strata_span *s = strata_pageheap_alloc_large(ph.get(), 1);
     ASSERT_NE(s, nullptr);
     ASSERT_EQ(strata_pageheap_free(ph.get(), s), STRATA_OK);
@@ -933,65 +932,31 @@ TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
   EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  bool still_committing = gated.in_commit;
+  bool still_stalled = gated.stalled_call;
   gated.open = true;
-  committer.join();
-  std::printf("100 spans taken and given back in %.3f ms while another thread's commit waited\n",
-              ms);
-  EXPECT_TRUE(still_committing) << "the other thread's spans waited for the commit";
+  stalled.join();
+  std::printf("100 spans taken and given back in %.3f ms while another thread's %s waited\n", ms,
+              call);
+  EXPECT_TRUE(still_stalled) << "the other thread's spans waited for the " << call;
   ASSERT_NE(cold, nullptr);
-  EXPECT_EQ(cold->pages, 64u);
+  EXPECT_EQ(cold->pages, cold_pages);
   ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
   EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
   ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
 
-// The same while another thread's span needs a new arena: the reservation
-// is made with the lock dropped too.
-TEST(PageHeapGrow, AnotherThreadsSpansDoNotWaitForANewArena) {
-  strata_mmap_backend mmap_backend;
-  strata_mmap_backend_init(&mmap_backend);
-  GatedBackend gated;
-  gated.base = mmap_backend.base;
-  gated.base.ops = &kGatedOps;
-  gated.inner = &mmap_backend.base;
-  strata_pageheap_config config = strata_pageheap_default_config();
-  config.release_delay_ns = UINT64_MAX;
-  auto ph = std::make_unique<strata_pageheap>();
-  ASSERT_EQ(strata_pageheap_init(ph.get(), &gated.base, &config), STRATA_OK);
-  const size_t kArenaPages = STRATA_ARENA_DEFAULT_SIZE / STRATA_PAGE_SIZE;
-  // A committed free run of 8 pages in the first arena; the span below is
-  // bigger than an arena and needs a new one.
-  strata_span *warm = strata_pageheap_alloc_large(ph.get(), 8);
-  ASSERT_NE(warm, nullptr);
-  ASSERT_EQ(strata_pageheap_free(ph.get(), warm), STRATA_OK);
+// A 64-page span from untouched pages needs a commit; the heap's lock is
+// free while it waits, and the heap check sees the run being committed in
+// place.
+TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
+  SpansFlowDuringAStalledCall(false, 64, "commit");
+}
 
-  gated.armed_reserve = true;
-  strata_span *cold = nullptr;
-  std::thread committer([&] { cold = strata_pageheap_alloc_large(ph.get(), kArenaPages + 1); });
-  while (!gated.in_commit) std::this_thread::yield();
-  auto t0 = std::chrono::steady_clock::now();
-  int spans = 0;
-  for (; spans < 100; spans++) {
-    strata_span *s = strata_pageheap_alloc_large(ph.get(), 1);
-    ASSERT_NE(s, nullptr);
-    ASSERT_EQ(strata_pageheap_free(ph.get(), s), STRATA_OK);
-  }
-  EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  bool still_committing = gated.in_commit;
-  gated.open = true;
-  committer.join();
-  std::printf("100 spans taken and given back in %.3f ms while another thread's arena "
-              "reservation waited\n",
-              ms);
-  EXPECT_TRUE(still_committing) << "the other thread's spans waited for the reservation";
-  ASSERT_NE(cold, nullptr);
-  EXPECT_EQ(cold->pages, kArenaPages + 1);
-  ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
-  EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
-  ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
+// A span bigger than an arena needs a new one: the reservation is made
+// with the lock dropped too.
+TEST(PageHeapGrow, AnotherThreadsSpansDoNotWaitForANewArena) {
+  SpansFlowDuringAStalledCall(true, STRATA_ARENA_DEFAULT_SIZE / STRATA_PAGE_SIZE + 1,
+                              "arena reservation");
 }
 
 }  // namespace
