@@ -802,9 +802,11 @@ namespace {
 // giving back spans meanwhile is not stopped by the lock: it completes
 // hundreds of spans during the release (250-1 132 in three runs here); with
 // the lock held across the madvise it completed 1, waiting out the whole
-// release. The bound is 10. Its slowest call (5-10 ms here, always below
-// the release's own time) is printed, not bounded: on two shared cores it
-// is the scheduler's time slice as much as strata's.
+// release. Printed, not bounded: under TSan it sometimes completed 2 (the
+// sanitizer's own work around madvise), and its slowest call tracks the
+// scheduler's time slice on two shared cores. The bound is the gated test
+// below (AnotherThreadsSpansDoNotWaitForAStalledDecommit), which does not
+// depend on timing.
 TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
   strata_mmap_backend backend;
   strata_mmap_backend_init(&backend);
@@ -847,7 +849,7 @@ TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
               "the slowest in %.3f ms\n",
               bytes >> 20, release_ms, spans, worst_ms);
   EXPECT_GE(bytes, size_t{256} << 20);
-  EXPECT_GE(spans, 10) << "the other thread waited for the release's system calls";
+  EXPECT_GT(spans, 0);
   EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
   ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
@@ -856,14 +858,22 @@ TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForTheSystemCall) {
 
 namespace {
 
-// A backend whose next commit (or reserve) waits, holding up the thread
-// that called it until the test opens the gate (or 5 s pass): how a commit
-// of a huge page, or any call under memory pressure, can stall.
+// Which backend call the gated backend holds up.
+enum class Stall { kCommit, kReserve, kDecommit };
+
+// A backend whose next call of one kind waits, holding up the thread that
+// made it until the test opens the gate (or 5 s pass): how a commit of a
+// huge page, a madvise over much memory, or any call under memory pressure
+// can stall.
 struct GatedBackend {
   strata_backend base;
   strata_backend *inner;
-  std::atomic<bool> armed{false}, armed_reserve{false}, stalled_call{false}, open{false};
+  std::atomic<bool> armed{false}, stalled_call{false}, open{false};
+  Stall which = Stall::kCommit;
 };
+
+// Whether this call is the one to hold up (once).
+bool Gated(GatedBackend *g, Stall call) { return g->which == call && g->armed.exchange(false); }
 
 void WaitAtTheGate(GatedBackend *g) {
   g->stalled_call = true;
@@ -876,18 +886,20 @@ void WaitAtTheGate(GatedBackend *g) {
 
 strata_status GatedReserve(strata_backend *self, size_t size, size_t alignment, void **out) {
   auto *g = reinterpret_cast<GatedBackend *>(self);
-  if (g->armed_reserve.exchange(false)) WaitAtTheGate(g);
+  if (Gated(g, Stall::kReserve)) WaitAtTheGate(g);
   return strata_backend_reserve(g->inner, size, alignment, out);
 }
 
 strata_status GatedCommit(strata_backend *self, void *addr, size_t size) {
   auto *g = reinterpret_cast<GatedBackend *>(self);
-  if (g->armed.exchange(false)) WaitAtTheGate(g);
+  if (Gated(g, Stall::kCommit)) WaitAtTheGate(g);
   return strata_backend_commit(g->inner, addr, size);
 }
 
 strata_status GatedDecommit(strata_backend *self, void *addr, size_t size) {
-  return strata_backend_decommit(reinterpret_cast<GatedBackend *>(self)->inner, addr, size);
+  auto *g = reinterpret_cast<GatedBackend *>(self);
+  if (Gated(g, Stall::kDecommit)) WaitAtTheGate(g);
+  return strata_backend_decommit(g->inner, addr, size);
 }
 
 strata_status GatedRelease(strata_backend *self, void *addr, size_t size) {
@@ -897,13 +909,13 @@ strata_status GatedRelease(strata_backend *self, void *addr, size_t size) {
 const strata_backend_ops kGatedOps = {GatedReserve, GatedCommit, GatedDecommit, GatedRelease,
                                       nullptr};
 
-// One thread takes a span of `cold_pages` whose commit (`stall_reserve`:
-// whose new arena's reservation) stalls at the gated backend; meanwhile
-// this thread takes and gives back 100 one-page spans from a committed
-// free run and checks the heap. With the heap's lock held across the
-// stalled call, these would wait for the whole stall (5 s) and the test
-// fail.
-void SpansFlowDuringAStalledCall(bool stall_reserve, size_t cold_pages, const char *call) {
+// One thread takes a span of `cold_pages` whose commit (or new arena's
+// reservation) stalls at the gated backend, or releases a freed span of
+// that size whose decommit stalls; meanwhile this thread takes and gives
+// back 100 one-page spans and checks the heap. With the heap's lock held
+// across the stalled call, these would wait for the whole stall (5 s) and
+// the test fail.
+void SpansFlowDuringAStalledCall(Stall which, size_t cold_pages, const char *call) {
   strata_mmap_backend mmap_backend;
   strata_mmap_backend_init(&mmap_backend);
   GatedBackend gated;
@@ -918,10 +930,25 @@ void SpansFlowDuringAStalledCall(bool stall_reserve, size_t cold_pages, const ch
   strata_span *warm = strata_pageheap_alloc_large(ph.get(), 8);
   ASSERT_NE(warm, nullptr);
   ASSERT_EQ(strata_pageheap_free(ph.get(), warm), STRATA_OK);
-
-  (stall_reserve ? gated.armed_reserve : gated.armed) = true;
   strata_span *cold = nullptr;
-  std::thread stalled([&] { cold = strata_pageheap_alloc_large(ph.get(), cold_pages); });
+  if (which == Stall::kDecommit) {
+    // Freed, but kept committed (no release by age), for the release below.
+    strata_span *freed = strata_pageheap_alloc_large(ph.get(), cold_pages);
+    ASSERT_NE(freed, nullptr);
+    memset(reinterpret_cast<void *>(freed->base), 1, cold_pages * STRATA_PAGE_SIZE);
+    ASSERT_EQ(strata_pageheap_free(ph.get(), freed), STRATA_OK);
+  }
+
+  gated.which = which;
+  gated.armed = true;
+  size_t released = 0;
+  std::thread stalled([&] {
+    if (which == Stall::kDecommit) {
+      released = strata_pageheap_release(ph.get());
+    } else {
+      cold = strata_pageheap_alloc_large(ph.get(), cold_pages);
+    }
+  });
   while (!gated.stalled_call) std::this_thread::yield();
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 100; i++) {
@@ -938,9 +965,13 @@ void SpansFlowDuringAStalledCall(bool stall_reserve, size_t cold_pages, const ch
   std::printf("100 spans taken and given back in %.3f ms while another thread's %s waited\n", ms,
               call);
   EXPECT_TRUE(still_stalled) << "the other thread's spans waited for the " << call;
-  ASSERT_NE(cold, nullptr);
-  EXPECT_EQ(cold->pages, cold_pages);
-  ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
+  if (which == Stall::kDecommit) {
+    EXPECT_GE(released, cold_pages * STRATA_PAGE_SIZE);
+  } else {
+    ASSERT_NE(cold, nullptr);
+    EXPECT_EQ(cold->pages, cold_pages);
+    ASSERT_EQ(strata_pageheap_free(ph.get(), cold), STRATA_OK);
+  }
   EXPECT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
   ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
@@ -949,14 +980,21 @@ void SpansFlowDuringAStalledCall(bool stall_reserve, size_t cold_pages, const ch
 // free while it waits, and the heap check sees the run being committed in
 // place.
 TEST(PageHeapCommit, AnotherThreadsSpansDoNotWaitForACommit) {
-  SpansFlowDuringAStalledCall(false, 64, "commit");
+  SpansFlowDuringAStalledCall(Stall::kCommit, 64, "commit");
 }
 
 // A span bigger than an arena needs a new one: the reservation is made
 // with the lock dropped too.
 TEST(PageHeapGrow, AnotherThreadsSpansDoNotWaitForANewArena) {
-  SpansFlowDuringAStalledCall(true, STRATA_ARENA_DEFAULT_SIZE / STRATA_PAGE_SIZE + 1,
+  SpansFlowDuringAStalledCall(Stall::kReserve, STRATA_ARENA_DEFAULT_SIZE / STRATA_PAGE_SIZE + 1,
                               "arena reservation");
+}
+
+// A release's decommit (madvise) that stalls: the lock is dropped across it
+// as well (release.c). The measured case with real memory and no stall is
+// PageHeapRelease above.
+TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForAStalledDecommit) {
+  SpansFlowDuringAStalledCall(Stall::kDecommit, 64, "decommit");
 }
 
 }  // namespace
