@@ -27,6 +27,13 @@ void *strata_fixalloc_alloc(strata_fixalloc *f) {
   return object;
 }
 
+size_t strata_fixalloc_bytes_for(const strata_fixalloc *f, size_t count) {
+  /* The free list is not counted in part: a prepare may drop the owner's
+   * lock, and other holders may empty the list meanwhile. */
+  if (f->total - f->in_use >= count) return 0;
+  return strata_persistent_bytes_for(count, f->object_size, f->alignment);
+}
+
 void strata_fixalloc_free(strata_fixalloc *f, void *object) {
   memcpy(object, &f->free_list, sizeof(void *));
   f->free_list = object;

@@ -14,14 +14,26 @@
  * mistakes a metadata address for an object.
  *
  * Neither is thread-safe: the owner (the page heap, under its lock)
- * serialises calls. */
+ * serialises calls.
+ *
+ * Growing ahead of need. A new chunk is a reserve and a commit (two system
+ * calls), and the owners call under a lock that other threads wait for.
+ * So an owner first asks strata_persistent_prepare for the bytes its next
+ * allocations may take: when the current chunk and the spare cannot cover
+ * them, the owner's lock is dropped while the backend makes a spare chunk,
+ * and taken again. The allocations that follow then never call the
+ * backend. Without a prepare, an allocation that outruns the chunks still
+ * calls the backend itself (unprepared_chunks counts it). */
 #ifndef STRATA_METADATA_METADATA_H_
 #define STRATA_METADATA_METADATA_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arena/backend.h"
+#include "base/lock.h"
+#include "base/thread_safety.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,8 +49,10 @@ typedef struct strata_persistent {
   strata_persistent_chunk *chunks; /* newest first; each chunk's header */
   uintptr_t next;                  /* bump pointer in the newest chunk */
   uintptr_t end;
-  size_t mapped_bytes;             /* reserved and committed, all chunks */
+  strata_persistent_chunk *spare;  /* made ahead of need, not cut yet; or NULL */
+  size_t mapped_bytes;             /* reserved and committed, all chunks and the spare */
   size_t used_bytes;               /* handed out */
+  size_t unprepared_chunks;        /* chunks an allocation had to make itself */
 } strata_persistent;
 
 void strata_persistent_init(strata_persistent *p, strata_backend *backend);
@@ -47,6 +61,27 @@ void strata_persistent_init(strata_persistent *p, strata_backend *backend);
  * page size), zeroed. NULL when the backend refuses memory or the arguments
  * are bad (size 0, alignment not a power of two or too large). */
 void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignment);
+
+/* The bytes `count` requests of `size` bytes aligned to `alignment` may
+ * take from a chunk: what a prepare for them asks. */
+static inline size_t strata_persistent_bytes_for(size_t count, size_t size, size_t alignment) {
+  return count * (size + alignment - 1);
+}
+
+/* Whether allocations taking `bytes` in all (strata_persistent_bytes_for)
+ * can be served without calling the backend. */
+bool strata_persistent_ready(const strata_persistent *p, size_t bytes);
+
+/* Makes strata_persistent_ready(p, bytes) true. `lock` is the lock the
+ * caller holds to serialise its calls on p: when a new chunk is needed, it
+ * is released while the backend reserves and commits the chunk, and taken
+ * again before the chunk becomes the spare. So whatever the lock guards
+ * may have changed on return: the caller prepares before it looks. Returns
+ * the backend's error when it refuses (the lock held again, nothing
+ * changed). A spare made while another was made meanwhile is not wasted:
+ * the older spare becomes the current chunk. */
+strata_status strata_persistent_prepare(strata_persistent *p, size_t bytes, strata_lock *lock)
+    STRATA_MUST_USE STRATA_REQUIRES(lock);
 
 /* Gives every chunk back to the backend. Everything handed out is invalid
  * afterwards; the allocator can be used again. Returns the first backend
@@ -68,6 +103,10 @@ void strata_fixalloc_init(strata_fixalloc *f, strata_persistent *source, size_t 
 
 /* A zeroed object, or NULL when the source cannot grow. */
 void *strata_fixalloc_alloc(strata_fixalloc *f);
+
+/* The bytes a prepare of f's source must ask for so that `count` objects
+ * can be taken: 0 when the free list holds them. */
+size_t strata_fixalloc_bytes_for(const strata_fixalloc *f, size_t count);
 
 /* Recycles an object of this allocator. Its first pointer-sized word is
  * overwritten by the free-list link; the rest keeps its contents until the

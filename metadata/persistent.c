@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "base/check.h"
 #include "base/zero.h"
 
 #include "metadata/metadata.h"
@@ -22,31 +23,95 @@ static uintptr_t align_up(uintptr_t x, size_t alignment) {
   return (x + alignment - 1) & ~(uintptr_t)(alignment - 1);
 }
 
-static strata_status add_chunk(strata_persistent *p, size_t min_size) {
+/* A chunk's size for requests taking `bytes`: 64 KiB, one backend page if
+ * larger, or what `bytes` and the header take rounded to backend pages. 0
+ * when that overflows. */
+static size_t chunk_size_for(const strata_backend *backend, size_t bytes) {
   size_t size = STRATA_PERSISTENT_MIN_CHUNK;
-  if (size < p->backend->page_size) size = p->backend->page_size;
-  if (min_size > SIZE_MAX - HEADER_SIZE) return STRATA_ERR_OUT_OF_MEMORY;
-  if (size < min_size + HEADER_SIZE) {
-    size = strata_backend_round_up(p->backend, min_size + HEADER_SIZE);
-    if (size == 0) return STRATA_ERR_OUT_OF_MEMORY;
-  }
+  if (size < backend->page_size) size = backend->page_size;
+  if (bytes > SIZE_MAX - HEADER_SIZE) return 0;
+  if (size < bytes + HEADER_SIZE) size = strata_backend_round_up(backend, bytes + HEADER_SIZE);
+  return size;
+}
+
+/* Reserves and commits a chunk: the system calls, made with no lock held
+ * when the owner prepares. Touches nothing of p's. */
+static strata_status new_chunk(strata_backend *backend, size_t size,
+                               strata_persistent_chunk **out) {
   void *base = NULL;
-  strata_status status = strata_backend_reserve(p->backend, size, p->backend->page_size, &base);
+  strata_status status = strata_backend_reserve(backend, size, backend->page_size, &base);
   if (status != STRATA_OK) return status;
-  status = strata_backend_commit(p->backend, base, size);
+  status = strata_backend_commit(backend, base, size);
   if (status != STRATA_OK) {
     /* Never used: if the backend cannot take it back either, it stays
      * reserved and untouched, and the commit's error is the one to report. */
-    strata_status_ignore(strata_backend_release(p->backend, base, size));
+    strata_status_ignore(strata_backend_release(backend, base, size));
     return status;
   }
   strata_persistent_chunk *chunk = (strata_persistent_chunk *)base;
-  chunk->next = p->chunks;
+  chunk->next = NULL;
   chunk->size = size;
+  *out = chunk;
+  return STRATA_OK;
+}
+
+/* Makes `chunk` the one allocations are cut from; the rest of the current
+ * one is abandoned (metadata requests are small next to a chunk, so little
+ * is lost). */
+static void use_chunk(strata_persistent *p, strata_persistent_chunk *chunk) {
+  chunk->next = p->chunks;
   p->chunks = chunk;
-  p->next = (uintptr_t)base + HEADER_SIZE;
-  p->end = (uintptr_t)base + size;
+  p->next = (uintptr_t)chunk + HEADER_SIZE;
+  p->end = (uintptr_t)chunk + chunk->size;
+}
+
+static bool chunk_holds(uintptr_t next, uintptr_t end, size_t bytes) {
+  return next <= end && end - next >= bytes;
+}
+
+bool strata_persistent_ready(const strata_persistent *p, size_t bytes) {
+  if (p->chunks != NULL && chunk_holds(p->next, p->end, bytes)) return true;
+  const strata_persistent_chunk *spare = p->spare;
+  return spare != NULL && spare->size - HEADER_SIZE >= bytes;
+}
+
+strata_status strata_persistent_prepare(strata_persistent *p, size_t bytes, strata_lock *lock) {
+  STRATA_ASSERT_LOCK_HELD(lock);
+  while (!strata_persistent_ready(p, bytes)) {
+    strata_backend *backend = p->backend;
+    size_t size = chunk_size_for(backend, bytes);
+    if (size == 0) return STRATA_ERR_OUT_OF_MEMORY;
+    strata_persistent_chunk *chunk = NULL;
+    strata_lock_release(lock);
+    strata_status status = new_chunk(backend, size, &chunk);
+    strata_lock_acquire(lock);
+    if (status != STRATA_OK) return status;
+    /* Another holder may have made a spare while the lock was dropped:
+     * that one is cut from now, and this one waits. */
+    if (p->spare != NULL) use_chunk(p, p->spare);
+    p->spare = chunk;
+    p->mapped_bytes += size;
+  }
+  return STRATA_OK;
+}
+
+/* Moves allocation to a chunk that holds `bytes`: the spare when it does,
+ * else a new chunk made here (with the owner's lock held, if it has one). */
+static strata_status next_chunk(strata_persistent *p, size_t bytes) {
+  strata_persistent_chunk *spare = p->spare;
+  if (spare != NULL && spare->size - HEADER_SIZE >= bytes) {
+    p->spare = NULL;
+    use_chunk(p, spare);
+    return STRATA_OK;
+  }
+  size_t size = chunk_size_for(p->backend, bytes);
+  if (size == 0) return STRATA_ERR_OUT_OF_MEMORY;
+  strata_persistent_chunk *chunk = NULL;
+  strata_status status = new_chunk(p->backend, size, &chunk);
+  if (status != STRATA_OK) return status;
+  use_chunk(p, chunk);
   p->mapped_bytes += size;
+  p->unprepared_chunks++;
   return STRATA_OK;
 }
 
@@ -56,10 +121,8 @@ void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignmen
     return NULL;
   }
   uintptr_t start = align_up(p->next, alignment);
-  if (p->chunks == NULL || start < p->next || start > p->end || p->end - start < size) {
-    /* The rest of the current chunk is abandoned: metadata requests are
-     * small next to a chunk, so little is lost. */
-    if (add_chunk(p, size + alignment) != STRATA_OK) return NULL;
+  if (p->chunks == NULL || start < p->next || !chunk_holds(start, p->end, size)) {
+    if (next_chunk(p, strata_persistent_bytes_for(1, size, alignment)) != STRATA_OK) return NULL;
     start = align_up(p->next, alignment);
   }
   p->next = start + size;
@@ -80,6 +143,10 @@ strata_status strata_persistent_release_all(strata_persistent *p) {
     strata_status status = strata_backend_release(p->backend, chunk, chunk->size);
     if (status != STRATA_OK && first_error == STRATA_OK) first_error = status;
     chunk = next;
+  }
+  if (p->spare != NULL) {
+    strata_status status = strata_backend_release(p->backend, p->spare, p->spare->size);
+    if (status != STRATA_OK && first_error == STRATA_OK) first_error = status;
   }
   strata_persistent_init(p, p->backend);
   return first_error;

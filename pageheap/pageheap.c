@@ -119,6 +119,23 @@ strata_span *strata_pageheap_insert_free_run(strata_pageheap *ph, strata_span *r
   return run;
 }
 
+/* Makes sure the metadata allocations that follow, taking `bytes` in all
+ * (page-map nodes, span descriptors), need no system call: the chunk they
+ * may need is made with the lock dropped (metadata/metadata.h), so the
+ * heap may have changed on return, and callers prepare before they look. */
+static strata_status prepare_metadata(strata_pageheap *ph, size_t bytes)
+    STRATA_REQUIRES(&ph->lock) {
+  /* As for a commit: no release job may wait across the dropped lock. */
+  STRATA_ASSERT(ph->release_job_count == 0);
+  /* Usually the descriptors are on the free list: nothing to prepare. */
+  if (bytes == 0) return STRATA_OK;
+  return strata_persistent_prepare(&ph->metadata, bytes, &ph->lock);
+}
+
+/* Descriptors an allocation may take: its run's head and tail remainders
+ * (growing the heap takes one more, for the new arena's run). */
+#define ALLOC_DESCRIPTORS 2
+
 /* Reserves a new arena of at least `pages` pages and adds it as a free run.
  * The reservation (an mmap of 64 MiB of address space, by default) is made
  * with the lock dropped; the lock is held again on return, and the free
@@ -137,16 +154,21 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now)
   strata_lock_acquire(&ph->lock);
   if (status != STRATA_OK) return status;
   strata_arena arena = {(uintptr_t)base, size};
-  status = strata_arena_add(&ph->arenas, arena);
+  strata_page_id first = arena.base >> STRATA_PAGE_SHIFT;
+  size_t count = arena.size >> STRATA_PAGE_SHIFT;
+  /* The page-map nodes and the arena's run, and the caller's remainders
+   * after it. */
+  size_t metadata_bytes = strata_pagemap_bytes_to_ensure(&ph->pagemap, first, count) +
+                          strata_fixalloc_bytes_for(&ph->span_descriptors, ALLOC_DESCRIPTORS + 1);
+  status = prepare_metadata(ph, metadata_bytes);
+  if (status == STRATA_OK) status = strata_arena_add(&ph->arenas, arena);
   if (status != STRATA_OK) {
-    /* The set filled while the lock was dropped. */
+    /* No metadata, or the set filled while the lock was dropped. */
     strata_lock_release(&ph->lock);
     strata_status_ignore(strata_backend_release(ph->backend, base, size)); /* nothing to do */
     strata_lock_acquire(&ph->lock);
     return status;
   }
-  strata_page_id first = arena.base >> STRATA_PAGE_SHIFT;
-  size_t count = arena.size >> STRATA_PAGE_SHIFT;
   strata_span *run = NULL;
   status = strata_pagemap_ensure(&ph->pagemap, first, count);
   if (status == STRATA_OK) {
@@ -234,6 +256,10 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
                               bool *zeroed) STRATA_REQUIRES(&ph->lock) {
   STRATA_ASSERT_LOCK_HELD(&ph->lock);
   STRATA_ASSERT(pages > 0 && align_pages > 0);
+  if (prepare_metadata(ph, strata_fixalloc_bytes_for(&ph->span_descriptors, ALLOC_DESCRIPTORS)) !=
+      STRATA_OK) {
+    return NULL;
+  }
   uint64_t now = strata_pageheap_now(ph);
   size_t need = pages + align_pages - 1;
   carve_request request = {ph, pages, align_pages};
@@ -449,7 +475,14 @@ strata_status strata_pageheap_resize_large(strata_pageheap *ph, strata_span *spa
     return STRATA_ERR_INVALID_ARGUMENT;
   }
   strata_lock_acquire(&ph->lock);
-  strata_status status = STRATA_ERR_NOT_OWNED;
+  /* Growth and shrinking take a descriptor at most. */
+  strata_status status =
+      prepare_metadata(ph, strata_fixalloc_bytes_for(&ph->span_descriptors, 1));
+  if (status != STRATA_OK) {
+    strata_lock_release(&ph->lock);
+    return status;
+  }
+  status = STRATA_ERR_NOT_OWNED;
   if (is_in_use_span_of(ph, span) && strata_span_state_of(span) == STRATA_SPAN_LARGE) {
     bool done = true;
     if (pages > span->pages) {

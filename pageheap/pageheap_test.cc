@@ -16,6 +16,7 @@
 
 #include "arena/backends.h"
 #include "base/check_testing.h"
+#include "tools/testing/lock_watch_backend.h"
 #include "tools/testing/resident.h"
 
 namespace {
@@ -995,6 +996,75 @@ TEST(PageHeapGrow, AnotherThreadsSpansDoNotWaitForANewArena) {
 // PageHeapRelease above.
 TEST(PageHeapRelease, AnotherThreadsSpansDoNotWaitForAStalledDecommit) {
   SpansFlowDuringAStalledCall(Stall::kDecommit, 64, "decommit");
+}
+
+}  // namespace
+
+namespace {
+
+// Every kind of page-heap work that takes metadata — new arenas (their
+// page-map nodes; one arena spans several leaves), splits of free runs
+// (span descriptors, thousands of them), growth and shrinking in place,
+// releases — and not one backend call is made with the heap's lock held:
+// the metadata chunks are made ahead of need with the lock dropped
+// (strata_persistent_prepare).
+TEST(PageHeapMetadata, NoBackendCallIsMadeWithTheLockHeld) {
+  strata_mmap_backend mmap_backend;
+  strata_mmap_backend_init(&mmap_backend);
+  strata_testing::LockWatchBackend watch;
+  strata_testing::WatchLocks(&watch, &mmap_backend.base);
+  strata_pageheap_config config = strata_pageheap_default_config();
+  config.release_delay_ns = 0;  // every free releases: decommits too
+  auto ph = std::make_unique<strata_pageheap>();
+  ASSERT_EQ(strata_pageheap_init(ph.get(), &watch.base, &config), STRATA_OK);
+  watch.watched = &ph->lock;
+  std::mt19937_64 rng(7);
+  std::vector<strata_span *> live;
+  for (int step = 0; step < 20000; ++step) {
+    unsigned op = rng() % 100;
+    if (op < 60 || live.empty()) {
+      strata_span *s;
+      if (op % 3 == 0) {
+        unsigned c = 1 + rng() % (STRATA_SIZE_CLASS_COUNT - 1);
+        s = strata_pageheap_alloc_small(ph.get(), strata_span_class_make(c, STRATA_KIND_SCAN));
+      } else if (op % 3 == 1) {
+        s = strata_pageheap_alloc_large_aligned(ph.get(), 1 + rng() % 20, kPage << (rng() % 4));
+      } else {
+        // Now and then more than an arena: a new, bigger one.
+        size_t pages = step % 2000 == 0 ? (96u << 20) / kPage : 1 + rng() % 60;
+        s = strata_pageheap_alloc_large(ph.get(), pages);
+      }
+      ASSERT_NE(s, nullptr) << "step " << step;
+      live.push_back(s);
+    } else if (op < 70) {
+      strata_span *s = live[rng() % live.size()];
+      if (strata_span_state_of(s) == STRATA_SPAN_LARGE) {
+        size_t pages = 1 + rng() % (2 * s->pages);
+        strata_status status = strata_pageheap_resize_large(ph.get(), s, pages);
+        ASSERT_TRUE(status == STRATA_OK || status == STRATA_ERR_OUT_OF_MEMORY);
+      }
+    } else {
+      size_t i = rng() % live.size();
+      ASSERT_EQ(strata_pageheap_free(ph.get(), live[i]), STRATA_OK);
+      live[i] = live.back();
+      live.pop_back();
+    }
+  }
+  ASSERT_EQ(strata_pageheap_check(ph.get(), nullptr), STRATA_OK);
+  strata_pageheap_stats stats;
+  strata_pageheap_get_stats(ph.get(), &stats);
+  std::printf("%zu backend calls, %zu with the lock held; %zu KiB of metadata, %zu chunks made "
+              "by an allocation itself\n",
+              watch.calls, watch.calls_under_lock, stats.metadata_bytes >> 10,
+              ph->metadata.unprepared_chunks);
+  // The workload grew the metadata many times over.
+  EXPECT_GE(stats.metadata_bytes, 8 * STRATA_PERSISTENT_MIN_CHUNK);
+  EXPECT_GT(stats.mapped_bytes, 2 * STRATA_ARENA_DEFAULT_SIZE);
+  EXPECT_EQ(watch.calls_under_lock, 0u);
+  EXPECT_EQ(ph->metadata.unprepared_chunks, 0u);
+  for (strata_span *s : live) ASSERT_EQ(strata_pageheap_free(ph.get(), s), STRATA_OK);
+  watch.watched = nullptr;
+  ASSERT_EQ(strata_pageheap_destroy(ph.get()), STRATA_OK);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include "base/zero.h"
 
+/* Nodes start on a cache line: a leaf's entries are read by every free. */
+#define NODE_ALIGNMENT 64
+
 void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes) {
   strata_zero_untouched(m, sizeof *m);
   m->nodes = nodes;
@@ -21,17 +24,42 @@ strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, siz
     /* Under the page heap's lock: the only writer. */
     strata_pagemap_mid *mid = strata_atomic_load(&m->root[root_index], STRATA_ORDER_RELAXED);
     if (mid == NULL) {
-      mid = strata_persistent_alloc(m->nodes, sizeof *mid, 64);
+      mid = strata_persistent_alloc(m->nodes, sizeof *mid, NODE_ALIGNMENT);
       if (mid == NULL) return STRATA_ERR_OUT_OF_MEMORY;
       strata_atomic_store(&m->root[root_index], mid, STRATA_ORDER_RELEASE);
     }
     if (strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_RELAXED) == NULL) {
-      strata_pagemap_leaf *leaf = strata_persistent_alloc(m->nodes, sizeof *leaf, 64);
+      strata_pagemap_leaf *leaf = strata_persistent_alloc(m->nodes, sizeof *leaf, NODE_ALIGNMENT);
       if (leaf == NULL) return STRATA_ERR_OUT_OF_MEMORY;
       strata_atomic_store(&mid->leaves[mid_index], leaf, STRATA_ORDER_RELEASE);
     }
   }
   return STRATA_OK;
+}
+
+size_t strata_pagemap_bytes_to_ensure(const strata_pagemap *m, strata_page_id first,
+                                      size_t count) {
+  const strata_page_id limit = (strata_page_id)1
+                               << (STRATA_PAGEMAP_ADDRESS_BITS - STRATA_PAGE_SHIFT);
+  if (count == 0 || first >= limit || count > limit - first) return 0; /* ensure refuses */
+  size_t mids = 0, leaves = 0;
+  strata_page_id last_leaf = (first + count - 1) >> STRATA_PAGEMAP_LEAF_BITS;
+  uintptr_t counted_root = UINTPTR_MAX;
+  for (strata_page_id leaf_no = first >> STRATA_PAGEMAP_LEAF_BITS; leaf_no <= last_leaf;
+       leaf_no++) {
+    uintptr_t root_index = leaf_no >> STRATA_PAGEMAP_MID_BITS;
+    uintptr_t mid_index = leaf_no & ((1u << STRATA_PAGEMAP_MID_BITS) - 1);
+    strata_pagemap_mid *mid = strata_atomic_load(&m->root[root_index], STRATA_ORDER_RELAXED);
+    if (mid == NULL) {
+      if (root_index != counted_root) mids++;
+      counted_root = root_index;
+      leaves++;
+    } else if (strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_RELAXED) == NULL) {
+      leaves++;
+    }
+  }
+  return strata_persistent_bytes_for(mids, sizeof(strata_pagemap_mid), NODE_ALIGNMENT) +
+         strata_persistent_bytes_for(leaves, sizeof(strata_pagemap_leaf), NODE_ALIGNMENT);
 }
 
 void strata_pagemap_set_range(strata_pagemap *m, strata_page_id first, size_t count,

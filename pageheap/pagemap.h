@@ -74,6 +74,12 @@ void strata_pagemap_init_zeroed(strata_pagemap *m, strata_persistent *nodes);
 strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count)
     STRATA_MUST_USE;
 
+/* The metadata bytes strata_pagemap_ensure(m, first, count) would take
+ * (strata_persistent_bytes_for its missing nodes): what the owner prepares
+ * (metadata/metadata.h) before it ensures. 0 when nothing is missing. */
+size_t strata_pagemap_bytes_to_ensure(const strata_pagemap *m, strata_page_id first,
+                                      size_t count);
+
 /* The leaf holding `page`, or NULL when none was created. Lock-free. */
 static inline strata_pagemap_leaf *strata_pagemap_leaf_of(const strata_pagemap *m,
                                                           strata_page_id page) {

@@ -72,10 +72,14 @@ static void *take(strata_profile *p, size_t size, size_t alignment) STRATA_REQUI
   return strata_persistent_alloc(&p->memory, size, alignment);
 }
 
+static size_t next_table_size(const strata_profile *p) STRATA_REQUIRES(&p->lock) {
+  return p->table_size == 0 ? FIRST_TABLE_SIZE : p->table_size * 2;
+}
+
 /* Doubles the hash table when it holds as many buckets as chains (the old
  * table's memory stays with the profile: at most as much as the new one). */
 static void grow_table(strata_profile *p) STRATA_REQUIRES(&p->lock) {
-  size_t size = p->table_size == 0 ? FIRST_TABLE_SIZE : p->table_size * 2;
+  size_t size = next_table_size(p);
   strata_profile_bucket **table = take(p, size * sizeof *table, sizeof *table);
   if (table == NULL) return; /* the chains just get longer */
   for (strata_profile_bucket *b = p->all; b != NULL; b = b->next) {
@@ -138,12 +142,34 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* What recording a sample may take from the profile's chunks: a bigger
+ * table, a bucket, the stackless bucket and the sample, the first three
+ * within max_bytes as take() allows. It is prepared with the lock dropped
+ * (strata_persistent_prepare), so that the record makes no system call
+ * under the lock. */
+static size_t record_bytes(const strata_profile *p, unsigned depth) STRATA_REQUIRES(&p->lock) {
+  size_t bytes = strata_persistent_bytes_for(
+      1, sizeof(strata_profile_bucket) + depth * sizeof(void *), 16);
+  if (p->bucket_count >= p->table_size) {
+    bytes += strata_persistent_bytes_for(1, next_table_size(p) * sizeof(strata_profile_bucket *),
+                                         sizeof(strata_profile_bucket *));
+  }
+  size_t room = p->max_bytes > p->memory.used_bytes ? p->max_bytes - p->memory.used_bytes : 0;
+  if (bytes > room) bytes = room;
+  if (p->truncated_bucket == NULL) {
+    bytes += strata_persistent_bytes_for(1, sizeof(strata_profile_bucket), 16);
+  }
+  return bytes + strata_fixalloc_bytes_for(&p->samples, 1);
+}
+
 strata_profile_sample *strata_profile_record_alloc(strata_profile *p, const void *address,
                                                    size_t size, void *const *frames,
                                                    unsigned depth) {
   if (depth > STRATA_PROFILE_MAX_DEPTH) depth = STRATA_PROFILE_MAX_DEPTH;
   uint64_t time = now_ns();
   strata_lock_acquire(&p->lock);
+  /* If the backend refuses, the allocations below fail as they would. */
+  strata_status_ignore(strata_persistent_prepare(&p->memory, record_bytes(p, depth), &p->lock));
   strata_profile_bucket *bucket = find_bucket(p, frames, depth, size_key(size));
   strata_profile_sample *sample =
       bucket != NULL && p->memory.used_bytes + sizeof *sample <= p->max_bytes

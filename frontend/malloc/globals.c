@@ -123,12 +123,16 @@ void strata_malloc_ensure_init(void) {
  * threads' lists share one. */
 /* A cache from the recycled ones or new metadata, zeroed; NULL when the
  * OS refuses memory. Called with threads_lock held, which guards the
- * caches' metadata; backends are thread-safe (arena/backend.h), so no
- * other lock is taken. The metadata grows by a system call under
- * threads_lock once per 64 KiB chunk of caches (metadata/metadata.h), the
- * one system call left under a lock on a thread's first allocation. */
+ * caches' metadata. When a new metadata chunk is needed (once per 64 KiB
+ * of caches) the lock is dropped while the backend makes it
+ * (strata_persistent_prepare), so no system call is made under it. */
 static strata_tcache *new_cache(strata_malloc_global *g) STRATA_REQUIRES(&g->threads_lock) {
-  strata_tcache *cache = g->free_caches;
+  const size_t bytes = strata_persistent_bytes_for(1, sizeof(strata_tcache), STRATA_CACHE_LINE);
+  if (g->free_caches == NULL &&
+      strata_persistent_prepare(&g->cache_memory, bytes, &g->threads_lock) != STRATA_OK) {
+    return NULL;
+  }
+  strata_tcache *cache = g->free_caches; /* a thread may have exited meanwhile */
   if (cache != NULL) {
     g->free_caches = cache->next;
     memset(cache, 0, sizeof *cache);
