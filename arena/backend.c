@@ -2,12 +2,11 @@
 
 #include <stdint.h>
 
+#include "base/arith.h"
 #include "base/constants.h"
 
 /* Argument checks live here, once, so that no backend has to repeat them and
  * every backend rejects the same things the same way. */
-
-static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 static bool on_grid(const strata_backend *b, uintptr_t x) {
   return (x & (b->page_size - 1)) == 0;
@@ -28,7 +27,7 @@ size_t strata_backend_round_up(const strata_backend *b, size_t size) {
 strata_status strata_backend_reserve(strata_backend *b, size_t size, size_t alignment,
                                      void **out) {
   *out = NULL;
-  if (size == 0 || !on_grid(b, size) || !is_power_of_two(alignment)) {
+  if (size == 0 || !on_grid(b, size) || !strata_is_power_of_two(alignment)) {
     return STRATA_ERR_INVALID_ARGUMENT;
   }
   if (alignment < b->page_size) alignment = b->page_size;
@@ -36,6 +35,20 @@ strata_status strata_backend_reserve(strata_backend *b, size_t size, size_t alig
    * had on any machine, so it is an out-of-memory answer, not a bad call. */
   if (size > SIZE_MAX / 2 || alignment > SIZE_MAX / 2) return STRATA_ERR_OUT_OF_MEMORY;
   return b->ops->reserve(b, size, alignment, out);
+}
+
+strata_status strata_backend_reserve_committed(strata_backend *b, size_t size, size_t alignment,
+                                               void **out) {
+  strata_status status = strata_backend_reserve(b, size, alignment, out);
+  if (status != STRATA_OK) return status;
+  status = strata_backend_commit(b, *out, size);
+  if (status != STRATA_OK) {
+    /* Never used: if the backend cannot take it back either, it stays
+     * reserved and untouched, and the commit's error is the one to report. */
+    strata_status_ignore(strata_backend_release(b, *out, size));
+    *out = NULL;
+  }
+  return status;
 }
 
 strata_status strata_backend_commit(strata_backend *b, void *addr, size_t size) {

@@ -96,6 +96,13 @@ strata_status strata_backend_release(strata_backend *b, void *addr, size_t size)
 strata_status strata_backend_protect(strata_backend *b, void *addr, size_t size,
                                      bool accessible) STRATA_MUST_USE;
 
+/* Reserves and commits `size` bytes aligned to `alignment`, usable at once
+ * (metadata chunks, a GC heap's own struct): on a refused commit the
+ * reservation goes back, and the commit's error is returned with *out
+ * NULL. */
+strata_status strata_backend_reserve_committed(strata_backend *b, size_t size, size_t alignment,
+                                               void **out) STRATA_MUST_USE;
+
 /* size rounded up to the backend's page_size, or 0 if that overflows. */
 size_t strata_backend_round_up(const strata_backend *b, size_t size);
 

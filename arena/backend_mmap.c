@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/os_page.h"
+#include "base/arith.h"
 #include "arena/backend_os.h"
 #include "arena/backends.h"
 
@@ -16,14 +18,14 @@
  * always, where the kernel puts a large mapping. The extra is address space
  * only (PROT_NONE, MAP_NORESERVE): it never costs memory. */
 static strata_status reserve_with(size_t size, size_t alignment, int prot, void **out) {
-  size_t os_page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t os_page = strata_os_page_size();
   size_t extra = alignment > os_page ? alignment - os_page : 0;
   if (size > SIZE_MAX - extra) return STRATA_ERR_OUT_OF_MEMORY;
   size_t span = size + extra;
   void *p = mmap(NULL, span, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return STRATA_ERR_OUT_OF_MEMORY;
   uintptr_t start = (uintptr_t)p;
-  uintptr_t aligned = (start + alignment - 1) & ~(uintptr_t)(alignment - 1);
+  uintptr_t aligned = strata_align_up(start, alignment);
   size_t head = aligned - start;
   size_t tail = span - head - size;
   /* Trimming can only fail if the kernel cannot split the mapping (out of
@@ -135,7 +137,7 @@ void strata_mmap_backend_init_with(strata_mmap_backend *b, strata_commit_mode mo
   b->commit_mode = mode;
   b->base.ops = mode == STRATA_COMMIT_LAZY ? &lazy_ops : &eager_ops;
   b->base.name = "mmap";
-  b->base.page_size = (size_t)sysconf(_SC_PAGESIZE);
+  b->base.page_size = strata_os_page_size();
   b->base.decommit_zeroes = true;
   b->base.reserve_zeroes = true;
 }

@@ -9,10 +9,7 @@
 #include <string.h>
 
 #include "arena/backends.h"
-
-static uintptr_t align_up(uintptr_t x, size_t alignment) {
-  return (x + alignment - 1) & ~(uintptr_t)(alignment - 1);
-}
+#include "base/arith.h"
 
 static void remove_hole(strata_static_backend *b, size_t i) STRATA_REQUIRES(&b->lock) {
   memmove(&b->holes[i], &b->holes[i + 1], (b->hole_count - i - 1) * sizeof b->holes[0]);
@@ -77,7 +74,7 @@ static strata_status carve_hole(strata_static_backend *b, size_t i, uintptr_t st
 static strata_status reserve_locked(strata_static_backend *b, size_t size, size_t alignment,
                                     void **out) STRATA_REQUIRES(&b->lock) {
   for (size_t i = 0; i < b->hole_count; i++) {
-    uintptr_t start = align_up(b->holes[i].start, alignment);
+    uintptr_t start = strata_align_up(b->holes[i].start, alignment);
     if (start >= b->holes[i].start && start < b->holes[i].end &&
         b->holes[i].end - start >= size) {
       strata_status status = carve_hole(b, i, start, start + size);
@@ -86,7 +83,7 @@ static strata_status reserve_locked(strata_static_backend *b, size_t size, size_
       return STRATA_OK;
     }
   }
-  uintptr_t start = align_up(b->top, alignment);
+  uintptr_t start = strata_align_up(b->top, alignment);
   if (start < b->top || start > b->end || b->end - start < size) {
     return STRATA_ERR_OUT_OF_MEMORY;
   }
@@ -162,7 +159,7 @@ strata_status strata_static_backend_init(strata_static_backend *b, void *buffer,
   uintptr_t first = (uintptr_t)buffer;
   uintptr_t last = first + size;
   if (last < first) return STRATA_ERR_INVALID_ARGUMENT;
-  uintptr_t start = align_up(first, page_size);
+  uintptr_t start = strata_align_up(first, page_size);
   uintptr_t end = last & ~(uintptr_t)(page_size - 1);
   if (start < first || start >= end) return STRATA_ERR_INVALID_ARGUMENT;
   memset(b, 0, sizeof *b);

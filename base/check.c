@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/format.h"
+
 static void put(const char *text) {
   size_t left = strlen(text);
   while (left > 0) {
@@ -16,20 +18,14 @@ static void put(const char *text) {
 
 void strata_assert_failed(const char *expr, const char *function, const char *file, int line) {
   /* The line number without snprintf (which may allocate). */
-  char digits[16];
-  int i = (int)sizeof digits - 1;
-  digits[i] = '\0';
-  unsigned value = line > 0 ? (unsigned)line : 0;
-  do {
-    digits[--i] = (char)('0' + value % 10);
-    value /= 10;
-  } while (value != 0 && i > 0);
+  char digits[STRATA_FORMAT_MAX];
+  strata_format_decimal(digits, line > 0 ? (uint64_t)line : 0);
   put("strata: invariant violated in ");
   put(function);
   put(" (");
   put(file);
   put(":");
-  put(&digits[i]);
+  put(digits);
   put("): ");
   put(expr);
   put("\n");

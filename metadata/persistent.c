@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "base/arith.h"
 #include "base/check.h"
 #include "base/zero.h"
 
@@ -19,10 +20,6 @@ void strata_persistent_init(strata_persistent *p, strata_backend *backend) {
   p->backend = backend;
 }
 
-static uintptr_t align_up(uintptr_t x, size_t alignment) {
-  return (x + alignment - 1) & ~(uintptr_t)(alignment - 1);
-}
-
 /* A chunk's size for requests taking `bytes`: 64 KiB, one backend page if
  * larger, or what `bytes` and the header take rounded to backend pages. 0
  * when that overflows. */
@@ -39,15 +36,8 @@ static size_t chunk_size_for(const strata_backend *backend, size_t bytes) {
 static strata_status new_chunk(strata_backend *backend, size_t size,
                                strata_persistent_chunk **out) {
   void *base = NULL;
-  strata_status status = strata_backend_reserve(backend, size, backend->page_size, &base);
+  strata_status status = strata_backend_reserve_committed(backend, size, backend->page_size, &base);
   if (status != STRATA_OK) return status;
-  status = strata_backend_commit(backend, base, size);
-  if (status != STRATA_OK) {
-    /* Never used: if the backend cannot take it back either, it stays
-     * reserved and untouched, and the commit's error is the one to report. */
-    strata_status_ignore(strata_backend_release(backend, base, size));
-    return status;
-  }
   strata_persistent_chunk *chunk = (strata_persistent_chunk *)base;
   chunk->next = NULL;
   chunk->size = size;
@@ -120,10 +110,10 @@ void *strata_persistent_alloc(strata_persistent *p, size_t size, size_t alignmen
       alignment > p->backend->page_size || size > SIZE_MAX / 2) {
     return NULL;
   }
-  uintptr_t start = align_up(p->next, alignment);
+  uintptr_t start = strata_align_up(p->next, alignment);
   if (p->chunks == NULL || start < p->next || !chunk_holds(start, p->end, size)) {
     if (next_chunk(p, strata_persistent_bytes_for(1, size, alignment)) != STRATA_OK) return NULL;
-    start = align_up(p->next, alignment);
+    start = strata_align_up(p->next, alignment);
   }
   p->next = start + size;
   p->used_bytes += size;

@@ -1,5 +1,6 @@
 /* Page runs: allocation, freeing with coalescing, growth. */
 #define _POSIX_C_SOURCE 200809L
+#include "base/arith.h"
 #include "base/zero.h"
 #include <time.h>
 
@@ -188,6 +189,12 @@ static strata_status grow(strata_pageheap *ph, size_t pages, uint64_t now)
   return STRATA_OK;
 }
 
+/* After in-use or committed pages grew: the high-water marks. */
+static void note_peaks(strata_pageheap *ph) STRATA_REQUIRES(&ph->lock) {
+  strata_raise_peak(&ph->peak_in_use_pages, ph->in_use_pages);
+  strata_raise_peak(&ph->peak_committed_pages, ph->committed_pages);
+}
+
 /* Splits the free run [base, base + pages) off as a run of its own, with
  * the given descriptor, and indexes it. Its neighbours are not free (it was
  * cut out of a single free run), so there is nothing to merge. */
@@ -306,10 +313,7 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   run->next = run->prev = NULL;
   ph->in_use_pages += pages;
   ph->in_use_runs++;
-  if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
-  if (ph->committed_pages > ph->peak_committed_pages) {
-    ph->peak_committed_pages = ph->committed_pages;
-  }
+  note_peaks(ph);
   strata_pageheap_apply_policy(ph, NULL, now);
   return run;
 }
@@ -395,10 +399,7 @@ static void take_pages(strata_pageheap *ph, strata_span *span, size_t pages)
   strata_pagemap_set_range(&ph->pagemap, run_first_page(span) + span->pages, need, span);
   strata_span_resize_large(span, pages);
   ph->in_use_pages += need;
-  if (ph->in_use_pages > ph->peak_in_use_pages) ph->peak_in_use_pages = ph->in_use_pages;
-  if (ph->committed_pages > ph->peak_committed_pages) {
-    ph->peak_committed_pages = ph->committed_pages;
-  }
+  note_peaks(ph);
 }
 
 /* Grows a large span into the free run right after it. */

@@ -12,37 +12,18 @@ void strata_pagemap_init(strata_pagemap *m, strata_persistent *nodes) {
 
 void strata_pagemap_init_zeroed(strata_pagemap *m, strata_persistent *nodes) { m->nodes = nodes; }
 
-strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count) {
+/* Creates the nodes covering pages [first, first + count); given
+ * `missing`, creates nothing and adds up the bytes they would take
+ * (strata_persistent_bytes_for) instead. Under the page heap's lock: the
+ * only writer. */
+static strata_status walk_nodes(strata_pagemap *m, strata_page_id first, size_t count,
+                                size_t *missing) {
   const strata_page_id limit = (strata_page_id)1
                                << (STRATA_PAGEMAP_ADDRESS_BITS - STRATA_PAGE_SHIFT);
   if (count == 0 || first >= limit || count > limit - first) return STRATA_ERR_INVALID_ARGUMENT;
-  strata_page_id last_leaf = (first + count - 1) >> STRATA_PAGEMAP_LEAF_BITS;
-  for (strata_page_id leaf_no = first >> STRATA_PAGEMAP_LEAF_BITS; leaf_no <= last_leaf;
-       leaf_no++) {
-    uintptr_t root_index = leaf_no >> STRATA_PAGEMAP_MID_BITS;
-    uintptr_t mid_index = leaf_no & ((1u << STRATA_PAGEMAP_MID_BITS) - 1);
-    /* Under the page heap's lock: the only writer. */
-    strata_pagemap_mid *mid = strata_atomic_load(&m->root[root_index], STRATA_ORDER_RELAXED);
-    if (mid == NULL) {
-      mid = strata_persistent_alloc(m->nodes, sizeof *mid, NODE_ALIGNMENT);
-      if (mid == NULL) return STRATA_ERR_OUT_OF_MEMORY;
-      strata_atomic_store(&m->root[root_index], mid, STRATA_ORDER_RELEASE);
-    }
-    if (strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_RELAXED) == NULL) {
-      strata_pagemap_leaf *leaf = strata_persistent_alloc(m->nodes, sizeof *leaf, NODE_ALIGNMENT);
-      if (leaf == NULL) return STRATA_ERR_OUT_OF_MEMORY;
-      strata_atomic_store(&mid->leaves[mid_index], leaf, STRATA_ORDER_RELEASE);
-    }
-  }
-  return STRATA_OK;
-}
-
-size_t strata_pagemap_bytes_to_ensure(const strata_pagemap *m, strata_page_id first,
-                                      size_t count) {
-  const strata_page_id limit = (strata_page_id)1
-                               << (STRATA_PAGEMAP_ADDRESS_BITS - STRATA_PAGE_SHIFT);
-  if (count == 0 || first >= limit || count > limit - first) return 0; /* ensure refuses */
-  size_t mids = 0, leaves = 0;
+  const size_t mid_bytes = strata_persistent_bytes_for(1, sizeof(strata_pagemap_mid), NODE_ALIGNMENT);
+  const size_t leaf_bytes =
+      strata_persistent_bytes_for(1, sizeof(strata_pagemap_leaf), NODE_ALIGNMENT);
   strata_page_id last_leaf = (first + count - 1) >> STRATA_PAGEMAP_LEAF_BITS;
   uintptr_t counted_root = UINTPTR_MAX;
   for (strata_page_id leaf_no = first >> STRATA_PAGEMAP_LEAF_BITS; leaf_no <= last_leaf;
@@ -50,16 +31,40 @@ size_t strata_pagemap_bytes_to_ensure(const strata_pagemap *m, strata_page_id fi
     uintptr_t root_index = leaf_no >> STRATA_PAGEMAP_MID_BITS;
     uintptr_t mid_index = leaf_no & ((1u << STRATA_PAGEMAP_MID_BITS) - 1);
     strata_pagemap_mid *mid = strata_atomic_load(&m->root[root_index], STRATA_ORDER_RELAXED);
-    if (mid == NULL) {
-      if (root_index != counted_root) mids++;
+    if (mid == NULL && missing != NULL) {
+      if (root_index != counted_root) *missing += mid_bytes; /* once per middle node */
       counted_root = root_index;
-      leaves++;
-    } else if (strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_RELAXED) == NULL) {
-      leaves++;
+      *missing += leaf_bytes;
+      continue;
     }
+    if (mid == NULL) {
+      mid = strata_persistent_alloc(m->nodes, sizeof *mid, NODE_ALIGNMENT);
+      if (mid == NULL) return STRATA_ERR_OUT_OF_MEMORY;
+      strata_atomic_store(&m->root[root_index], mid, STRATA_ORDER_RELEASE);
+    }
+    if (strata_atomic_load(&mid->leaves[mid_index], STRATA_ORDER_RELAXED) != NULL) continue;
+    if (missing != NULL) {
+      *missing += leaf_bytes;
+      continue;
+    }
+    strata_pagemap_leaf *leaf = strata_persistent_alloc(m->nodes, sizeof *leaf, NODE_ALIGNMENT);
+    if (leaf == NULL) return STRATA_ERR_OUT_OF_MEMORY;
+    strata_atomic_store(&mid->leaves[mid_index], leaf, STRATA_ORDER_RELEASE);
   }
-  return strata_persistent_bytes_for(mids, sizeof(strata_pagemap_mid), NODE_ALIGNMENT) +
-         strata_persistent_bytes_for(leaves, sizeof(strata_pagemap_leaf), NODE_ALIGNMENT);
+  return STRATA_OK;
+}
+
+strata_status strata_pagemap_ensure(strata_pagemap *m, strata_page_id first, size_t count) {
+  return walk_nodes(m, first, count, NULL);
+}
+
+size_t strata_pagemap_bytes_to_ensure(const strata_pagemap *m, strata_page_id first,
+                                      size_t count) {
+  size_t missing = 0;
+  /* Counting writes nothing: the cast only shares the walk. A range
+   * ensure refuses counts 0. */
+  strata_status_ignore(walk_nodes((strata_pagemap *)m, first, count, &missing));
+  return missing;
 }
 
 void strata_pagemap_set_range(strata_pagemap *m, strata_page_id first, size_t count,

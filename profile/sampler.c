@@ -18,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <time.h>
 
+#include "base/arith.h"
 #include "profile/profile.h"
 
 #define LN2 0.69314718055994530942
@@ -42,16 +43,6 @@ static double natural_log(double x) {
   return exponent * LN2 + 2 * s * series;
 }
 
-/* xorshift64*: fast, and plenty for choosing sample points. */
-static uint64_t next_random(strata_sampler *s) {
-  uint64_t x = s->random;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  s->random = x;
-  return x * 0x2545F4914F6CDD1Dull;
-}
-
 void strata_sampler_seed(strata_sampler *s, uint64_t seed) {
   if (seed == 0) {
     struct timespec ts;
@@ -66,7 +57,7 @@ void strata_sampler_seed(strata_sampler *s, uint64_t seed) {
 int64_t strata_sampler_draw(strata_sampler *s, uint64_t rate) {
   if (s->random == 0) strata_sampler_seed(s, 0);
   /* 53 random bits: u uniform in (0, 1]. */
-  double u = (double)((next_random(s) >> 11) + 1) * (1.0 / 9007199254740992.0);
+  double u = (double)((strata_xorshift64star(&s->random) >> 11) + 1) * (1.0 / 9007199254740992.0);
   double interval = -natural_log(u) * (double)rate;
   if (interval < 1) return 1;
   if (interval > (double)(INT64_MAX / 2)) return INT64_MAX / 2;

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/arith.h"
 #include "base/constants.h"
 
 #define MAX_CLASSES 128
@@ -55,15 +56,13 @@ typedef struct size_class {
 static size_class classes[MAX_CLASSES]; /* classes[0] means "large" */
 static int class_count = 1;
 
-static int is_power_of_two(uint32_t x) { return x != 0 && (x & (x - 1)) == 0; }
-
 static void fail(const char *what, uint32_t size) {
   fprintf(stderr, "mksizeclasses: %s (size %" PRIu32 ")\n", what, size);
   exit(1);
 }
 
 static uint32_t step_for(uint32_t size, uint32_t current) {
-  if (!is_power_of_two(size)) return current;
+  if (!strata_is_power_of_two(size)) return current;
   if (size >= 2048) return 256;
   if (size >= 128) return size / 8;
   if (size >= 32) return 16;

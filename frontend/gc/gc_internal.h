@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/single_user.h"
 #include "arena/backends.h"
 #include "central/central.h"
 #include "frontend/gc/strata_gc.h"
@@ -103,9 +104,7 @@ struct strata_gc_heap {
 
   strata_gc_stats stats;
 #ifdef STRATA_DEBUG
-  /* The thread inside a call, or 0: claimed by compare-and-swap (acquire),
-   * given back by a release store. */
-  strata_atomic_uptr user;
+  strata_single_user user; /* the thread inside a call */
 #endif
 
   strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
@@ -116,8 +115,10 @@ struct strata_gc_heap {
  * check every entry point for a heap used by two threads at once, and
  * abort with a message naming the function. */
 #ifdef STRATA_DEBUG
-void strata_gc_enter(strata_gc_heap *heap, const char *function);
-void strata_gc_leave(strata_gc_heap *heap);
+static inline void strata_gc_enter(strata_gc_heap *heap, const char *function) {
+  strata_single_user_enter(&heap->user, function, "GC heap");
+}
+static inline void strata_gc_leave(strata_gc_heap *heap) { strata_single_user_leave(&heap->user); }
 #else
 static inline void strata_gc_enter(strata_gc_heap *heap, const char *function) {
   (void)heap;

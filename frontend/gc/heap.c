@@ -77,17 +77,6 @@ void strata_gc_set_budget(strata_gc_heap *heap) {
   heap->stats.next_collection_bytes = goal;
 }
 
-static strata_status reserve_self(strata_backend *backend, size_t bytes, void **out) {
-  strata_status status = strata_backend_reserve(backend, bytes, backend->page_size, out);
-  if (status != STRATA_OK) return status;
-  status = strata_backend_commit(backend, *out, bytes);
-  if (status != STRATA_OK) {
-    strata_status_ignore(strata_backend_release(backend, *out, bytes)); /* never used */
-    *out = NULL;
-  }
-  return status;
-}
-
 strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   strata_gc_options chosen = options != NULL ? *options : strata_gc_default_options();
   if (chosen.gc_percent < STRATA_GC_OFF || chosen.mark_stack_entries == 0 ||
@@ -103,7 +92,8 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   }
   size_t bytes = strata_backend_round_up(backend, sizeof(strata_gc_heap));
   void *memory = NULL;
-  if (bytes == 0 || reserve_self(backend, bytes, &memory) != STRATA_OK) {
+  if (bytes == 0 ||
+      strata_backend_reserve_committed(backend, bytes, backend->page_size, &memory) != STRATA_OK) {
     errno = ENOMEM;
     return NULL;
   }
@@ -181,26 +171,6 @@ void strata_gc_collect(strata_gc_heap *heap) {
   strata_gc_leave(heap);
 }
 
-#ifdef STRATA_DEBUG
-void strata_gc_enter(strata_gc_heap *heap, const char *function) {
-  uintptr_t self = (uintptr_t)pthread_self();
-  uintptr_t expected = 0;
-  if (strata_atomic_compare_exchange(&heap->user, &expected, self, STRATA_ORDER_ACQUIRE,
-                                     STRATA_ORDER_RELAXED)) {
-    return;
-  }
-  const char *parts[] = {"strata: ", function, "(): GC heap used by two threads at once\n"};
-  for (size_t i = 0; i < 3; i++) {
-    ssize_t written = write(2, parts[i], strlen(parts[i]));
-    (void)written;
-  }
-  abort();
-}
-
-void strata_gc_leave(strata_gc_heap *heap) {
-  strata_atomic_store(&heap->user, 0, STRATA_ORDER_RELEASE);
-}
-#endif
 
 /* The allocated object holding p: its start and size; false for any
  * other address. */

@@ -44,6 +44,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/os_page.h"
 #include "base/format.h"
 #include "base/lock.h"
 #include "frontend/malloc/malloc_internal.h"
@@ -384,7 +385,7 @@ static void on_fault(int signal_number, siginfo_t *info, void *context) {
  * store of guard.base publishes it. */
 void strata_guard_init(unsigned slots) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   if (slots == 0) return;
-  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t page = strata_os_page_size();
   size_t region = (2 * (size_t)slots + 1) * page;
   void *base = mmap(NULL, region, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   size_t meta = slots * (sizeof(guard_slot) + sizeof(unsigned));

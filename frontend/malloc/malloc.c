@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/os_page.h"
+#include "base/arith.h"
 #include "frontend/malloc/malloc_internal.h"
-
-#define OS_PAGE 4096
 
 /* Hardened builds end every large object with an inaccessible guard page,
  * so that running off its end faults at once instead of corrupting the
@@ -342,10 +342,8 @@ static void *aligned(size_t alignment, size_t size) {
   return strata_malloc_large(size, alignment);
 }
 
-static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
-
 int strata_posix_memalign(void **out, size_t alignment, size_t size) {
-  if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0) return EINVAL;
+  if (!strata_is_power_of_two(alignment) || alignment % sizeof(void *) != 0) return EINVAL;
   int saved = errno;
   void *p = aligned(alignment, size);
   if (p == NULL) {
@@ -357,7 +355,7 @@ int strata_posix_memalign(void **out, size_t alignment, size_t size) {
 }
 
 void *strata_aligned_alloc(size_t alignment, size_t size) {
-  if (!is_power_of_two(alignment)) {
+  if (!strata_is_power_of_two(alignment)) {
     errno = EINVAL;
     return NULL;
   }
@@ -375,19 +373,20 @@ void *strata_memalign(size_t alignment, size_t size) {
     errno = EINVAL;
     return NULL;
   }
-  if (!is_power_of_two(alignment)) alignment = (size_t)1 << (64 - __builtin_clzll(alignment));
+  if (!strata_is_power_of_two(alignment)) alignment = (size_t)1 << (64 - __builtin_clzll(alignment));
   return aligned(alignment, size);
 }
 
-void *strata_valloc(size_t size) { return aligned(OS_PAGE, size); }
+void *strata_valloc(size_t size) { return aligned(strata_os_page_size(), size); }
 
 void *strata_pvalloc(size_t size) {
-  if (size > SIZE_MAX - OS_PAGE) {
+  size_t os_page = strata_os_page_size();
+  if (size > SIZE_MAX - os_page) {
     errno = ENOMEM;
     return NULL;
   }
-  size_t rounded = (size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
-  return aligned(OS_PAGE, rounded ? rounded : OS_PAGE);
+  size_t rounded = (size + os_page - 1) & ~(size_t)(os_page - 1);
+  return aligned(os_page, rounded ? rounded : os_page);
 }
 
 #ifdef STRATA_OVERRIDE_LIBC

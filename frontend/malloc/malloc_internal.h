@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/compiler.h"
 #include "arena/backends.h"
 #include "central/central.h"
 #include "frontend/malloc/strata_malloc.h"
@@ -15,9 +16,6 @@
 #include "profile/profile.h"
 #include "sizeclass/sizeclass.h"
 
-#define STRATA_LIKELY(x) __builtin_expect(!!(x), 1)
-#define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define STRATA_HIDDEN __attribute__((visibility("hidden")))
 
 /* Objects of the malloc frontend live on spans of this kind. */
 #define STRATA_MALLOC_KIND STRATA_KIND_SCAN

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "frontend/malloc/malloc_internal.h"
 
 static size_t append(char *buf, size_t at, const char *text) {
@@ -13,15 +14,7 @@ static size_t append(char *buf, size_t at, const char *text) {
 }
 
 static size_t append_hex(char *buf, size_t at, uintptr_t value) {
-  char digits[2 * sizeof value];
-  size_t n = 0;
-  do {
-    digits[n++] = "0123456789abcdef"[value & 15];
-    value >>= 4;
-  } while (value != 0);
-  at = append(buf, at, "0x");
-  while (n > 0) buf[at++] = digits[--n];
-  return at;
+  return at + strata_format_hex(buf + at, value);
 }
 
 /* A misuse report's buffer: long enough for the longest function name,

@@ -26,13 +26,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/os_page.h"
+#include "base/arith.h"
 #include "frontend/malloc/malloc_internal.h"
 
-#define OS_PAGE 4096
-
 /* ---- the sampled functions ---- */
-
-static bool is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 /* What an allocation is sampled for. */
 #define FOR_PROFILE 1u
@@ -241,7 +239,7 @@ void *strata_sampled_reallocarray(void *p, size_t count, size_t size) {
 
 void *strata_sampled_aligned_alloc(size_t alignment, size_t size) STRATA_HIDDEN;
 void *strata_sampled_aligned_alloc(size_t alignment, size_t size) {
-  unsigned what = is_power_of_two(alignment) ? crossed(size) : 0;
+  unsigned what = strata_is_power_of_two(alignment) ? crossed(size) : 0;
   void *p;
   if (STRATA_UNLIKELY(what != 0) &&
       sampled(size, alignment, false, __builtin_return_address(0), what, &p)) {
@@ -253,7 +251,7 @@ void *strata_sampled_aligned_alloc(size_t alignment, size_t size) {
 int strata_sampled_posix_memalign(void **out, size_t alignment, size_t size) STRATA_HIDDEN;
 int strata_sampled_posix_memalign(void **out, size_t alignment, size_t size) {
   unsigned what =
-      is_power_of_two(alignment) && alignment % sizeof(void *) == 0 ? crossed(size) : 0;
+      strata_is_power_of_two(alignment) && alignment % sizeof(void *) == 0 ? crossed(size) : 0;
   void *p;
   if (STRATA_UNLIKELY(what != 0)) {
     int saved = errno;
@@ -275,7 +273,7 @@ void *strata_sampled_memalign(size_t alignment, size_t size) {
   void *p;
   if (STRATA_UNLIKELY(what != 0)) {
     size_t rounded = alignment;
-    if (rounded != 0 && !is_power_of_two(rounded)) {
+    if (rounded != 0 && !strata_is_power_of_two(rounded)) {
       rounded = (size_t)1 << (64 - __builtin_clzll(rounded));
     }
     if (sampled(size, rounded, false, __builtin_return_address(0), what, &p)) return p;
@@ -288,7 +286,7 @@ void *strata_sampled_valloc(size_t size) {
   unsigned what = crossed(size);
   void *p;
   if (STRATA_UNLIKELY(what != 0) &&
-      sampled(size, OS_PAGE, false, __builtin_return_address(0), what, &p)) {
+      sampled(size, strata_os_page_size(), false, __builtin_return_address(0), what, &p)) {
     return p;
   }
   return strata_valloc(size);
@@ -296,11 +294,12 @@ void *strata_sampled_valloc(size_t size) {
 
 void *strata_sampled_pvalloc(size_t size) STRATA_HIDDEN;
 void *strata_sampled_pvalloc(size_t size) {
-  unsigned what = size <= SIZE_MAX - OS_PAGE ? crossed(size) : 0;
+  size_t os_page = strata_os_page_size();
+  unsigned what = size <= SIZE_MAX - os_page ? crossed(size) : 0;
   void *p;
   if (STRATA_UNLIKELY(what != 0)) {
-    size_t rounded = (size + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1);
-    if (sampled(rounded ? rounded : OS_PAGE, OS_PAGE, false, __builtin_return_address(0), what,
+    size_t rounded = (size + os_page - 1) & ~(size_t)(os_page - 1);
+    if (sampled(rounded ? rounded : os_page, os_page, false, __builtin_return_address(0), what,
                 &p)) {
       return p;
     }

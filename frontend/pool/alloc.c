@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/arith.h"
+#include "base/compiler.h"
 #include "frontend/pool/pool_internal.h"
-
-#define STRATA_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
   if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
@@ -23,9 +23,7 @@ static void *alloc_large(strata_pool *pool, size_t size, size_t alignment) {
   strata_span_list_push(&pool->large, span);
   pool->stats.large_objects++;
   pool->stats.held_bytes += pages << STRATA_PAGE_SHIFT;
-  if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
-    pool->stats.peak_held_bytes = pool->stats.held_bytes;
-  }
+  strata_raise_peak(&pool->stats.peak_held_bytes, pool->stats.held_bytes);
   return (void *)span->base;
 }
 
@@ -40,9 +38,7 @@ static bool new_chunk(strata_pool *pool) {
   pool->limit = strata_span_end(chunk);
   pool->stats.chunks++;
   pool->stats.held_bytes += pool->chunk_pages << STRATA_PAGE_SHIFT;
-  if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
-    pool->stats.peak_held_bytes = pool->stats.held_bytes;
-  }
+  strata_raise_peak(&pool->stats.peak_held_bytes, pool->stats.held_bytes);
   return true;
 }
 

@@ -3,15 +3,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/arith.h"
 #include "frontend/pool/pool_internal.h"
 
 #define DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
-
-static void update_peak(strata_pool *pool) {
-  if (pool->stats.held_bytes > pool->stats.peak_held_bytes) {
-    pool->stats.peak_held_bytes = pool->stats.held_bytes;
-  }
-}
 
 static strata_pool *create_on(strata_pageheap *heap, size_t chunk_pages) {
   strata_span *chunk = strata_pageheap_alloc_large(heap, chunk_pages);
@@ -30,7 +25,7 @@ static strata_pool *create_on(strata_pageheap *heap, size_t chunk_pages) {
   pool->stats.chunks = 1;
   pool->stats.held_bytes = chunk_pages << STRATA_PAGE_SHIFT;
   pool->sampler.bytes_until_sample = STRATA_POOL_NOT_SAMPLING;
-  update_peak(pool);
+  strata_raise_peak(&pool->stats.peak_held_bytes, pool->stats.held_bytes);
 #ifdef STRATA_DEBUG
   pool->magic = STRATA_POOL_MAGIC;
 #endif

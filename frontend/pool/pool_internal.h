@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/single_user.h"
 #include "frontend/pool/strata_pool.h"
 #include "pageheap/pageheap.h"
 #include "profile/profile.h"
@@ -41,9 +42,7 @@ struct strata_pool {
   size_t samples_held;            /* those, plus sampled large objects */
 #ifdef STRATA_DEBUG
   uint64_t magic;                     /* STRATA_POOL_MAGIC while alive */
-  /* The thread inside a pool call, or 0: claimed by compare-and-swap
-   * (acquire), given back by a release store. */
-  strata_atomic_uptr user;
+  strata_single_user user;            /* the thread inside a pool call */
 #endif
 };
 

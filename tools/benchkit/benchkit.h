@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/arith.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,18 +30,14 @@ void strata_bench_require_ok(int status, const char *what);
 /* Monotonic clock in nanoseconds. */
 uint64_t strata_bench_now_ns(void);
 
-/* xorshift64*: fast, deterministic, good enough to pick sizes and slots. */
+/* xorshift64* (base/arith.h): fast, deterministic, good enough to pick
+ * sizes and slots. */
 typedef struct strata_bench_rng {
   uint64_t state;
 } strata_bench_rng;
 
 static inline uint64_t strata_bench_rng_next(strata_bench_rng *rng) {
-  uint64_t x = rng->state;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  rng->state = x;
-  return x * 0x2545F4914F6CDD1DULL;
+  return strata_xorshift64star(&rng->state);
 }
 
 /* Uniform in [0, bound), bound > 0. */
