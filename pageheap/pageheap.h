@@ -187,18 +187,9 @@ strata_status strata_pageheap_free_and_release(strata_pageheap *ph, strata_span 
     STRATA_MUST_USE;
 
 /* The in-use span whose pages hold p, or NULL for any pointer not inside an
- * in-use run of this heap. Lock-free. */
+ * in-use run of this heap. Lock-free. For "which object is p" (a slot's
+ * start, or the object holding an interior pointer), pageheap/object.h. */
 strata_span *strata_pageheap_span_of(const strata_pageheap *ph, const void *p);
-
-/* The page map's entry for the page holding p, as it is: NULL for a page
- * the heap never managed, and otherwise a span that may be free, recycled
- * or in use. Lock-free and inline, for a frontend's free fast path, which
- * validates the entry itself (strata_span_object_index against the span's
- * small_objects) and falls back to strata_pageheap_span_of for anything it
- * does not take. */
-static inline strata_span *strata_pageheap_page_entry(const strata_pageheap *ph, const void *p) {
-  return strata_pagemap_get(&ph->pagemap, strata_page_of(p));
-}
 
 /* Changes free_committed_limit (see the config) from now on; releases
  * what is over it at once. */

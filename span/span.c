@@ -177,7 +177,7 @@ uint32_t strata_span_sweep(strata_span *s, const uint64_t *keep) {
 bool strata_span_owns_object(const strata_span *s, const void *p) {
   uint32_t i = 0;
   if (slot_of(s, p, &i) != STRATA_OK) return false;
-  return (s->alloc_bits[i / 64] >> (i % 64)) & 1;
+  return strata_span_slot_is_allocated(s, i);
 }
 
 strata_status strata_span_check(const strata_span *s, const strata_check_reporter *why) {

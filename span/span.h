@@ -237,6 +237,21 @@ static inline uintptr_t strata_span_object_index(const strata_span *s, const voi
   return (uintptr_t)((scaled >> shift) | (scaled << ((0u - shift) & 63)));
 }
 
+/* The slot holding byte `offset` of the span's objects (any byte of the
+ * slot, not only its start): the size class's division magic, one multiply
+ * and one shift. For offsets past the last object the result is
+ * object_count or more. Small spans only. */
+static inline uint32_t strata_span_slot_containing(const strata_span *s, uintptr_t offset) {
+  return strata_size_class_index(s->small_class, (uint32_t)offset);
+}
+
+/* Whether slot i (below object_count) is allocated in the bitmap. The
+ * bitmap is the owner's: only a caller that excludes the owner's changes
+ * (the owner itself, or a collector with its heap stopped) may ask. */
+static inline bool strata_span_slot_is_allocated(const strata_span *s, uint32_t i) {
+  return (s->alloc_bits[i / 64] >> (i % 64)) & 1;
+}
+
 /* One free slot, now allocated, or NULL when the span is full. */
 void *strata_span_alloc(strata_span *s);
 

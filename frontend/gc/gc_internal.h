@@ -10,6 +10,7 @@
 #include "central/central.h"
 #include "frontend/gc/strata_gc.h"
 #include "metadata/metadata.h"
+#include "pageheap/object.h"
 #include "pageheap/pageheap.h"
 #include "span/span.h"
 
@@ -128,33 +129,21 @@ static inline void strata_gc_leave(strata_gc_heap *heap) { (void)heap; }
 #endif
 
 /* The span of the allocated object of this heap that `address` points
- * into (its start or any byte inside), or NULL; for a small span, *index
- * is the object's slot. One compare against the bounds of everything
- * handed out, the page map's entry as it is (inline: marking asks this of
- * every word it scans; an entry inside a free run may be stale, so the
- * span's state and bounds decide, as strata_pageheap_span_of does), then
- * the slot by the class's division magic and its allocation bit (a word
- * pointing at a free slot counts for nothing), or a large span's tag.
- * Slots waiting in the allocation caches count as allocated. */
+ * into (its start or any byte inside), or NULL; *index is the object's
+ * slot (0 for a large object). One compare against the bounds of
+ * everything handed out, then the page heap's validated lookup
+ * (pageheap/object.h: inline, as marking asks this of every word it
+ * scans; a word pointing at a free slot counts for nothing, slots waiting
+ * in the allocation caches count as allocated), then a large span's tag. */
 static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uintptr_t address,
                                                  uint32_t *index) {
   if (address - heap->lo >= heap->hi - heap->lo) return NULL;
-  strata_span *span = strata_pageheap_page_entry(&heap->pages, (const void *)address);
+  strata_span *span = strata_pageheap_object_containing(&heap->pages, (const void *)address, index);
   if (span == NULL) return NULL;
-  uint8_t state = strata_span_state_of(span);
-  if (address - span->base >= (span->pages << STRATA_PAGE_SHIFT)) return NULL;
-  if (state == STRATA_SPAN_SMALL) {
-    uint32_t i = strata_size_class_index(span->small_class, (uint32_t)(address - span->base));
-    if (i >= span->object_count) return NULL; /* the span's tail */
-    if (((span->alloc_bits[i / 64] >> (i % 64)) & 1) == 0) return NULL;
-    *index = i;
-    return span;
-  }
-  if (state != STRATA_SPAN_LARGE ||
+  if (strata_span_state_of(span) == STRATA_SPAN_LARGE &&
       ((uintptr_t)strata_span_owner_data(span) & STRATA_GC_LARGE_TAG) == 0) {
     return NULL;
   }
-  *index = 0;
   return span;
 }
 

@@ -61,10 +61,9 @@ static void forget_cached(strata_gc_heap *heap) {
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_gc_cache *cache = &heap->caches[sc];
     for (uint32_t i = 0; i < cache->count; i++) {
-      strata_span *span = strata_pageheap_span_of(&heap->pages, cache->objects[i]);
-      STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL);
+      strata_span *span = strata_pageheap_small_object(&heap->pages, cache->objects[i]);
+      STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL); /* a slot's start */
       uint32_t index = (uint32_t)strata_span_object_index(span, cache->objects[i]);
-      STRATA_ASSERT(index < span->object_count); /* a slot's start */
       uint64_t *marks = strata_span_owner_data(span);
       marks[index / 64] &= ~((uint64_t)1 << (index % 64));
     }

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Pins the fast paths: instructions per call of each entry point (callgrind)
-# must not exceed the golden file of the compiler that built the probe,
-# DIR/<prefix>.<compiler>.golden (fastpath.gcc-12.golden, ...). A change
-# that makes a fast path longer fails here; one that makes it shorter
-# should lower the golden numbers. A compiler with no golden file fails,
-# saying how to record one.
+# against the golden file of the compiler that built the probe,
+# DIR/<prefix>.<compiler>.golden (fastpath.gcc-12.golden, ...). The golden
+# figures are a specification, both ways: a change that makes a fast path
+# longer fails here, and so does one that makes it more than SLACK
+# instructions shorter (lower the golden figure, saying why, so the file
+# keeps saying what the fast path costs). SLACK covers the one instruction
+# by which the default and the optimised builds may differ. A compiler
+# with no golden file is not an error: the test says so, prints the counts
+# to record one from, and passes.
 #
 #   fastpath_test.sh PROBE GOLDEN_DIR PREFIX
 set -uo pipefail
@@ -12,41 +16,46 @@ probe="$1"
 dir="$2"
 prefix="$3"
 rounds=100000
+slack=2
 compiler=$("$probe" --compiler)
 golden="$dir/$prefix.$compiler.golden"
+
+# Instructions per round of the probe's loop `name`, or empty.
+count() {
+  local out total
+  out=$(mktemp)
+  valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$1" \
+    --callgrind-out-file="$out" "$probe" "$1" 2>/dev/null
+  total=$(grep -E '^(summary|totals):' "$out" | tail -1 | awk '{print $2}')
+  rm -f "$out"
+  [[ -n "$total" ]] && echo $(( (total + rounds / 2) / rounds ))
+}
+
 if [ ! -f "$golden" ]; then
-  echo "FAIL: no $golden for this compiler ($compiler): record one from this run's counts"
+  echo "WARNING: no $golden for this compiler ($compiler): nothing is checked."
+  echo "To pin this compiler's fast paths, record these counts in that file:"
   for name in $(grep -vE '^#|^$' "$dir/$prefix".*.golden | awk '{print $1}' | sed 's/.*://' | sort -u); do
-    out=$(mktemp)
-    valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$name" \
-      --callgrind-out-file="$out" "$probe" "$name" 2>/dev/null
-    total=$(grep -E '^(summary|totals):' "$out" | tail -1 | awk '{print $2}')
-    rm -f "$out"
-    echo "$name $(( (total + rounds / 2) / rounds ))"
+    echo "$name $(count "$name")"
   done
-  exit 1
+  exit 0
 fi
 failures=0
 passes=0
 while read -r name limit; do
   [[ -z "$name" || "$name" == \#* ]] && continue
-  out=$(mktemp)
-  valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$name" \
-    --callgrind-out-file="$out" "$probe" "$name" 2>/dev/null
-  total=$(grep -E '^(summary|totals):' "$out" | tail -1 | awk '{print $2}')
-  rm -f "$out"
-  if [[ -z "$total" ]]; then
+  per_round=$(count "$name")
+  if [[ -z "$per_round" ]]; then
     echo "FAIL: no callgrind count for $name (is valgrind installed?)"
     failures=$((failures + 1))
-    continue
-  fi
-  per_round=$(( (total + rounds / 2) / rounds ))
-  if (( per_round > limit )); then
+  elif (( per_round > limit )); then
     echo "FAIL: $name: $per_round instructions per round, golden $limit ($golden)"
+    failures=$((failures + 1))
+  elif (( per_round < limit - slack )); then
+    echo "FAIL: $name: $per_round instructions per round, well below the golden $limit:"
+    echo "      lower it in $golden and say what made it shorter"
     failures=$((failures + 1))
   else
     echo "PASS: $name: $per_round instructions per round (golden $limit)"
-    (( per_round < limit )) && echo "      faster than the golden figure: lower it in $golden"
     passes=$((passes + 1))
   fi
 done < "$golden"

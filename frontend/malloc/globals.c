@@ -17,8 +17,7 @@
 strata_malloc_global strata_malloc_state;
 
 #ifdef STRATA_HARDENED
-/* Set once, before any list exists, from the 16 random bytes the kernel
- * gives every process (AT_RANDOM): no system call, no allocation. */
+/* Set once, before any list exists, by random_key (below). */
 uintptr_t strata_link_key;
 #endif
 uintptr_t strata_freed_key;
@@ -30,7 +29,7 @@ __thread strata_tcache *strata_thread_cache __attribute__((tls_model("initial-ex
     (strata_tcache *)&strata_tcache_none;
 __thread int strata_thread_in_profiler __attribute__((tls_model("initial-exec")));
 
-/* A plain mutex with a static initialiser: taking it never allocates. */
+/* A lock with a static initialiser: taking it never allocates. */
 static strata_lock init_lock = STRATA_LOCK_INIT_RANKED(STRATA_LOCK_RANK_MALLOC_INIT);
 
 /* The freed mark's key (malloc_internal.h): random per process, from the
@@ -38,11 +37,12 @@ static strata_lock init_lock = STRATA_LOCK_INIT_RANKED(STRATA_LOCK_RANK_MALLOC_I
  * uses for the stack protector's canary: a program that reads a freed
  * object could learn the key, and must learn nothing more. Should the
  * call fail (a kernel without it), the key mixes AT_RANDOM with addresses
- * that move with each run, through a function that spreads every bit. */
-static uintptr_t random_key(void) {
+ * that move with each run and a salt per key (so two keys never match),
+ * through a function that spreads every bit. */
+static uintptr_t random_key(uint64_t salt) {
   uint64_t key = 0;
   if (getrandom(&key, sizeof key, GRND_NONBLOCK) != (ssize_t)sizeof key) {
-    uint64_t seed = (uint64_t)(uintptr_t)&key ^ ((uint64_t)(uintptr_t)&strata_freed_key << 17);
+    uint64_t seed = (uint64_t)(uintptr_t)&key ^ ((uint64_t)(uintptr_t)&strata_freed_key << 17) ^ salt;
     const unsigned char *random_bytes = (const unsigned char *)getauxval(AT_RANDOM);
     if (random_bytes != NULL) {
       uint64_t word;
@@ -70,12 +70,11 @@ void strata_malloc_ensure_init(void) {
   bool did_init = false;
   if (!strata_atomic_load(&g->initialized, STRATA_ORDER_RELAXED)) {
     strata_settings_read(&g->config);
-    strata_freed_key = random_key();
+    strata_freed_key = random_key(1);
 #ifdef STRATA_HARDENED
-    const unsigned char *random_bytes = (const unsigned char *)getauxval(AT_RANDOM);
-    uintptr_t key = 0x9E3779B97F4A7C15ull;
-    if (random_bytes != NULL) memcpy(&key, random_bytes + 8, sizeof key);
-    strata_link_key = key | 1;
+    /* Its own key, not AT_RANDOM's second word: the C library derives its
+     * pointer guard from that one, and one leak must not give both. */
+    strata_link_key = random_key(2) | 1;
 #endif
     strata_backend *backend;
     if (g->config.hugepages) {

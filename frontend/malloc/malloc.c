@@ -73,12 +73,11 @@ void *strata_malloc_large(size_t size, size_t alignment) {
 void *strata_malloc(size_t size) { return strata_malloc_in(NULL, size); }
 
 /* What free does with anything its fast path did not take: large objects,
- * and every kind of misuse. `entry` is the page map's entry for p. */
-__attribute__((noinline, cold)) static void free_slow(const char *function, void *p,
-                                                      strata_span *entry) {
+ * and every kind of misuse. */
+__attribute__((noinline, cold)) static void free_slow(const char *function, void *p) {
   strata_malloc_global *g = &strata_malloc_state;
   if (p == NULL) return;
-  if (entry == NULL) {
+  if (!strata_pageheap_has_page(&g->heap, p)) {
     if (strata_guard_owns(p)) {
       strata_guard_free(function, p);
     } else {
@@ -125,46 +124,44 @@ __attribute__((noinline, cold)) static void double_free_small(void *p) {
   strata_report_misuse("free", STRATA_MISUSE_DOUBLE_FREE, p);
 }
 
-/* The small-object part of free: true when it took p. */
-static inline bool free_small(void *p, strata_span *span) {
-  if (STRATA_UNLIKELY(span == NULL)) return false;
-  /* One compare asks both "is the span small" (small_objects is 0 in any
-   * other state) and "is p one of its objects' starts". */
-  if (STRATA_UNLIKELY(strata_span_object_index(span, p) >= span->small_objects)) return false;
+/* The span of a small object p starts, or NULL: the page heap's validated
+ * lookup (pageheap/object.h), inline. */
+static inline __attribute__((always_inline)) strata_span *small_object(const void *p) {
+  return strata_pageheap_small_object(&strata_malloc_state.heap, p);
+}
+
+/* The small-object part of free, for p the start of a slot of `span`. */
+static inline void free_small(void *p, strata_span *span) {
   /* Still marked: freed before and not handed out since. It is left where
    * it is, on whichever list holds it. */
   if (STRATA_UNLIKELY(strata_object_is_freed(p))) {
     double_free_small(p);
-    return true;
+    return;
   }
   strata_object_mark_freed(p);
   strata_tcache_list *list = &strata_thread_cache->lists[span->small_class];
   if (STRATA_UNLIKELY(list->room <= 0)) {
     strata_tcache_free_to_full(p, list);
-    return true;
+    return;
   }
   strata_link_store(p, list->head);
   list->head = p;
   list->room--;
-  return true;
-}
-
-static inline strata_span *page_map_entry(const void *p) {
-  return strata_pageheap_page_entry(&strata_malloc_state.heap, p);
 }
 
 /* free's own way out: the function name bound here, so that the fast path
  * passes only what it has in registers already. */
-__attribute__((noinline, cold)) static void free_slow_from_free(void *p, strata_span *entry) {
-  free_slow("free", p, entry);
-}
+__attribute__((noinline, cold)) static void free_slow_from_free(void *p) { free_slow("free", p); }
 
 /* free(NULL) needs no test of its own here: page 0 is never in a heap, so
- * its page-map entry is NULL and it leaves by free_slow, which returns. */
+ * the lookup finds no span and it leaves by free_slow, which returns. */
 void strata_free(void *p) {
-  strata_span *entry = page_map_entry(p);
-  if (STRATA_LIKELY(free_small(p, entry))) return;
-  free_slow_from_free(p, entry);
+  strata_span *span = small_object(p);
+  if (STRATA_LIKELY(span != NULL)) {
+    free_small(p, span);
+    return;
+  }
+  free_slow_from_free(p);
 }
 
 /* Whether `size` can be what the program last asked for an object of
@@ -191,9 +188,8 @@ __attribute__((noinline, cold)) static void wrong_size(const char *function, voi
 /* Everything but a small object: out of line, so that the fast path needs
  * no stack frame. */
 __attribute__((noinline, cold)) static void free_checked_slow(const char *function, void *p,
-                                                              size_t size, bool aligned,
-                                                              strata_span *entry) {
-  if (p != NULL && entry != NULL) {
+                                                              size_t size, bool aligned) {
+  if (p != NULL) {
     strata_span *span = strata_malloc_span_of(p);
     if (span != NULL && strata_span_state_of(span) == STRATA_SPAN_LARGE &&
         (uintptr_t)p == span->base && span->owner == STRATA_SPAN_OWNER_MALLOC &&
@@ -202,21 +198,21 @@ __attribute__((noinline, cold)) static void free_checked_slow(const char *functi
       return;
     }
   }
-  free_slow(function, p, entry);
+  free_slow(function, p);
 }
 
 static inline __attribute__((always_inline)) void free_checked(const char *function, void *p,
                                                                size_t size, bool aligned) {
-  strata_span *entry = page_map_entry(p);
-  if (STRATA_LIKELY(entry != NULL && strata_span_object_index(entry, p) < entry->small_objects)) {
-    if (STRATA_UNLIKELY(!size_fits(size, entry->object_size, entry->small_class, aligned))) {
+  strata_span *span = small_object(p);
+  if (STRATA_LIKELY(span != NULL)) {
+    if (STRATA_UNLIKELY(!size_fits(size, span->object_size, span->small_class, aligned))) {
       wrong_size(function, p);
       return;
     }
-    free_small(p, entry);
+    free_small(p, span);
     return;
   }
-  free_checked_slow(function, p, size, aligned, entry);
+  free_checked_slow(function, p, size, aligned);
 }
 
 void strata_free_sized(void *p, size_t size) { free_checked("free_sized", p, size, false); }
@@ -228,8 +224,9 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 
 /* The usable size of a live object, or 0 after reporting misuse. */
 size_t strata_malloc_usable_size_for(const char *function, const void *p) {
-  strata_span *span = strata_malloc_span_of(p);
-  if (span != NULL && strata_span_object_index(span, p) < span->object_count) {
+  strata_malloc_global *g = &strata_malloc_state;
+  strata_span *span = strata_pageheap_object_start(&g->heap, p);
+  if (span != NULL) {
     if (strata_span_state_of(span) == STRATA_SPAN_LARGE) {
       if (span->owner == STRATA_SPAN_OWNER_MALLOC) {
         return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
@@ -242,9 +239,9 @@ size_t strata_malloc_usable_size_for(const char *function, const void *p) {
     return 0;
   }
   if (strata_guard_owns(p)) return strata_guard_usable_size(function, p);
-  strata_report_misuse(function, span == NULL && page_map_entry(p) != NULL
-                                     ? STRATA_MISUSE_FREED
-                                     : STRATA_MISUSE_INVALID, p);
+  /* In the heap's pages but in no in-use span: the memory was freed. */
+  bool freed = strata_pageheap_has_page(&g->heap, p) && strata_malloc_span_of(p) == NULL;
+  strata_report_misuse(function, freed ? STRATA_MISUSE_FREED : STRATA_MISUSE_INVALID, p);
   return 0;
 }
 

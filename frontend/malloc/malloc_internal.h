@@ -12,6 +12,7 @@
 #include "arena/backends.h"
 #include "central/central.h"
 #include "frontend/malloc/strata_malloc.h"
+#include "pageheap/object.h"
 #include "pageheap/pageheap.h"
 #include "profile/profile.h"
 #include "sizeclass/sizeclass.h"
@@ -281,10 +282,13 @@ static inline void *strata_link_peek(const void *slot) {
   return (void *)(*(const uintptr_t *)slot ^ strata_link_key ^ ((uintptr_t)slot >> 12));
 }
 
+/* The link, followed only when it leads to the start of an object of the
+ * list's class (pageheap/object.h): a forged link that decodes to any
+ * other address, even inside an object of the class, stops the program. */
 static inline void *strata_link_load(void *slot, unsigned size_class) {
   void *next = strata_link_peek(slot);
   if (next != NULL) {
-    strata_span *span = strata_pageheap_page_entry(&strata_malloc_state.heap, next);
+    strata_span *span = strata_pageheap_small_object(&strata_malloc_state.heap, next);
     if (STRATA_UNLIKELY(span == NULL || span->small_class != size_class)) {
       strata_report_corrupt_list(slot);
     }

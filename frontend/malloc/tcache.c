@@ -232,9 +232,8 @@ void strata_tcache_free_to_full(void *p, strata_tcache_list *list) {
 /* Whether p is the start of an object of `size_class` on an in-use small
  * span of malloc's heap. */
 static bool is_object_of(const void *p, unsigned size_class) {
-  strata_span *span = strata_malloc_span_of(p);
-  return span != NULL && span->small_class == size_class &&
-         strata_span_object_index(span, p) < span->small_objects;
+  strata_span *span = strata_pageheap_small_object(&strata_malloc_state.heap, p);
+  return span != NULL && span->small_class == size_class;
 }
 
 strata_status strata_tcache_check(const strata_tcache *cache, const strata_check_reporter *why) {
