@@ -30,7 +30,6 @@ void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap) {
   c->heap = heap;
 }
 
-void strata_central_destroy(strata_central *c) { (void)c; }
 
 size_t strata_central_batch_size(unsigned size_class) {
   size_t size = strata_size_class_object_size(size_class);
@@ -160,12 +159,13 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
   return got;
 }
 
-/* Spans that became empty under a class lock, linked through `next`, to
- * go back to the page heap once the lock is dropped: no call into the page
- * heap (its lock, its system calls) is made under a class lock. Such a span
- * is on no list and counted in no class; an object of it given back
- * meanwhile is a double free, which its bitmap reports. */
-static void free_empty_spans(strata_central *c, strata_central_class *k, strata_span *empties)
+/* Spans taken off a class's lists under its lock (that became empty, or
+ * all of them at destroy), linked through `next`, to go back to the page
+ * heap once the lock is dropped: no call into the page heap (its lock, its
+ * system calls) is made under a class lock. Such a span is on no list and
+ * counted in no class; an object of an empty one given back meanwhile is a
+ * double free, which its bitmap reports. */
+static void give_spans_back(strata_central *c, strata_central_class *k, strata_span *empties)
     STRATA_EXCLUDES(&k->lock) {
   (void)k;
   while (empties != NULL) {
@@ -177,6 +177,33 @@ static void free_empty_spans(strata_central *c, strata_central_class *k, strata_
     STRATA_ASSERT(freed == STRATA_OK);
     strata_status_ignore(freed);
     empties = next;
+  }
+}
+
+void strata_central_destroy(strata_central *c) {
+  for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+    strata_central_class *k = &c->classes[sc];
+    strata_span *spans = NULL;
+    strata_lock_acquire(&k->lock);
+    strata_span *lists[2] = {k->partial, k->full};
+    k->partial = k->full = NULL;
+    for (int l = 0; l < 2; l++) {
+      for (strata_span *s = lists[l]; s != NULL;) {
+        strata_span *next = s->next;
+        s->prev = NULL;
+        s->next = spans;
+        spans = s;
+        s = next;
+      }
+    }
+    k->spans = 0;
+    k->objects_out = 0;
+    strata_lock_release(&k->lock);
+    /* Batches in the transfer slots are objects of those spans. */
+    for (size_t i = 0; i < STRATA_CENTRAL_TRANSFER_BATCHES; i++) {
+      strata_atomic_store(&k->slot_state[i], STRATA_TRANSFER_EMPTY, STRATA_ORDER_RELAXED);
+    }
+    give_spans_back(c, k, spans);
   }
 }
 
@@ -246,7 +273,7 @@ strata_status strata_central_insert(strata_central *c, strata_span_class span_cl
   strata_lock_acquire(&k->lock);
   strata_status status = return_all_to_spans(c, k, span_class, objects, n, bad, &empties);
   strata_lock_release(&k->lock);
-  free_empty_spans(c, k, empties);
+  give_spans_back(c, k, empties);
   return status;
 }
 
@@ -282,7 +309,7 @@ strata_status strata_central_drain(strata_central *c, void **bad) {
       s = next;
     }
     strata_lock_release(&k->lock);
-    free_empty_spans(c, k, empties);
+    give_spans_back(c, k, empties);
   }
   return first_error;
 }
@@ -302,7 +329,7 @@ size_t strata_central_plunder(strata_central *c, strata_status *status, void **b
     strata_lock_acquire(&k->lock);
     moved += slots_to_spans(c, k, (strata_span_class)sc, &first_error, bad, &empties);
     strata_lock_release(&k->lock);
-    free_empty_spans(c, k, empties);
+    give_spans_back(c, k, empties);
     /* Its own takes marked the class used: it was idle until now. */
     strata_atomic_store(&k->slots_used, 0, STRATA_ORDER_RELAXED);
   }
@@ -352,7 +379,7 @@ size_t strata_central_update_spans(strata_central *c, strata_span_class span_cla
   STRATA_ASSERT(k->objects_out >= freed);
   k->objects_out -= freed;
   strata_lock_release(&k->lock);
-  free_empty_spans(c, k, empties);
+  give_spans_back(c, k, empties);
   return freed;
 }
 

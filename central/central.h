@@ -113,6 +113,11 @@ void strata_central_init(strata_central *c, strata_pageheap *heap);
  * of it is read; a class's header becomes resident when the class is
  * used. */
 void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap);
+/* Gives every span of every class back to the page heap, whatever is
+ * allocated in it, and empties the transfer slots: the central is as
+ * fresh. For the end of a heap's life (or a central's, on a page heap that
+ * lives on): no thread may call into it meanwhile, and every object it
+ * handed out is gone with its span. */
 void strata_central_destroy(strata_central *c);
 
 /* Objects per batch for a size class: 64 KiB worth, between 2 and 32. */

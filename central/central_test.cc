@@ -111,6 +111,27 @@ TEST_F(Central, TransferCacheHandsBackWhatWasJustInserted) {
   EXPECT_EQ(Stats(sc).transfer_cached, 0u);
 }
 
+// Objects out, batches in the transfer slots, partial and full spans of
+// several classes: destroy gives every page back, and the central works as
+// fresh afterwards.
+TEST_F(Central, DestroyGivesEverySpanBack) {
+  std::vector<void *> small = Take(Class(16), 3000);  // several spans, some full
+  std::vector<void *> large = Take(Class(32768), 9);
+  InsertOneByOne(Class(16), {small.begin(), small.begin() + 4});  // into transfer slots
+  ASSERT_GT(heap_.Stats().in_use_bytes, 0u);
+  ASSERT_GT(Stats(Class(16)).spans, 1u);
+  strata_central_destroy(central_.get());
+  EXPECT_EQ(heap_.Stats().in_use_bytes, 0u);
+  for (strata_span_class sc : {Class(16), Class(32768)}) {
+    strata_central_class_stats s = Stats(sc);
+    EXPECT_EQ(s.spans, 0u);
+    EXPECT_EQ(s.objects_out, 0u);
+    EXPECT_EQ(s.transfer_cached, 0u);
+  }
+  EXPECT_EQ(strata_central_check(central_.get(), nullptr), STRATA_OK);
+  EXPECT_EQ(Take(Class(16), 40).size(), 40u);  // and it works as fresh
+}
+
 TEST_F(Central, CheckNamesTheBrokenInvariant) {
   strata_span_class sc = Class(64);
   std::vector<void *> objects = Take(sc, 4);

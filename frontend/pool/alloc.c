@@ -211,7 +211,7 @@ int strata_pool_free(strata_pool *pool, void *p) {
     /* The pool's own in-use span: only a heap already corrupt refuses it. */
     strata_status freed = strata_pageheap_free(pool->heap, span);
     STRATA_ASSERT(freed == STRATA_OK);
-    (void)freed;
+    strata_status_ignore(freed);
     result = 0;
     break;
   }

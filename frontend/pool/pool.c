@@ -105,7 +105,7 @@ static void free_span_list(strata_pool *pool, strata_span **list) {
      * use: only a heap already corrupt refuses it. */
     strata_status freed = strata_pageheap_free(pool->heap, span);
     STRATA_ASSERT(freed == STRATA_OK);
-    (void)freed;
+    strata_status_ignore(freed);
   }
 }
 
@@ -160,7 +160,7 @@ static void destroy_entered(strata_pool *pool) {
   STRATA_ASSERT(pool->first_chunk->owner == STRATA_SPAN_OWNER_POOL);
   strata_status freed = strata_pageheap_free(pool->heap, pool->first_chunk);
   STRATA_ASSERT(freed == STRATA_OK); /* as in free_span_list */
-  (void)freed;
+  strata_status_ignore(freed);
 }
 
 void strata_pool_destroy(strata_pool *pool) {
