@@ -272,7 +272,7 @@ static strata_span *alloc_run(strata_pageheap *ph, size_t pages, size_t align_pa
   carve_request request = {ph, pages, align_pages};
   strata_span *run = strata_free_runs_best_fit(&ph->free_runs, need);
   if (run != NULL && run->pages >= STRATA_FREE_RUNS_EXACT && !has_committed_end(run, &request)) {
-    /* A few candidates only: the allocation path stays O(1). */
+    /* A few candidates only, each found in O(log n) (free_runs.h). */
     strata_span *committed =
         strata_free_runs_long_fit_where(&ph->free_runs, need, has_committed_end, &request, 8);
     if (committed != NULL) run = committed;
