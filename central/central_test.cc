@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -62,6 +63,20 @@ class Central : public ::testing::Test {
   strata_testing::FaultHeap heap_;
   std::unique_ptr<strata_central> central_;
 };
+
+// The class header's layout (central.h): the lock and what it guards on
+// one line, the transfer-slot states on the next, whole lines per class.
+TEST(CentralLayout, ClassHeadersAreTwoWholeLinesWithTheSlotStatesOnTheSecond) {
+  constexpr size_t kLine = STRATA_CACHE_LINE;
+  EXPECT_EQ(alignof(strata_central_class), kLine);
+  EXPECT_EQ(sizeof(strata_central_class), 2 * kLine);
+  EXPECT_EQ(offsetof(strata_central_class, lock), 0u);
+  EXPECT_LT(offsetof(strata_central_class, objects_out) + sizeof(size_t), kLine + 1);
+  EXPECT_EQ(offsetof(strata_central_class, slot_state), kLine);
+  // Finding a slot reads the states only: all of them on that one line.
+  EXPECT_LE(sizeof(strata_central_class::slot_state), kLine);
+  EXPECT_EQ(offsetof(strata_central, classes) % kLine, 0u);
+}
 
 TEST_F(Central, BatchSizesFollowTheObjectSize) {
   EXPECT_EQ(strata_central_batch_size(strata_size_to_class(16)), 32u);

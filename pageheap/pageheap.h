@@ -137,13 +137,13 @@ typedef struct strata_pageheap {
 
 /* config NULL: the defaults. STRATA_ERR_INVALID_ARGUMENT for a bad arena
  * size. Nothing is reserved until the first allocation. */
+strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
+                                   const strata_pageheap_config *config) STRATA_MUST_USE;
 /* The same for a heap whose storage already reads as zero (base/zero.h):
  * of its 65 KiB (the page map's root, the arena index) only what the
  * heap comes to use is ever touched. */
 strata_status strata_pageheap_init_zeroed(strata_pageheap *ph, strata_backend *backend,
                                           const strata_pageheap_config *config) STRATA_MUST_USE;
-strata_status strata_pageheap_init(strata_pageheap *ph, strata_backend *backend,
-                                   const strata_pageheap_config *config) STRATA_MUST_USE;
 
 /* Gives all memory, in use or not, back to the backend. Every span of this
  * heap is invalid afterwards. The heap can be initialised again. */

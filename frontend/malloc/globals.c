@@ -118,10 +118,9 @@ void strata_malloc_ensure_init(void) {
   if (did_init) pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-/* Thread caches are aligned to cache lines (STRATA_CACHE_LINE): no two
- * threads' lists share one. */
 /* A cache from the recycled ones or new metadata, zeroed; NULL when the
- * OS refuses memory. Called with threads_lock held, which guards the
+ * OS refuses memory. Caches are aligned to cache lines
+ * (STRATA_CACHE_LINE): no two threads' lists share one. Called with threads_lock held, which guards the
  * caches' metadata. When a new metadata chunk is needed (once per 64 KiB
  * of caches) the lock is dropped while the backend makes it
  * (strata_persistent_prepare), so no system call is made under it. */

@@ -181,10 +181,6 @@ __attribute__((noinline, cold)) static void wrong_size(const char *function, voi
   strata_report_misuse(function, STRATA_MISUSE_WRONG_SIZE, p);
 }
 
-/* free with the size the program asked for (C23 free_sized, C++ sized
- * delete). The size is a promise, not trusted blindly: one that does not
- * fit the object is reported (it would mean the program has the object's
- * size, or the object, wrong) and the object is left alone. */
 /* Everything but a small object: out of line, so that the fast path needs
  * no stack frame. */
 __attribute__((noinline, cold)) static void free_checked_slow(const char *function, void *p,
@@ -201,6 +197,10 @@ __attribute__((noinline, cold)) static void free_checked_slow(const char *functi
   free_slow(function, p);
 }
 
+/* free with the size the program asked for (C23 free_sized, C++ sized
+ * delete). The size is a promise, not trusted blindly: one that does not
+ * fit the object is reported (it would mean the program has the object's
+ * size, or the object, wrong) and the object is left alone. */
 static inline __attribute__((always_inline)) void free_checked(const char *function, void *p,
                                                                size_t size, bool aligned) {
   strata_span *span = small_object(p);

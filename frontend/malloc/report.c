@@ -1,5 +1,6 @@
 /* Misuse reports. They are written with write(2) from a stack buffer: the
- * heap may be corrupt, and reporting must not allocate. */
+ * heap may be corrupt, and reporting must not allocate (no_alloc_test
+ * counts the C library's allocations during reports: none). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

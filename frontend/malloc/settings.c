@@ -140,6 +140,9 @@ const strata_setting strata_settings[] = {
 
 const unsigned strata_setting_count = sizeof strata_settings / sizeof strata_settings[0];
 
+/* Warnings are formatted with snprintf into stack buffers during malloc's
+ * start-up; glibc allocates nothing for these formats (no_alloc_test: a
+ * typo, a bad number and a bad choice warned with no allocation). */
 static void say(const char *line) {
   ssize_t written = write(STDERR_FILENO, line, strlen(line));
   (void)written; /* nowhere else to say it */
