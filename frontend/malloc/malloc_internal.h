@@ -149,7 +149,7 @@ extern strata_malloc_global strata_malloc_state STRATA_HIDDEN;
  * reach the cache with one %fs-relative load and no call, and the library
  * still loads with dlopen, which can only place a few bytes of such
  * storage (a 2.8 KiB cache in it was refused with "cannot allocate memory
- * in static TLS block"). The cache itself is metadata (globals.c).
+ * in static TLS block"). The cache itself is metadata (threads.c).
  *
  * A thread starts pointing at strata_tcache_none and, once it is exiting
  * or may not cache, at strata_tcache_gone: two read-only caches whose lists
@@ -169,7 +169,7 @@ extern const strata_tcache strata_tcache_gone STRATA_HIDDEN;
 extern __thread int strata_thread_in_profiler STRATA_HIDDEN
     __attribute__((tls_model("initial-exec")));
 
-/* Slow paths (tcache.c, globals.c). */
+/* Slow paths (tcache.c, init.c, threads.c). */
 void strata_malloc_ensure_init(void) STRATA_HIDDEN;
 /* malloc's: `list` (of the calling thread's cache) is empty. */
 void *strata_tcache_refill(strata_tcache_list *list) STRATA_HIDDEN;
@@ -180,6 +180,12 @@ void strata_tcache_release_all(strata_tcache *cache) STRATA_HIDDEN;
 /* The calling thread's own cache, made on first use; NULL when the thread
  * may not cache (it is exiting, or no cache could be made). */
 strata_tcache *strata_tcache_self(void) STRATA_HIDDEN;
+/* The thread-exit key's destructor: hands the thread's cache back. */
+void strata_thread_exit(void *cache) STRATA_HIDDEN;
+/* The fork child's half of the registry (threads.c): only the forking
+ * thread's cache stays listed. */
+void strata_threads_after_fork_child(void) STRATA_HIDDEN
+    STRATA_REQUIRES(&strata_malloc_state.threads_lock);
 /* Checks a thread cache's lists (the calling thread's: nobody else may
  * touch it meanwhile): each object a free object start of its class that
  * carries the freed mark, each list as long as its count says, each fresh

@@ -195,3 +195,6 @@ int strata_malloc_profile_set_rate(uint64_t bytes) {
   strata_profile_set_rate(&g->profile, bytes);
   return 0;
 }
+
+/* The heap profile at exit, from whichever thread calls exit(). */
+__attribute__((destructor)) static void write_profile_at_exit(void) { strata_profiling_at_exit(); }

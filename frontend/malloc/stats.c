@@ -1,4 +1,8 @@
-/* Stats, release and the heap check of the malloc frontend. */
+/* Stats, release and the heap check of the malloc frontend, and the stats
+ * printed at exit (STRATA_SHOW_STATS). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,4 +148,33 @@ strata_status strata_malloc_check(void) {
   status = strata_central_check(&strata_malloc_state.central, &why);
   if (status != STRATA_OK) return status;
   return strata_pageheap_check(&strata_malloc_state.heap, &why);
+}
+
+#define STRATA_STATS_FILE_MESSAGE_MAX 512
+
+/* STRATA_SHOW_STATS=1: the stats at exit, on stderr or appended to
+ * STRATA_STATS_FILE (for programs that close stderr before they exit). */
+__attribute__((destructor)) static void print_stats_at_exit(void) {
+  strata_malloc_config *c = &strata_malloc_state.config;
+  if (!strata_atomic_load(&strata_malloc_state.initialized, STRATA_ORDER_ACQUIRE) ||
+      !c->show_stats) {
+    return;
+  }
+  int fd = STDERR_FILENO;
+  if (c->stats_file != NULL) {
+    fd = open(c->stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      /* Said, not swallowed: the stats go to stderr, after why. */
+      char line[STRATA_STATS_FILE_MESSAGE_MAX];
+      int n = snprintf(line, sizeof line,
+                       "strata: STRATA_STATS_FILE: cannot open %s (%s); the stats follow here\n",
+                       c->stats_file, strerror(errno));
+      if (n > (int)sizeof line - 1) n = (int)sizeof line - 1;
+      ssize_t written = write(STDERR_FILENO, line, (size_t)n);
+      (void)written;
+      fd = STDERR_FILENO;
+    }
+  }
+  strata_stats_print_to(fd);
+  if (fd != STDERR_FILENO) close(fd);
 }

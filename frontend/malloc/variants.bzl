@@ -6,8 +6,8 @@ load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 _SRCS = [
     "background.c",
     "glibc_ext.c",
-    "globals.c",
     "guard.c",
+    "init.c",
     "malloc.c",
     "malloc_internal.h",
     "profiling.c",
@@ -17,6 +17,7 @@ _SRCS = [
     "settings.h",
     "stats.c",
     "tcache.c",
+    "threads.c",
 ]
 
 _DEPS = [
