@@ -202,6 +202,15 @@ void strata_background_release_after_fork_child(void) STRATA_HIDDEN;
 /* A large object: `size` bytes on pages of their own, aligned to
  * `alignment` (a power of two); NULL with errno ENOMEM. */
 void *strata_malloc_large(size_t size, size_t alignment) STRATA_HIDDEN;
+/* The allocations the entry points end in (entries.h), arguments already
+ * checked; NULL with errno ENOMEM. aligned: `size` bytes aligned to
+ * `alignment`, a power of two. zeroed: calloc's `total` bytes, zeroed.
+ * resize: realloc of the live object p of `usable` bytes to `size` bytes,
+ * which it cannot keep as it is (in place when it can, else moved; p is
+ * untouched on failure). */
+void *strata_malloc_aligned(size_t alignment, size_t size) STRATA_HIDDEN;
+void *strata_malloc_zeroed(size_t total) STRATA_HIDDEN;
+void *strata_malloc_resize(void *p, size_t usable, size_t size) STRATA_HIDDEN;
 
 /* Profiling (profiling.c). init: from strata_malloc_ensure_init, once.
  * free_sampled: a large span about to be freed carries a sample record

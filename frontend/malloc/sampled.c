@@ -1,7 +1,8 @@
 /* The sampled allocation functions.
  *
- * Each is its unsampled twin (malloc.c) behind one subtraction: the
- * request's size from the thread's bytes-to-next-sample. When that goes
+ * Each is the body of its unsampled twin (entries.h, the same body
+ * malloc.c instantiates) ending in one more subtraction: the request's
+ * size from the thread's bytes-to-next-sample. When that goes
  * below zero the allocation may be a sample (strata_sampler_crossed): it
  * then gets pages of its own (a large span, whatever its size), the span
  * carries its profile record (owner_data), and free, which sends every
@@ -26,9 +27,16 @@
 #include <errno.h>
 #include <string.h>
 
-#include "base/os_page.h"
-#include "base/arith.h"
 #include "frontend/malloc/malloc_internal.h"
+
+/* Declared ahead of the entry points' bodies (entries.h), which end in them. */
+static inline __attribute__((always_inline)) void *sampled_alloc(size_t size, size_t alignment,
+                                                                bool zero, void *caller);
+static inline __attribute__((always_inline)) void *sampled_resize(void *p, size_t usable,
+                                                                 size_t size, void *caller);
+#define STRATA_ENTRY_ALLOC(size, alignment, zero) sampled_alloc(size, alignment, zero, NULL)
+#define STRATA_ENTRY_RESIZE(p, usable, size) sampled_resize(p, usable, size, NULL)
+#include "frontend/malloc/entries.h"
 
 /* ---- the sampled functions ---- */
 
@@ -147,33 +155,35 @@ __attribute__((noinline, cold)) static bool sampled(size_t size, size_t alignmen
   return guarded || (what & FOR_PROFILE);
 }
 
-void *strata_sampled_malloc(size_t size) STRATA_HIDDEN;
-/* The countdown ran out: out of line, so that the fast path below needs
- * no stack frame. */
-__attribute__((noinline, cold)) static void *sampled_malloc_slow(size_t size, void *caller) {
+/* The countdown ran out: whether this allocation is a sample, and the
+ * allocation either way. Out of line, so that the fast path below needs no
+ * stack frame. */
+__attribute__((noinline, cold)) static void *sampled_alloc_slow(size_t size, size_t alignment,
+                                                                bool zero, void *caller) {
   unsigned what = sample_this(size);
   void *p;
-  if (what != 0 && sampled(size, 0, false, caller, what, &p)) return p;
-  return strata_malloc(size);
+  if (what != 0 && sampled(size, alignment, zero, caller, what, &p)) return p;
+  return strata_unsampled_alloc(size, alignment, zero);
 }
 
-void *strata_sampled_malloc(size_t size) {
-  /* One read of the cache pointer for the countdown and the pop: the
-   * unsampled malloc's body inlined, not called. */
+/* The sampled allocation that entries.h's bodies end in: the countdown,
+ * then the unsampled allocation. One read of the cache pointer serves the
+ * countdown and malloc's pop (the unsampled malloc's body inlined, not
+ * called). `caller` NULL: the return address of the entry point this is
+ * inlined into (__builtin_return_address in an inlined body), read only
+ * when the countdown runs out; the entry point's own read of it, before
+ * the test, made every one set up a stack frame (4 instructions more per
+ * malloc). */
+static inline __attribute__((always_inline)) void *sampled_alloc(size_t size, size_t alignment,
+                                                                bool zero, void *caller) {
   strata_tcache *cache = strata_thread_cache;
-  if (!count_down(cache, size)) return sampled_malloc_slow(size, __builtin_return_address(0));
-  return strata_malloc_in(cache, size);
-}
-
-void *strata_sampled_calloc(size_t count, size_t size) STRATA_HIDDEN;
-void *strata_sampled_calloc(size_t count, size_t size) {
-  size_t total;
-  unsigned what = __builtin_mul_overflow(count, size, &total) ? 0 : crossed(total);
-  void *p;
-  if (STRATA_UNLIKELY(what != 0) && sampled(total, 0, true, __builtin_return_address(0), what, &p)) {
-    return p;
+  if (STRATA_UNLIKELY(!count_down(cache, size))) {
+    return sampled_alloc_slow(size, alignment, zero,
+                              caller != NULL ? caller : __builtin_return_address(0));
   }
-  return strata_calloc(count, size);
+  if (alignment != 0) return strata_malloc_aligned(alignment, size);
+  if (zero) return strata_malloc_zeroed(size);
+  return strata_malloc_in(cache, size);
 }
 
 /* A realloc that needs more room than the object has is an allocation of
@@ -181,37 +191,19 @@ void *strata_sampled_calloc(size_t count, size_t size) {
  * shrinking) allocates nothing and is not counted, as a program that grows
  * a buffer a few bytes at a time would otherwise count its whole size each
  * time. */
-static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size_t size,
-                                                                  void *caller) {
-  if (p == NULL) {
-    unsigned what = crossed(size);
-    void *q;
-    if (STRATA_UNLIKELY(what != 0) && sampled(size, 0, false, caller, what, &q)) return q;
-    return strata_malloc(size);
-  }
-  if (size == 0) return strata_realloc(p, 0);
-  size_t usable = strata_malloc_usable_size_for("realloc", p);
-  if (usable == 0) return NULL; /* reported */
-  /* In place, as strata_realloc would keep it, and out of a small object,
-   * as it would move it: without its second lookup. */
-  if (size <= usable && size >= usable / 2) return p;
-  if (size <= usable) return strata_realloc(p, size);
+static inline __attribute__((always_inline)) void *sampled_resize(void *p, size_t usable,
+                                                                 size_t size, void *caller) {
+  if (size <= usable) return strata_malloc_resize(p, usable, size);
   unsigned what = crossed(size);
-  if (what == 0) {
-    if (usable > STRATA_MAX_SMALL_SIZE) return strata_realloc(p, size); /* maybe in place */
-    void *q = strata_malloc(size);
-    if (q == NULL) return NULL;
-    memcpy(q, p, usable);
-    strata_free(p);
-    return q;
-  }
+  if (what == 0) return strata_malloc_resize(p, usable, size);
+  if (caller == NULL) caller = __builtin_return_address(0); /* as in sampled_alloc */
   if (what == FOR_PROFILE && usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
       !strata_guard_owns(p)) {
     /* Large to large: realloc as usual (in place when the pages next to
      * it are free, which a growing buffer relies on), and the result, on
      * pages of its own either way, becomes the sample; a sample the old
      * object was leaves the profile. */
-    void *q = strata_realloc(p, size);
+    void *q = strata_malloc_resize(p, usable, size);
     if (q == NULL) return NULL;
     strata_profiling_free_sampled(strata_malloc_span_of(q));
     record_here(q, size, caller);
@@ -225,93 +217,49 @@ static inline __attribute__((always_inline)) void *sampled_realloc(void *p, size
   return q;
 }
 
-void *strata_sampled_realloc(void *p, size_t size) STRATA_HIDDEN;
-void *strata_sampled_realloc(void *p, size_t size) {
-  return sampled_realloc(p, size, __builtin_return_address(0));
+/* ---- the sampled functions: entries.h's bodies, sampled ---- */
+
+void *strata_sampled_malloc(size_t size) STRATA_HIDDEN;
+void *strata_sampled_malloc(size_t size) { return strata_entry_malloc(size); }
+
+void *strata_sampled_calloc(size_t count, size_t size) STRATA_HIDDEN;
+void *strata_sampled_calloc(size_t count, size_t size) {
+  return strata_entry_calloc(count, size);
 }
+
+void *strata_sampled_realloc(void *p, size_t size) STRATA_HIDDEN;
+void *strata_sampled_realloc(void *p, size_t size) { return strata_entry_realloc(p, size); }
 
 void *strata_sampled_reallocarray(void *p, size_t count, size_t size) STRATA_HIDDEN;
 void *strata_sampled_reallocarray(void *p, size_t count, size_t size) {
-  size_t total;
-  if (__builtin_mul_overflow(count, size, &total)) return strata_reallocarray(p, count, size);
-  return sampled_realloc(p, total, __builtin_return_address(0));
+  return strata_entry_reallocarray(p, count, size);
 }
 
 void *strata_sampled_aligned_alloc(size_t alignment, size_t size) STRATA_HIDDEN;
 void *strata_sampled_aligned_alloc(size_t alignment, size_t size) {
-  unsigned what = strata_is_power_of_two(alignment) ? crossed(size) : 0;
-  void *p;
-  if (STRATA_UNLIKELY(what != 0) &&
-      sampled(size, alignment, false, __builtin_return_address(0), what, &p)) {
-    return p;
-  }
-  return strata_aligned_alloc(alignment, size);
+  return strata_entry_aligned_alloc(alignment, size);
 }
 
 int strata_sampled_posix_memalign(void **out, size_t alignment, size_t size) STRATA_HIDDEN;
 int strata_sampled_posix_memalign(void **out, size_t alignment, size_t size) {
-  unsigned what =
-      strata_is_power_of_two(alignment) && alignment % sizeof(void *) == 0 ? crossed(size) : 0;
-  void *p;
-  if (STRATA_UNLIKELY(what != 0)) {
-    int saved = errno;
-    if (sampled(size, alignment, false, __builtin_return_address(0), what, &p)) {
-      if (p == NULL) {
-        errno = saved;
-        return ENOMEM;
-      }
-      *out = p;
-      return 0;
-    }
-  }
-  return strata_posix_memalign(out, alignment, size);
+  return strata_entry_posix_memalign(out, alignment, size);
 }
 
 void *strata_sampled_memalign(size_t alignment, size_t size) STRATA_HIDDEN;
 void *strata_sampled_memalign(size_t alignment, size_t size) {
-  unsigned what = alignment <= SIZE_MAX / 2 + 1 ? crossed(size) : 0;
-  void *p;
-  if (STRATA_UNLIKELY(what != 0)) {
-    size_t rounded = alignment;
-    if (rounded != 0 && !strata_is_power_of_two(rounded)) {
-      rounded = (size_t)1 << (64 - __builtin_clzll(rounded));
-    }
-    if (sampled(size, rounded, false, __builtin_return_address(0), what, &p)) return p;
-  }
-  return strata_memalign(alignment, size);
+  return strata_entry_memalign(alignment, size);
 }
 
 void *strata_sampled_valloc(size_t size) STRATA_HIDDEN;
-void *strata_sampled_valloc(size_t size) {
-  unsigned what = crossed(size);
-  void *p;
-  if (STRATA_UNLIKELY(what != 0) &&
-      sampled(size, strata_os_page_size(), false, __builtin_return_address(0), what, &p)) {
-    return p;
-  }
-  return strata_valloc(size);
-}
+void *strata_sampled_valloc(size_t size) { return strata_entry_valloc(size); }
 
 void *strata_sampled_pvalloc(size_t size) STRATA_HIDDEN;
-void *strata_sampled_pvalloc(size_t size) {
-  size_t os_page = strata_os_page_size();
-  unsigned what = size <= SIZE_MAX - os_page ? crossed(size) : 0;
-  void *p;
-  if (STRATA_UNLIKELY(what != 0)) {
-    size_t rounded = (size + os_page - 1) & ~(size_t)(os_page - 1);
-    if (sampled(rounded ? rounded : os_page, os_page, false, __builtin_return_address(0), what,
-                &p)) {
-      return p;
-    }
-  }
-  return strata_pvalloc(size);
-}
+void *strata_sampled_pvalloc(size_t size) { return strata_entry_pvalloc(size); }
 
+/* operator new's: its own checks done (operators.cc), alignment 0 or a
+ * power of two; the stack cut at `caller`, operator new's caller. */
 void *strata_sampled_new(size_t size, size_t alignment, void *caller) {
-  unsigned what = crossed(size);
-  void *p;
-  if (STRATA_UNLIKELY(what != 0) && sampled(size, alignment, false, caller, what, &p)) return p;
-  return alignment == 0 ? strata_malloc(size) : strata_aligned_alloc(alignment, size);
+  return sampled_alloc(size, alignment, false, caller);
 }
 
 #if defined(STRATA_OVERRIDE_LIBC) && defined(STRATA_ENTRY_SAMPLED)

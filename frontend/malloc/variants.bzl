@@ -5,6 +5,7 @@ load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 
 _SRCS = [
     "background.c",
+    "entries.h",
     "glibc_ext.c",
     "guard.c",
     "init.c",
