@@ -1,7 +1,8 @@
 /* The malloc frontend's global state and its life: initialisation on first
- * use (settings, keys, backend, page heap) and fork. This is the only
- * global state in strata. The thread caches' registry is threads.c; what
- * happens at exit, stats.c and profiling.c. */
+ * use (settings, keys, backend, page heap) and fork. With the sampling
+ * layer's (frontend/sampling, in the profiled variants only), this is the
+ * only global state in strata. The thread caches' registry is threads.c;
+ * what happens at exit, stats.c and frontend/sampling/profiling.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -26,7 +27,6 @@ const strata_tcache strata_tcache_gone = {.state = STRATA_TCACHE_GONE};
  * while it points at one of the two (malloc_internal.h). */
 __thread strata_tcache *strata_thread_cache __attribute__((tls_model("initial-exec"))) =
     (strata_tcache *)&strata_tcache_none;
-__thread int strata_thread_in_profiler __attribute__((tls_model("initial-exec")));
 
 /* A lock with a static initialiser: taking it never allocates. */
 static strata_lock init_lock = STRATA_LOCK_INIT_RANKED(STRATA_LOCK_RANK_MALLOC_INIT);
@@ -60,6 +60,32 @@ static uintptr_t random_key(uint64_t salt) {
 static void before_fork(void);
 static void after_fork_parent(void);
 static void after_fork_child(void);
+
+/* No sampling layer: a weak definition, which the layer's own replaces when
+ * it is linked in (a strong definition wins over a weak one at link time;
+ * an undefined weak reference instead resolved to the load address in a
+ * position-independent executable, not to NULL). */
+__attribute__((weak)) const strata_malloc_sampling *const strata_malloc_sampling_hooks = NULL;
+
+/* The sampling layer starts with the heap; without it (libstrata.so and
+ * every variant but the profiled ones) a program that asks for a profile
+ * or guarded sampling is told where to find them. */
+static void start_sampling(void) {
+  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+  if (sampling != NULL) {
+    sampling->init();
+    return;
+  }
+  const strata_malloc_config *c = &strata_malloc_state.config;
+  if (c->profile_rate != 0 || c->guard_rate != 0) {
+    static const char message[] =
+        "strata: STRATA_PROFILE_RATE or STRATA_GUARD_RATE is set, but this strata's allocation "
+        "functions are not sampled: preload libstrata_profiled.so (or link "
+        "libstrata_override_profiled.a) for a heap profile or guarded sampling\n";
+    ssize_t written = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)written; /* nowhere else to say it */
+  }
+}
 
 void strata_malloc_ensure_init(void) {
   strata_malloc_global *g = &strata_malloc_state;
@@ -107,7 +133,7 @@ void strata_malloc_ensure_init(void) {
     strata_persistent_init(&g->cache_memory, backend);
     /* Without it threads do not cache (strata_tcache_self). */
     g->thread_exit_key_ok = pthread_key_create(&g->thread_exit_key, strata_thread_exit) == 0;
-    strata_profiling_init();
+    start_sampling();
     strata_atomic_store(&g->initialized, 1, STRATA_ORDER_RELEASE);
     did_init = true;
   }
@@ -125,14 +151,12 @@ static void before_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_lock_acquire(&g->threads_lock);
   strata_central_lock_all(&g->central);
   strata_pageheap_lock(&g->heap);
-  strata_profiling_before_fork();
-  strata_guard_before_fork();
+  if (strata_malloc_sampling_of() != NULL) strata_malloc_sampling_of()->before_fork();
 }
 
 static void after_fork_parent(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_malloc_global *g = &strata_malloc_state;
-  strata_guard_after_fork();
-  strata_profiling_after_fork();
+  if (strata_malloc_sampling_of() != NULL) strata_malloc_sampling_of()->after_fork();
   strata_pageheap_unlock(&g->heap);
   strata_central_unlock_all(&g->central);
   strata_lock_release(&g->threads_lock);

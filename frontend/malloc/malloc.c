@@ -80,8 +80,9 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
   strata_malloc_global *g = &strata_malloc_state;
   if (p == NULL) return;
   if (!strata_pageheap_has_page(&g->heap, p)) {
-    if (strata_guard_owns(p)) {
-      strata_guard_free(function, p);
+    const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+    if (sampling != NULL && sampling->owns(p)) {
+      sampling->free_guarded(function, p);
     } else {
       strata_report_misuse(function, STRATA_MISUSE_INVALID, p);
     }
@@ -105,7 +106,8 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
     if (set_guard(span, false) != STRATA_OK) {
       strata_report_fatal("free(): cannot lift a large object's guard page");
     }
-    if (strata_span_owner_data(span) != NULL) strata_profiling_free_sampled(span);
+    /* Only the sampling layer sets owner_data on malloc's spans. */
+    if (strata_span_owner_data(span) != NULL) strata_malloc_sampling_of()->free_sampled(span);
     strata_background_release_poke();
     size_t bytes = span->pages << STRATA_PAGE_SHIFT;
     strata_status status =
@@ -225,25 +227,31 @@ void strata_free_aligned_sized(void *p, size_t alignment, size_t size) {
 }
 
 /* The usable size of a live object, or 0 after reporting misuse. */
-size_t strata_malloc_usable_size_for(const char *function, const void *p) {
-  strata_malloc_global *g = &strata_malloc_state;
-  strata_span *span = strata_pageheap_object_start(&g->heap, p);
-  if (span != NULL) {
-    if (strata_span_state_of(span) == STRATA_SPAN_LARGE) {
-      if (span->owner == STRATA_SPAN_OWNER_MALLOC) {
-        return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
-      }
-      strata_report_foreign(function, p, span->owner);
-      return 0;
-    }
-    if (!strata_object_is_freed(p)) return span->object_size;
-    strata_report_misuse(function, STRATA_MISUSE_FREED, p);
-    return 0;
-  }
-  if (strata_guard_owns(p)) return strata_guard_usable_size(function, p);
+/* Not an object of the heap: a guarded one, or misuse. Out of line, so
+ * that the common case saves no registers for it. */
+__attribute__((noinline, cold)) static size_t usable_size_not_in_heap(const char *function,
+                                                                      const void *p) {
+  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+  if (sampling != NULL && sampling->owns(p)) return sampling->usable_size_guarded(function, p);
   /* In the heap's pages but in no in-use span: the memory was freed. */
+  strata_malloc_global *g = &strata_malloc_state;
   bool freed = strata_pageheap_has_page(&g->heap, p) && strata_malloc_span_of(p) == NULL;
   strata_report_misuse(function, freed ? STRATA_MISUSE_FREED : STRATA_MISUSE_INVALID, p);
+  return 0;
+}
+
+size_t strata_malloc_usable_size_for(const char *function, const void *p) {
+  strata_span *span = strata_pageheap_object_start(&strata_malloc_state.heap, p);
+  if (span == NULL) return usable_size_not_in_heap(function, p);
+  if (strata_span_state_of(span) == STRATA_SPAN_LARGE) {
+    if (span->owner == STRATA_SPAN_OWNER_MALLOC) {
+      return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
+    }
+    strata_report_foreign(function, p, span->owner);
+    return 0;
+  }
+  if (!strata_object_is_freed(p)) return span->object_size;
+  strata_report_misuse(function, STRATA_MISUSE_FREED, p);
   return 0;
 }
 
@@ -354,7 +362,7 @@ void *strata_pvalloc(size_t size) { return strata_entry_pvalloc(size); }
 /* The C library's names, as aliases: no extra call on the fast path. */
 #define STRATA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
 /* The allocating ones: in the profiled variants, their sampled twins
- * instead (sampled.c). */
+ * instead (frontend/sampling/sampled.c). */
 #ifndef STRATA_ENTRY_SAMPLED
 void *malloc(size_t size) STRATA_ALIAS(strata_malloc);
 void *calloc(size_t count, size_t size) STRATA_ALIAS(strata_calloc);

@@ -14,7 +14,6 @@
 #include "frontend/malloc/strata_malloc.h"
 #include "pageheap/object.h"
 #include "pageheap/pageheap.h"
-#include "profile/profile.h"
 #include "sizeclass/sizeclass.h"
 
 
@@ -82,6 +81,10 @@ typedef struct strata_tcache_fresh {
   uintptr_t size; /* the class's object size, the step from one to the next */
 } strata_tcache_fresh;
 
+/* The room a thread cache keeps for the sampling layer's per-thread state
+ * (frontend/sampling checks that its state fits). */
+#define STRATA_TCACHE_SAMPLING_BYTES 48
+
 typedef struct strata_tcache {
   strata_tcache_list lists[STRATA_SIZE_CLASS_COUNT];
   strata_tcache_fresh fresh[STRATA_SIZE_CLASS_COUNT]; /* slow path only: apart from lists */
@@ -89,15 +92,14 @@ typedef struct strata_tcache {
   /* The idle-cache epoch (strata_malloc_global.cache_epoch) at this
    * cache's last slow path; slow path only. */
   uint64_t epoch_seen;
-  /* The sampled allocation functions' (sampled.c): bytes to the next
-   * sample of either kind, which their fast path counts down, and what it
-   * was set to; the heap profile's and the guard's samplers, whose
-   * bytes_until_sample are the distances to their own next points at
-   * that moment. Unused, and never touched, by the unsampled functions. */
+  /* The sampled allocation functions' (frontend/sampling): bytes to the
+   * next sample, which their fast path counts down, and the room for the
+   * rest of the sampling layer's per-thread state (its samplers), opaque
+   * here. Both sit after the lists and the fresh ranges, off the lines the
+   * unsampled fast paths touch, and the unsampled functions never touch
+   * either. */
   int64_t sample_countdown;
-  int64_t sample_countdown_set;
-  strata_sampler sampler;
-  strata_sampler guard_sampler;
+  unsigned char sampling[STRATA_TCACHE_SAMPLING_BYTES] __attribute__((aligned(8)));
   int state;
   struct strata_tcache *next, *prev; /* all active caches, for stats and fork;
                                       * a recycled cache's next links the
@@ -136,16 +138,12 @@ typedef struct strata_malloc_global {
    * for at least a delay and gives its objects back at its next slow path
    * (tcache.c). Read relaxed: a stale epoch only delays a shrink. */
   strata_atomic_u64 cache_epoch;
-  /* Sampled heap profiling (profiling.c): on when STRATA_PROFILE_RATE was
-   * set at start; its memory comes from a backend of its own. */
-  bool profiling;
-  strata_mmap_backend profile_backend;
-  strata_profile profile;
 } strata_malloc_global;
 
 extern strata_malloc_global strata_malloc_state STRATA_HIDDEN;
-/* The calling thread's cache. This pointer (and strata_thread_in_profiler)
- * is all the initial-exec thread-local storage strata has: the fast paths
+/* The calling thread's cache. This pointer (and, in the profiled
+ * variants, frontend/sampling's strata_thread_in_profiler) is all the
+ * initial-exec thread-local storage strata has: the fast paths
  * reach the cache with one %fs-relative load and no call, and the library
  * still loads with dlopen, which can only place a few bytes of such
  * storage (a 2.8 KiB cache in it was refused with "cannot allocate memory
@@ -162,12 +160,6 @@ extern __thread strata_tcache *strata_thread_cache STRATA_HIDDEN
     __attribute__((tls_model("initial-exec")));
 extern const strata_tcache strata_tcache_none STRATA_HIDDEN;
 extern const strata_tcache strata_tcache_gone STRATA_HIDDEN;
-/* Nonzero while this thread is inside the profiler (taking a stack,
- * holding the profile's lock): allocations made meanwhile are not
- * sampled, and the profile signal's handler defers its dump. Apart from
- * the cache, as a thread without one may be inside the profiler. */
-extern __thread int strata_thread_in_profiler STRATA_HIDDEN
-    __attribute__((tls_model("initial-exec")));
 
 /* Slow paths (tcache.c, init.c, threads.c). */
 void strata_malloc_ensure_init(void) STRATA_HIDDEN;
@@ -212,47 +204,56 @@ void *strata_malloc_aligned(size_t alignment, size_t size) STRATA_HIDDEN;
 void *strata_malloc_zeroed(size_t total) STRATA_HIDDEN;
 void *strata_malloc_resize(void *p, size_t usable, size_t size) STRATA_HIDDEN;
 
-/* Profiling (profiling.c). init: from strata_malloc_ensure_init, once.
- * free_sampled: a large span about to be freed carries a sample record
- * (owner_data). The fork hooks hold the profile's lock across fork. */
-void strata_profiling_init(void) STRATA_HIDDEN;
-void strata_profiling_free_sampled(strata_span *span) STRATA_HIDDEN;
-void strata_profiling_before_fork(void) STRATA_HIDDEN;
-void strata_profiling_after_fork(void) STRATA_HIDDEN;
-void strata_profiling_at_exit(void) STRATA_HIDDEN;
-/* Records a sampled object just allocated (sampled.c); `frames` from the
- * allocation's caller outwards. */
-void strata_profiling_record(void *p, size_t size, void *const *frames, unsigned depth)
-    STRATA_HIDDEN;
-/* Sampled allocation for operator new (alignment 0: the default one), the
- * stack cut at `caller` (sampled.c). */
-void *strata_sampled_new(size_t size, size_t alignment, void *caller) STRATA_HIDDEN;
-/* Guarded sampling (guard.c). init: from strata_malloc_ensure_init with
- * STRATA_GUARD_SLOTS. owns: the address is in the guarded slots (then its
- * page-map entry is empty). alloc: NULL when the object cannot be guarded
- * (too big, every slot in use); the others report misuse like their
- * strata_ counterparts. */
-void strata_guard_init(unsigned slots) STRATA_HIDDEN;
-bool strata_guard_owns(const void *p) STRATA_HIDDEN;
-void *strata_guard_alloc(size_t size, size_t alignment, bool zero, void *const *frames,
-                         unsigned depth) STRATA_HIDDEN;
-void strata_guard_set_record(void *p, strata_profile_sample *record) STRATA_HIDDEN;
-size_t strata_guard_usable_size(const char *function, const void *p) STRATA_HIDDEN;
-void strata_guard_free(const char *function, void *p) STRATA_HIDDEN;
-/* Guarded allocations ever, slots in use now (guarded objects live, or
- * freed ones whose page could not be made inaccessible), slots. */
-void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots) STRATA_HIDDEN;
-void strata_guard_before_fork(void) STRATA_HIDDEN;
-void strata_guard_after_fork(void) STRATA_HIDDEN;
+/* The sampling layer (frontend/sampling: heap profiles and guarded
+ * sampling), as the allocator sees it. The layer is linked only into the
+ * profiled variants, whose definition of strata_malloc_sampling_hooks
+ * replaces the allocator's weak one, NULL (init.c); in every other build
+ * the allocator carries none of the layer's code. Its allocation hook is the sampled entry points
+ * themselves (which the profiled variants export under the C library's
+ * names); these are what the allocator's own paths call:
+ *
+ *   init:              at initialisation, after the heap is ready.
+ *   owns:              free's and malloc_usable_size's slow path, for an
+ *                      address outside the heap's pages: a guarded object?
+ *   free_guarded, usable_size_guarded: then, as free and
+ *                      malloc_usable_size (misuse reported as `function`'s).
+ *   free_sampled:      a large span being freed carries a sample record
+ *                      (its owner_data).
+ *   before_fork, after_fork: the layer's locks across fork, taken after the
+ *                      allocator's (lock ranks) and given back before.
+ *   get_stats, print_stats: its part of strata_malloc_get_stats and the
+ *                      stats printout.
+ *   profile_dump, profile_set_rate: strata_malloc_profile_dump and
+ *                      strata_malloc_profile_set_rate. */
+typedef struct strata_malloc_sampling {
+  void (*init)(void);
+  bool (*owns)(const void *p);
+  void (*free_guarded)(const char *function, void *p);
+  size_t (*usable_size_guarded)(const char *function, const void *p);
+  void (*free_sampled)(strata_span *span);
+  void (*before_fork)(void);
+  void (*after_fork)(void);
+  void (*get_stats)(strata_malloc_stats *out);
+  void (*print_stats)(int fd);
+  int (*profile_dump)(const char *path);
+  int (*profile_set_rate)(uint64_t bytes);
+} strata_malloc_sampling;
+
+extern const strata_malloc_sampling *const strata_malloc_sampling_hooks STRATA_HIDDEN;
+
+/* The sampling layer's hooks, or NULL when it is not linked in. */
+static inline const strata_malloc_sampling *strata_malloc_sampling_of(void) {
+  return strata_malloc_sampling_hooks;
+}
 
 /* strata_malloc_usable_size, reporting misuse as `function`'s. */
 size_t strata_malloc_usable_size_for(const char *function, const void *p) STRATA_HIDDEN;
-/* A dump the profile signal asked for while this thread was inside the
- * profiler: written when it leaves. */
-void strata_profiling_leave(void) STRATA_HIDDEN;
-
 /* The stats, written to a file descriptor (stats.c). */
 void strata_stats_print_to(int fd) STRATA_HIDDEN;
+/* One line of them: formatted into a stack buffer and written, with no
+ * allocation (no_alloc_test). */
+void strata_stats_line(int fd, const char *format, ...) STRATA_HIDDEN
+    __attribute__((format(printf, 2, 3)));
 
 /* Error reports (report.c). `function` is "free", "realloc", ... */
 typedef enum strata_misuse {

@@ -58,7 +58,7 @@ std::new_handler current_new_handler() {
   die("strata: operator new: out of memory, and no C++ runtime to throw std::bad_alloc\n");
 }
 
-// Sampled heap profiling (sampled.c): operator new's sampled twin.
+// Sampled heap profiling (frontend/sampling/sampled.c): operator new's sampled twin.
 extern "C" void *strata_sampled_new(std::size_t size, std::size_t alignment, void *caller)
     __attribute__((visibility("hidden")));
 
@@ -107,7 +107,7 @@ inline std::size_t alignment_of(std::align_val_t alignment) {
 }  // namespace
 
 // The operators: sampled in the profiled variants (STRATA_ENTRY_SAMPLED,
-// sampled.c), unsampled otherwise.
+// frontend/sampling/sampled.c), unsampled otherwise.
 #if defined(STRATA_ENTRY_SAMPLED)
 #define STRATA_SAMPLED true
 #else

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,21 +32,14 @@ void strata_malloc_get_stats(strata_malloc_stats *out) {
   if (g->config.fault_injection) {
     out->backend_acquires = strata_fault_backend_acquire_calls(&g->fault_backend);
   }
-  if (g->profiling) {
-    strata_profile_stats ps;
-    strata_profile_get_stats(&g->profile, &ps);
-    out->profile_samples_in_use = ps.samples_in_use;
-    out->profile_bytes = ps.memory_bytes;
-  }
+  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+  if (sampling != NULL) sampling->get_stats(out);
 }
 
 /* Formats into a stack buffer and writes it: printing must not allocate.
  * glibc's vsnprintf does not for these formats (no_alloc_test counts the C
  * library's allocations while the stats print: none). */
-static void print_line(int fd, const char *format, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void print_line(int fd, const char *format, ...) {
+void strata_stats_line(int fd, const char *format, ...) {
   char buf[256];
   va_list args;
   va_start(args, format);
@@ -65,7 +59,7 @@ void strata_stats_print_to(int fd) {
   strata_malloc_stats s;
   strata_malloc_get_stats(&s);
   const double mib = 1024.0 * 1024.0;
-  print_line(fd, "strata: heap: %.1f MiB mapped, %.1f MiB committed (peak %.1f), %.1f MiB in "
+  strata_stats_line(fd, "strata: heap: %.1f MiB mapped, %.1f MiB committed (peak %.1f), %.1f MiB in "
              "spans and large objects, %.1f MiB released, %.1f MiB metadata\n",
              s.mapped_bytes / mib, s.committed_bytes / mib, s.peak_committed_bytes / mib,
              s.in_use_bytes / mib, s.released_bytes / mib, s.metadata_bytes / mib);
@@ -75,34 +69,19 @@ void strata_stats_print_to(int fd) {
     commit = g->mmap_backend.commit_mode == STRATA_COMMIT_EAGER ? ", eager commit (mprotect)"
                                                                 : ", lazy commit (first touch)";
   }
-  print_line(fd, "strata: backend %s%s\n", g->backend->name, commit);
-  print_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
+  strata_stats_line(fd, "strata: backend %s%s\n", g->backend->name, commit);
+  strata_stats_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
              s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
-  if (g->profiling) {
-    strata_profile_stats ps;
-    strata_profile_get_stats(&g->profile, &ps);
-    print_line(fd, "strata: profile: 1 sample per %llu bytes, %llu samples (%llu in use), %llu "
-               "stacks, %llu without a stack (memory bound), %.1f of %.1f MiB\n",
-               (unsigned long long)ps.rate, (unsigned long long)ps.samples,
-               (unsigned long long)ps.samples_in_use, (unsigned long long)ps.buckets,
-               (unsigned long long)ps.truncated, ps.memory_bytes / mib, ps.max_bytes / mib);
-  }
-  uint64_t guarded;
-  unsigned guard_in_use, guard_slots;
-  strata_guard_get_stats(&guarded, &guard_in_use, &guard_slots);
-  if (guard_slots != 0) {
-    print_line(fd, "strata: guard: 1 guarded allocation per %llu bytes, %llu guarded, %u of %u "
-               "slots in use\n", (unsigned long long)g->config.guard_rate,
-               (unsigned long long)guarded, guard_in_use, guard_slots);
-  }
-  print_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
+  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+  if (sampling != NULL) sampling->print_stats(fd);
+  strata_stats_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
              "transfer");
   strata_central *central = &strata_malloc_state.central;
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     strata_central_class_stats cs;
     strata_central_class_get_stats(central, strata_span_class_make(c, STRATA_MALLOC_KIND), &cs);
     if (cs.spans == 0 && cs.objects_out == 0) continue;
-    print_line(fd, "strata: %6u %8zu %8zu %12zu %10zu\n", c, strata_size_class_object_size(c),
+    strata_stats_line(fd, "strata: %6u %8zu %8zu %12zu %10zu\n", c, strata_size_class_object_size(c),
                cs.spans, cs.objects_out, cs.transfer_cached);
   }
 }
@@ -177,4 +156,27 @@ __attribute__((destructor)) static void print_stats_at_exit(void) {
   }
   strata_stats_print_to(fd);
   if (fd != STDERR_FILENO) close(fd);
+}
+
+/* The heap profile's API: the sampling layer's, in the variants that have
+ * it; elsewhere the program did not start with profiling, which is
+ * EINVAL. */
+int strata_malloc_profile_dump(const char *path) {
+  strata_malloc_ensure_init();
+  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+  if (sampling == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  return sampling->profile_dump(path);
+}
+
+int strata_malloc_profile_set_rate(uint64_t bytes) {
+  strata_malloc_ensure_init();
+  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
+  if (sampling == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  return sampling->profile_set_rate(bytes);
 }

@@ -5,15 +5,10 @@ load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 
 _SRCS = [
     "background.c",
-    "entries.h",
     "glibc_ext.c",
-    "guard.c",
     "init.c",
     "malloc.c",
-    "malloc_internal.h",
-    "profiling.c",
     "report.c",
-    "sampled.c",
     "settings.c",
     "settings.h",
     "stats.c",
@@ -22,38 +17,37 @@ _SRCS = [
 ]
 
 _DEPS = [
+    ":internal",
     "//arena",
     "//central",
     "//pageheap",
-    "//profile",
     "//sizeclass",
     "//span",
 ]
 
-_ENTRIES = {
-    # malloc, calloc, ... and operator new are the unsampled functions.
-    "plain": [],
-    # The sampled functions (sampled.c): heap profiles with
-    # STRATA_PROFILE_RATE; a subtraction and a branch per allocation even
-    # with the rate at 0.
-    "sampled": ["-DSTRATA_ENTRY_SAMPLED=1"],
-}
-
-def malloc_variant(name, libc_names = False, hardened = False, entry = "plain", copts = [], **kwargs):
+def malloc_variant(name, libc_names = False, hardened = False, sampling = None, copts = [], **kwargs):
     """A cc_library of the allocator.
 
     libc_names: also export malloc, free, ... and the C++ operators
         (`<name>_operators`), linked whole into programs.
     hardened: encoded, checked free-list links and guard pages.
-    entry: which allocation functions the libc names are (_ENTRIES).
+    sampling: a library of the sampling layer (//frontend/sampling) to link
+        in: heap profiles and guarded sampling. With libc_names, malloc,
+        calloc, ... and operator new are then its sampled functions, which
+        cost a subtraction and a branch per allocation even with
+        STRATA_PROFILE_RATE at 0; without it, the allocator carries none
+        of the layer.
     """
     defines = []
     if libc_names:
         defines.append("-DSTRATA_OVERRIDE_LIBC")
     if hardened:
         defines.append("-DSTRATA_HARDENED=1")
-    defines += _ENTRIES[entry]
+    entry_defines = ["-DSTRATA_ENTRY_SAMPLED=1"] if sampling and libc_names else []
+    defines += entry_defines
     deps = list(_DEPS)
+    if sampling:
+        deps.append(sampling)
     if libc_names:
         # operator new and delete in every form, on strata (C++, but no
         # dependency on the C++ runtime: see operators.cc).
@@ -63,14 +57,15 @@ def malloc_variant(name, libc_names = False, hardened = False, entry = "plain", 
             # No RTTI, no landing pads (which would need the C++ runtime's
             # personality routine), but unwind tables: a new-handler's
             # exception and std::bad_alloc pass through these frames.
-            copts = _ENTRIES[entry] + [
+            copts = entry_defines + [
                 "-fno-rtti",
                 "-fno-exceptions",
                 "-fasynchronous-unwind-tables",
             ],
             linkopts = ["-ldl"],
-            # Calls a hidden function of its variant (sampled.c): only ever
-            # a part of that, never a shared library of its own.
+            # Calls a hidden function of its variant's sampling layer
+            # (frontend/sampling/sampled.c): only ever a part of that, never
+            # a shared library of its own.
             linkstatic = True,
             alwayslink = True,
             deps = [":malloc_api"],
@@ -82,9 +77,10 @@ def malloc_variant(name, libc_names = False, hardened = False, entry = "plain", 
         srcs = _SRCS,
         hdrs = ["strata_malloc.h"],
         alwayslink = libc_names,
-        # Its parts (operators.cc and sampled.c) share hidden functions:
-        # one static library, never split into shared ones.
-        linkstatic = libc_names,
+        # Its parts (operators.cc, the sampling layer) share hidden
+        # functions and state: static libraries, never split into shared
+        # ones.
+        linkstatic = True,
         copts = defines + copts,
         linkopts = ["-pthread"],
         deps = deps,

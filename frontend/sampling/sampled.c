@@ -27,7 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "frontend/malloc/malloc_internal.h"
+#include "frontend/sampling/sampling_internal.h"
 
 /* Declared ahead of the entry points' bodies (entries.h), which end in them. */
 static inline __attribute__((always_inline)) void *sampled_alloc(size_t size, size_t alignment,
@@ -63,19 +63,20 @@ static bool step(strata_sampler *s, int64_t consumed, size_t size, uint64_t rate
  * samplers live in its cache. */
 __attribute__((noinline, cold)) static unsigned sample_this(size_t size) {
   strata_malloc_ensure_init(); /* the rates are read at initialisation */
-  strata_malloc_global *g = &strata_malloc_state;
   if (size > INT64_MAX) return 0;
   strata_tcache *cache = strata_tcache_self();
   if (cache == NULL) return 0;
+  strata_sampling_thread *t = strata_sampling_thread_of(cache);
   /* What went by since the countdown was set, this allocation included. */
-  int64_t consumed = cache->sample_countdown_set - cache->sample_countdown + (int64_t)size;
+  int64_t consumed = t->countdown_set - cache->sample_countdown + (int64_t)size;
   unsigned what = 0;
-  if (step(&cache->sampler, consumed, size, strata_profile_rate(&g->profile))) what |= FOR_PROFILE;
-  if (step(&cache->guard_sampler, consumed, size, g->config.guard_rate)) what |= FOR_GUARD;
-  int64_t next = cache->sampler.bytes_until_sample;
-  if (cache->guard_sampler.bytes_until_sample < next) next = cache->guard_sampler.bytes_until_sample;
+  uint64_t profile_rate = strata_profile_rate(&strata_sampling_state.profile);
+  if (step(&t->profile, consumed, size, profile_rate)) what |= FOR_PROFILE;
+  if (step(&t->guard, consumed, size, strata_malloc_state.config.guard_rate)) what |= FOR_GUARD;
+  int64_t next = t->profile.bytes_until_sample;
+  if (t->guard.bytes_until_sample < next) next = t->guard.bytes_until_sample;
   STRATA_ASSERT(next >= 0); /* samplers count down to their next point */
-  cache->sample_countdown = cache->sample_countdown_set = next;
+  cache->sample_countdown = t->countdown_set = next;
   /* The profiler's own allocations (there should be none) are not sampled. */
   return strata_thread_in_profiler == 0 ? what : 0;
 }
@@ -145,7 +146,7 @@ __attribute__((noinline, cold)) static bool sampled(size_t size, size_t alignmen
   if (p != NULL && (what & FOR_PROFILE)) {
     if (guarded) {
       strata_guard_set_record(
-          p, strata_profile_record_alloc(&strata_malloc_state.profile, p, size, stack, depth));
+          p, strata_profile_record_alloc(&strata_sampling_state.profile, p, size, stack, depth));
     } else {
       strata_profiling_record(p, size, stack, depth);
     }
@@ -262,7 +263,43 @@ void *strata_sampled_new(size_t size, size_t alignment, void *caller) {
   return sampled_alloc(size, alignment, false, caller);
 }
 
-#if defined(STRATA_OVERRIDE_LIBC) && defined(STRATA_ENTRY_SAMPLED)
+/* ---- the allocator's hooks (malloc_internal.h) ---- */
+
+/* The layer's locks across fork: the profile's, then the guard's (lock
+ * ranks), given back in the other order. */
+static void before_fork(void) {
+  strata_profiling_before_fork();
+  strata_guard_before_fork();
+}
+
+static void after_fork(void) {
+  strata_guard_after_fork();
+  strata_profiling_after_fork();
+}
+
+static void print_stats(int fd) {
+  strata_profiling_print_stats(fd);
+  strata_guard_print_stats(fd);
+}
+
+static const strata_malloc_sampling hooks = {
+    .init = strata_profiling_init,
+    .owns = strata_guard_owns,
+    .free_guarded = strata_guard_free,
+    .usable_size_guarded = strata_guard_usable_size,
+    .free_sampled = strata_profiling_free_sampled,
+    .before_fork = before_fork,
+    .after_fork = after_fork,
+    .get_stats = strata_profiling_get_stats,
+    .print_stats = print_stats,
+    .profile_dump = strata_profiling_dump,
+    .profile_set_rate = strata_profiling_set_rate,
+};
+
+/* Replaces the allocator's weak NULL (frontend/malloc/init.c). */
+const strata_malloc_sampling *const strata_malloc_sampling_hooks = &hooks;
+
+#ifdef STRATA_OVERRIDE_LIBC
 #define STRATA_SAMPLED_ALIAS(name) __attribute__((alias(#name), visibility("default")))
 void *malloc(size_t size) STRATA_SAMPLED_ALIAS(strata_sampled_malloc);
 void *calloc(size_t count, size_t size) STRATA_SAMPLED_ALIAS(strata_sampled_calloc);

@@ -47,7 +47,7 @@
 #include "base/os_page.h"
 #include "base/format.h"
 #include "base/lock.h"
-#include "frontend/malloc/malloc_internal.h"
+#include "frontend/sampling/sampling_internal.h"
 
 #define STACK_DEPTH 32
 /* Freed slots kept inaccessible before one is reused, while never-used
@@ -268,7 +268,7 @@ void strata_guard_free(const char *function, void *p) {
   strata_lock_release(&guard.lock);
   if (record != NULL) {
     strata_thread_in_profiler = 1;
-    strata_profile_record_free(&strata_malloc_state.profile, record);
+    strata_profile_record_free(&strata_sampling_state.profile, record);
     strata_profiling_leave();
   }
   /* Inaccessible from now on, until the slot's turn comes again. If the
@@ -415,15 +415,17 @@ void strata_guard_init(unsigned slots) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_atomic_store(&guard.base, (uintptr_t)base, STRATA_ORDER_RELEASE);
 }
 
-void strata_guard_get_stats(uint64_t *guarded, unsigned *in_use, unsigned *slots) {
-  *guarded = 0;
-  *in_use = *slots = 0;
+/* Guarded allocations ever, slots in use now (guarded objects live, or
+ * freed ones whose page could not be made inaccessible), slots. */
+void strata_guard_print_stats(int fd) {
   if (guard_base() == 0) return;
   strata_lock_acquire(&guard.lock);
-  *guarded = guard.guarded;
-  *in_use = guard.fresh - guard.ring_used;
-  *slots = guard.count;
+  uint64_t guarded = guard.guarded;
+  unsigned in_use = guard.fresh - guard.ring_used;
   strata_lock_release(&guard.lock);
+  strata_stats_line(fd, "strata: guard: 1 guarded allocation per %llu bytes, %llu guarded, %u of "
+                    "%u slots in use\n", (unsigned long long)strata_malloc_state.config.guard_rate,
+                    (unsigned long long)guarded, in_use, guard.count);
 }
 
 /* Not analysed, as every fork handler: the prepare handler takes the lock

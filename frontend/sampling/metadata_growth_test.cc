@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "frontend/malloc/malloc_internal.h"
+#include "frontend/sampling/sampling_internal.h"
 #include "frontend/malloc/strata_malloc.h"
 
 // The sampled entry (hidden; the static link sees it): what
@@ -52,10 +53,11 @@ TEST(MetadataGrowth, NoChunkIsMadeUnderALock) {
   size_t heap_bytes = g->heap.metadata.mapped_bytes;
   size_t heap_unprepared = g->heap.metadata.unprepared_chunks;
   strata_pageheap_unlock(&g->heap);
-  strata_profile_lock(&g->profile);
-  size_t profile_bytes = g->profile.memory.mapped_bytes;
-  size_t profile_unprepared = g->profile.memory.unprepared_chunks;
-  strata_profile_unlock(&g->profile);
+  strata_profile *profile = &strata_sampling_state.profile;
+  strata_profile_lock(profile);
+  size_t profile_bytes = profile->memory.mapped_bytes;
+  size_t profile_unprepared = profile->memory.unprepared_chunks;
+  strata_profile_unlock(profile);
   std::printf("metadata: thread caches %zu KiB, page heap %zu KiB, profile %zu KiB; chunks an "
               "allocation made itself: %zu, %zu, %zu\n",
               cache_bytes >> 10, heap_bytes >> 10, profile_bytes >> 10, cache_unprepared,

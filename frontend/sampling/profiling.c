@@ -1,4 +1,4 @@
-/* Sampled heap profiling in the malloc frontend: the process's one
+/* Sampled heap profiling for the malloc frontend: the process's one
  * profile, its dumps (at exit, on a signal, on request) and the record
  * kept on a sampled object's span.
  *
@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include "base/format.h"
-#include "frontend/malloc/malloc_internal.h"
+#include "frontend/sampling/sampling_internal.h"
 
 #define DEFAULT_FILE "strata.%p.heap"
+
+strata_sampling_global strata_sampling_state;
+__thread int strata_thread_in_profiler __attribute__((tls_model("initial-exec")));
 
 /* Set by the signal handler, taken by the thread leaving the profiler;
  * relaxed: the dump reads the profile under its lock. */
@@ -73,7 +76,7 @@ static void dump_numbered(unsigned number) {
     say("strata: heap profile not written: the file name is too long", "", "\n");
     return;
   }
-  if (strata_profile_write_file(&strata_malloc_state.profile, path) != STRATA_OK) {
+  if (strata_profile_write_file(&strata_sampling_state.profile, path) != STRATA_OK) {
     say("strata: cannot write the heap profile to ", path, "\n");
   }
 }
@@ -106,34 +109,27 @@ void strata_profiling_leave(void) {
 }
 
 void strata_profiling_init(void) {
-  strata_malloc_global *g = &strata_malloc_state;
-#if defined(STRATA_OVERRIDE_LIBC) && !defined(STRATA_ENTRY_SAMPLED)
-  if (g->config.profile_rate != 0 || g->config.guard_rate != 0) {
-    say("strata: STRATA_PROFILE_RATE or STRATA_GUARD_RATE is set, but this strata's allocation "
-        "functions are not sampled: preload libstrata_profiled.so (or link "
-        "libstrata_override_profiled.a) for a heap profile or guarded sampling", "", "\n");
-  }
-  return;
-#endif
-  if (g->config.guard_rate != 0) strata_guard_init((unsigned)g->config.guard_slots);
-  if (g->config.profile_rate == 0) return;
+  const strata_malloc_config *config = &strata_malloc_state.config;
+  strata_sampling_global *g = &strata_sampling_state;
+  if (config->guard_rate != 0) strata_guard_init((unsigned)config->guard_slots);
+  if (config->profile_rate == 0) return;
   strata_mmap_backend_init(&g->profile_backend);
-  strata_profile_init(&g->profile, &g->profile_backend.base, g->config.profile_rate, 0);
+  strata_profile_init(&g->profile, &g->profile_backend.base, config->profile_rate, 0);
   g->profiling = true;
-  if (g->config.profile_signal != 0) {
+  if (config->profile_signal != 0) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_profile_signal;
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
-    if (sigaction(g->config.profile_signal, &action, NULL) != 0) {
+    if (sigaction(config->profile_signal, &action, NULL) != 0) {
       say("strata: cannot install the heap profile's signal handler", "", "\n");
     }
   }
 }
 
 void strata_profiling_record(void *p, size_t size, void *const *frames, unsigned depth) {
-  strata_malloc_global *g = &strata_malloc_state;
+  strata_sampling_global *g = &strata_sampling_state;
   if (!g->profiling) return;
   strata_profile_sample *sample = strata_profile_record_alloc(&g->profile, p, size, frames, depth);
   /* Before p is handed out: whoever frees it learns of the record through
@@ -148,31 +144,34 @@ void strata_profiling_free_sampled(strata_span *span) {
       strata_atomic_exchange(&span->owner_data, NULL, STRATA_ORDER_RELAXED);
   if (sample == NULL) return;
   strata_thread_in_profiler = 1;
-  strata_profile_record_free(&strata_malloc_state.profile, sample);
+  strata_profile_record_free(&strata_sampling_state.profile, sample);
   strata_profiling_leave();
 }
 
 /* Fork handlers, not analysed: the prepare handler takes the lock that the
  * parent and child handlers give back. */
 void strata_profiling_before_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
-  if (strata_malloc_state.profiling) strata_profile_lock(&strata_malloc_state.profile);
+  if (strata_sampling_state.profiling) strata_profile_lock(&strata_sampling_state.profile);
 }
 
 void strata_profiling_after_fork(void) STRATA_NO_THREAD_SAFETY_ANALYSIS {
-  if (strata_malloc_state.profiling) strata_profile_unlock(&strata_malloc_state.profile);
+  if (strata_sampling_state.profiling) strata_profile_unlock(&strata_sampling_state.profile);
 }
 
-void strata_profiling_at_exit(void) {
-  strata_malloc_global *g = &strata_malloc_state;
-  if (!strata_atomic_load(&g->initialized, STRATA_ORDER_ACQUIRE) || !g->profiling) return;
+/* The heap profile at exit, from whichever thread calls exit(). */
+__attribute__((destructor)) static void write_profile_at_exit(void) {
+  if (!strata_atomic_load(&strata_malloc_state.initialized, STRATA_ORDER_ACQUIRE) ||
+      !strata_sampling_state.profiling) {
+    return;
+  }
   strata_thread_in_profiler = 1;
   dump_numbered(0);
   strata_profiling_leave();
 }
 
-int strata_malloc_profile_dump(const char *path) {
-  strata_malloc_ensure_init();
-  strata_malloc_global *g = &strata_malloc_state;
+/* strata_malloc_profile_dump, the allocator initialised. */
+int strata_profiling_dump(const char *path) {
+  strata_sampling_global *g = &strata_sampling_state;
   if (!g->profiling || path == NULL) {
     errno = EINVAL;
     return -1;
@@ -185,9 +184,9 @@ int strata_malloc_profile_dump(const char *path) {
   return status == STRATA_OK ? 0 : -1;
 }
 
-int strata_malloc_profile_set_rate(uint64_t bytes) {
-  strata_malloc_ensure_init();
-  strata_malloc_global *g = &strata_malloc_state;
+/* strata_malloc_profile_set_rate, the allocator initialised. */
+int strata_profiling_set_rate(uint64_t bytes) {
+  strata_sampling_global *g = &strata_sampling_state;
   if (!g->profiling) {
     errno = EINVAL;
     return -1;
@@ -196,5 +195,22 @@ int strata_malloc_profile_set_rate(uint64_t bytes) {
   return 0;
 }
 
-/* The heap profile at exit, from whichever thread calls exit(). */
-__attribute__((destructor)) static void write_profile_at_exit(void) { strata_profiling_at_exit(); }
+void strata_profiling_get_stats(strata_malloc_stats *out) {
+  if (!strata_sampling_state.profiling) return;
+  strata_profile_stats ps;
+  strata_profile_get_stats(&strata_sampling_state.profile, &ps);
+  out->profile_samples_in_use = ps.samples_in_use;
+  out->profile_bytes = ps.memory_bytes;
+}
+
+void strata_profiling_print_stats(int fd) {
+  if (!strata_sampling_state.profiling) return;
+  strata_profile_stats ps;
+  strata_profile_get_stats(&strata_sampling_state.profile, &ps);
+  const double mib = 1024.0 * 1024.0;
+  strata_stats_line(fd, "strata: profile: 1 sample per %llu bytes, %llu samples (%llu in use), "
+                    "%llu stacks, %llu without a stack (memory bound), %.1f of %.1f MiB\n",
+                    (unsigned long long)ps.rate, (unsigned long long)ps.samples,
+                    (unsigned long long)ps.samples_in_use, (unsigned long long)ps.buckets,
+                    (unsigned long long)ps.truncated, ps.memory_bytes / mib, ps.max_bytes / mib);
+}
