@@ -8,11 +8,15 @@
  *           push it on the thread's list.
  *
  * Neither takes a lock, makes an atomic read-modify-write or a system call.
- * Everything else (refills, flushes, large objects, misuse) is a call out of
- * line.
+ * Everything else is a call out of line: refills and flushes (tcache.c),
+ * large objects (large.c), misuse (report.c).
  *
  * Built with STRATA_OVERRIDE_LIBC, the same functions are also exported
- * under the C library's names (libstrata.so, the static override library). */
+ * under the C library's names (libstrata.so, the static override library),
+ * as aliases, which must be in the file that defines their targets: that
+ * is why the names are at the end of this file and not with the C
+ * library's other functions (glibc_ext.c) and the C++ operators
+ * (operators.cc). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -25,54 +29,6 @@
 #define STRATA_ENTRY_ALLOC(size, alignment, zero) strata_unsampled_alloc(size, alignment, zero)
 #define STRATA_ENTRY_RESIZE(p, usable, size) strata_malloc_resize(p, usable, size)
 #include "frontend/malloc/entries.h"
-
-/* Hardened builds end every large object with an inaccessible guard page,
- * so that running off its end faults at once instead of corrupting the
- * neighbour. The backend makes it so (strata_backend_protect): the page
- * heap's memory is the backend's, and only it knows how. */
-#ifdef STRATA_HARDENED
-#define GUARD_PAGES 1
-#else
-#define GUARD_PAGES 0
-#endif
-
-static strata_status set_guard(strata_span *span, bool on) {
-#ifdef STRATA_HARDENED
-  void *guard = (void *)(strata_span_end(span) - STRATA_PAGE_SIZE);
-  return strata_backend_protect(strata_malloc_state.backend, guard, STRATA_PAGE_SIZE, !on);
-#else
-  (void)span;
-  (void)on;
-  return STRATA_OK;
-#endif
-}
-
-void *strata_malloc_large(size_t size, size_t alignment) {
-  strata_malloc_ensure_init();
-  if (size > SIZE_MAX - STRATA_PAGE_SIZE) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
-  strata_span *span = strata_pageheap_alloc_large_aligned(
-      &strata_malloc_state.heap, (pages ? pages : 1) + GUARD_PAGES, alignment);
-  if (span == NULL) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  if (set_guard(span, true) != STRATA_OK) {
-    /* No guard, no hardened object: the OS could not split its mapping
-     * (too many of them), which is running out of memory by another name. */
-    strata_status_ignore(strata_pageheap_free(&strata_malloc_state.heap, span)); /* just made */
-    errno = ENOMEM;
-    return NULL;
-  }
-  span->owner = STRATA_SPAN_OWNER_MALLOC;
-  strata_atomic_add(&strata_malloc_state.large_objects, 1, STRATA_ORDER_RELAXED);
-  strata_atomic_add(&strata_malloc_state.large_bytes, span->pages << STRATA_PAGE_SHIFT,
-                     STRATA_ORDER_RELAXED);
-  return (void *)span->base;
-}
 
 /* What free does with anything its fast path did not take: large objects,
  * and every kind of misuse. */
@@ -100,27 +56,7 @@ __attribute__((noinline, cold)) static void free_slow(const char *function, void
      * to malloc while the pool still uses them. */
     strata_report_foreign(function, p, span->owner);
   } else {
-    /* The page heap hands pages out read-write: a guard that cannot be
-     * lifted must not go back to it, and the program cannot go on safely
-     * either (its next large object could land on the guard). */
-    if (set_guard(span, false) != STRATA_OK) {
-      strata_report_fatal("free(): cannot lift a large object's guard page");
-    }
-    /* Only the sampling layer sets owner_data on malloc's spans. */
-    if (strata_span_owner_data(span) != NULL) strata_malloc_sampling_of()->free_sampled(span);
-    strata_background_release_poke();
-    size_t bytes = span->pages << STRATA_PAGE_SHIFT;
-    strata_status status =
-        bytes >= strata_atomic_load(&g->config.large_release_bytes, STRATA_ORDER_RELAXED)
-            ? strata_pageheap_free_and_release(&g->heap, span)
-            : strata_pageheap_free(&g->heap, span);
-    if (status == STRATA_OK) {
-      strata_atomic_sub(&g->large_objects, 1, STRATA_ORDER_RELAXED);
-      strata_atomic_sub(&g->large_bytes, bytes, STRATA_ORDER_RELAXED);
-    } else {
-      /* Another thread freed the same object between the lookup and here. */
-      strata_report_misuse(function, STRATA_MISUSE_DOUBLE_FREE, p);
-    }
+    strata_malloc_free_large(function, span);
   }
 }
 
@@ -193,7 +129,7 @@ __attribute__((noinline, cold)) static void free_checked_slow(const char *functi
     strata_span *span = strata_malloc_span_of(p);
     if (span != NULL && strata_span_state_of(span) == STRATA_SPAN_LARGE &&
         (uintptr_t)p == span->base && span->owner == STRATA_SPAN_OWNER_MALLOC &&
-        !size_fits(size, span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE, 0, aligned)) {
+        !size_fits(size, strata_malloc_large_usable(span), 0, aligned)) {
       wrong_size(function, p);
       return;
     }
@@ -244,9 +180,7 @@ size_t strata_malloc_usable_size_for(const char *function, const void *p) {
   strata_span *span = strata_pageheap_object_start(&strata_malloc_state.heap, p);
   if (span == NULL) return usable_size_not_in_heap(function, p);
   if (strata_span_state_of(span) == STRATA_SPAN_LARGE) {
-    if (span->owner == STRATA_SPAN_OWNER_MALLOC) {
-      return span->object_size - GUARD_PAGES * STRATA_PAGE_SIZE;
-    }
+    if (span->owner == STRATA_SPAN_OWNER_MALLOC) return strata_malloc_large_usable(span);
     strata_report_foreign(function, p, span->owner);
     return 0;
   }
@@ -277,27 +211,9 @@ __attribute__((always_inline)) inline void *strata_malloc_zeroed(size_t total) {
   return p;
 }
 
-/* A large object that stays large grows or shrinks in place when the page
- * heap has the pages next to it: no copy, no new page faults. Out of line:
- * realloc within a class, the common case, needs none of it. */
-__attribute__((noinline)) static bool resize_large_in_place(void *p, size_t size) {
-  if (size > SIZE_MAX - STRATA_PAGE_SIZE) return false;
-  size_t pages = (size + STRATA_PAGE_SIZE - 1) >> STRATA_PAGE_SHIFT;
-  strata_span *span = strata_malloc_span_of(p);
-  size_t before = span->pages;
-  if (span->base != (uintptr_t)p ||
-      strata_pageheap_resize_large(&strata_malloc_state.heap, span, pages) != STRATA_OK) {
-    return false;
-  }
-  /* Unsigned wrap-around makes a shrink a subtraction. */
-  strata_atomic_add(&strata_malloc_state.large_bytes, (pages - before) << STRATA_PAGE_SHIFT,
-                     STRATA_ORDER_RELAXED);
-  return true;
-}
-
 void *strata_malloc_resize(void *p, size_t usable, size_t size) {
-  if (GUARD_PAGES == 0 && usable > STRATA_MAX_SMALL_SIZE && size > STRATA_MAX_SMALL_SIZE &&
-      resize_large_in_place(p, size)) {
+  if (STRATA_MALLOC_GUARD_PAGES == 0 && usable > STRATA_MAX_SMALL_SIZE &&
+      size > STRATA_MAX_SMALL_SIZE && strata_malloc_resize_large(p, size)) {
     return p;
   }
   if (usable <= STRATA_MAX_SMALL_SIZE && size <= usable &&

@@ -191,9 +191,27 @@ strata_status strata_tcache_check(const strata_tcache *cache, const strata_check
 void strata_background_release_poke(void) STRATA_HIDDEN;
 void strata_background_release_after_fork_child(void) STRATA_HIDDEN;
 
-/* A large object: `size` bytes on pages of their own, aligned to
- * `alignment` (a power of two); NULL with errno ENOMEM. */
+/* Large objects (large.c). Hardened builds end each with a guard page. */
+#ifdef STRATA_HARDENED
+#define STRATA_MALLOC_GUARD_PAGES 1
+#else
+#define STRATA_MALLOC_GUARD_PAGES 0
+#endif
+/* `size` bytes on pages of their own, aligned to `alignment` (a power of
+ * two); NULL with errno ENOMEM. */
 void *strata_malloc_large(size_t size, size_t alignment) STRATA_HIDDEN;
+/* The large object p (any address; false unless it is a large object's
+ * start) resized in place to `size` bytes, when the pages next to it
+ * allow. */
+bool strata_malloc_resize_large(void *p, size_t size) STRATA_HIDDEN;
+/* Frees the large object of malloc's in-use large span `span`; a double
+ * free that raced the caller's lookup is reported as `function`'s. */
+void strata_malloc_free_large(const char *function, strata_span *span) STRATA_HIDDEN;
+
+/* The bytes a large object of malloc's span holds for the program. */
+static inline size_t strata_malloc_large_usable(const strata_span *span) {
+  return span->object_size - STRATA_MALLOC_GUARD_PAGES * STRATA_PAGE_SIZE;
+}
 /* The allocations the entry points end in (entries.h), arguments already
  * checked; NULL with errno ENOMEM. aligned: `size` bytes aligned to
  * `alignment`, a power of two. zeroed: calloc's `total` bytes, zeroed.

@@ -7,6 +7,7 @@ _SRCS = [
     "background.c",
     "glibc_ext.c",
     "init.c",
+    "large.c",
     "malloc.c",
     "report.c",
     "settings.c",
