@@ -161,22 +161,19 @@ __attribute__((destructor)) static void print_stats_at_exit(void) {
 /* The heap profile's API: the sampling layer's, in the variants that have
  * it; elsewhere the program did not start with profiling, which is
  * EINVAL. */
-int strata_malloc_profile_dump(const char *path) {
+static const strata_malloc_sampling *profile_sampling(void) {
   strata_malloc_ensure_init();
   const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
-  if (sampling == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  return sampling->profile_dump(path);
+  if (sampling == NULL) errno = EINVAL;
+  return sampling;
+}
+
+int strata_malloc_profile_dump(const char *path) {
+  const strata_malloc_sampling *sampling = profile_sampling();
+  return sampling != NULL ? sampling->profile_dump(path) : -1;
 }
 
 int strata_malloc_profile_set_rate(uint64_t bytes) {
-  strata_malloc_ensure_init();
-  const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
-  if (sampling == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  return sampling->profile_set_rate(bytes);
+  const strata_malloc_sampling *sampling = profile_sampling();
+  return sampling != NULL ? sampling->profile_set_rate(bytes) : -1;
 }
