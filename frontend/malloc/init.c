@@ -62,9 +62,10 @@ static void after_fork_parent(void);
 static void after_fork_child(void);
 
 /* No sampling layer: a weak definition, which the layer's own replaces when
- * it is linked in (a strong definition wins over a weak one at link time;
- * an undefined weak reference instead resolved to the load address in a
- * position-independent executable, not to NULL). */
+ * it is linked in (a strong definition wins over a weak one at link time).
+ * A hidden undefined weak reference to the hooks, tried first, did not
+ * read as NULL in the statically linked tests: misuse_test crashed calling
+ * a hook through it. */
 __attribute__((weak)) const strata_malloc_sampling *const strata_malloc_sampling_hooks = NULL;
 
 /* The sampling layer starts with the heap; without it (libstrata.so and

@@ -226,9 +226,10 @@ void *strata_malloc_resize(void *p, size_t usable, size_t size) STRATA_HIDDEN;
  * sampling), as the allocator sees it. The layer is linked only into the
  * profiled variants, whose definition of strata_malloc_sampling_hooks
  * replaces the allocator's weak one, NULL (init.c); in every other build
- * the allocator carries none of the layer's code. Its allocation hook is the sampled entry points
- * themselves (which the profiled variants export under the C library's
- * names); these are what the allocator's own paths call:
+ * the allocator carries none of the layer's code. Its allocation hook is
+ * the sampled entry points themselves (which the profiled variants export
+ * under the C library's names); these are what the allocator's own paths
+ * call:
  *
  *   init:              at initialisation, after the heap is ready.
  *   owns:              free's and malloc_usable_size's slow path, for an

@@ -415,8 +415,9 @@ void strata_guard_init(unsigned slots) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   strata_atomic_store(&guard.base, (uintptr_t)base, STRATA_ORDER_RELEASE);
 }
 
-/* Guarded allocations ever, slots in use now (guarded objects live, or
- * freed ones whose page could not be made inaccessible), slots. */
+/* The guard's line of the stats: guarded allocations ever, slots in use
+ * now (guarded objects live, or freed ones whose page could not be made
+ * inaccessible), slots. Nothing when guarding is off. */
 void strata_guard_print_stats(int fd) {
   if (guard_base() == 0) return;
   strata_lock_acquire(&guard.lock);
