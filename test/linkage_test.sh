@@ -4,7 +4,8 @@
 # alone (no libstdc++, no libm: strata is C, and its C++ operators call
 # nothing of the C++ runtime), export the malloc API (the C library's
 # names, strata_*, and all 20 replaceable forms of operator new and
-# delete) and nothing else. Its calls into the C library bind lazily
+# delete) and nothing else but the version node its strata_ names carry
+# (//tools/packaging:abi_test checks the versions). Its calls into the C library bind lazily
 # (binding all at load runs resolvers a short program never needs, faulting
 # in C library text; frontend/malloc/variants.bzl), except in the hardened
 # library, which binds at load for a read-only GOT.
@@ -32,7 +33,7 @@ for lib in "$@"; do
     failures=$((failures + 1))
   fi
   exported=$(nm -DC --defined-only "$lib" | cut -d' ' -f3- | grep -v '^$')
-  unexpected=$(grep -vE '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|cfree|free_sized|free_aligned_sized|malloc_usable_size|malloc_trim|mallinfo2?|malloc_stats|malloc_info|mallopt)$|^strata_|^operator (new|delete)(\[\])?\(' <<< "$exported" || true)
+  unexpected=$(grep -vE '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|cfree|free_sized|free_aligned_sized|malloc_usable_size|malloc_trim|mallinfo2?|malloc_stats|malloc_info|mallopt|STRATA_[0-9]+\.[0-9]+)$|^strata_|^operator (new|delete)(\[\])?\(' <<< "$exported" || true)
   if [ -z "$unexpected" ]; then
     echo "PASS: $name exports only the malloc API"
   else

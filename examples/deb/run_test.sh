@@ -28,11 +28,11 @@ deb=$(ls "$out"/libstrata_*.deb 2>/dev/null | head -1)
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 contents=$(dpkg-deb --contents "$deb" 2>&1)
 check "the package holds the library, headers, pkg-config file and strata-run" sh -c "
-  for f in ./usr/lib/$multiarch/libstrata.so ./usr/lib/$multiarch/libstrata.a \
-           ./usr/lib/$multiarch/libstrata_profiled.so \
+  for f in ./usr/lib/$multiarch/libstrata.so.0 ./usr/lib/$multiarch/libstrata.a \
+           ./usr/lib/$multiarch/libstrata_profiled.so.0 \
            ./usr/lib/$multiarch/pkgconfig/strata.pc ./usr/include/strata/frontend/malloc/strata_malloc.h \
            ./usr/bin/strata-run; do
-    echo '$contents' | grep -q \" \$f\$\" || { echo \"missing \$f\"; exit 1; }
+    echo '$contents' | grep -qE \" \$f( -> .*)?\$\" || { echo \"missing \$f\"; exit 1; }
   done"
 
 if [ "$sudo" = none ]; then
@@ -59,6 +59,11 @@ else
   check "a program builds with pkg-config against the package" sh -c \
     "cc examples/installed/hello.c \$(pkg-config --cflags --libs strata) -o $build/hello &&
      $build/hello | grep -q 'hello from a strata pool'"
+  check "the program needs libstrata.so.0 and finds it with no path set" sh -c \
+    "readelf -d $build/hello | grep -q 'NEEDED.*\[libstrata.so.0\]' &&
+     ldconfig -p | grep -q 'libstrata.so.0 ' && env -u LD_LIBRARY_PATH $build/hello > /dev/null"
+  check "strata-run --version says the package's version" sh -c \
+    "test \"\$(strata-run --version)\" = \"strata-run (strata) \$(dpkg-query -W -f='\${Version}' libstrata)\""
   check "dpkg -r removes it" sh -c "$sudo dpkg -r libstrata > /dev/null && ! command -v strata-run"
   installed=0
 fi

@@ -14,6 +14,29 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 src=examples/installed
 check "cc with pkg-config, shared" \
   sh -c "cc $src/hello.c \$(pkg-config --cflags --libs strata) -o $build/hello_shared"
+# The version, as base/version.h writes it ("0.1.0").
+version=$(sed -n 's/^#define STRATA_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
+  base/version.h | paste -sd.)
+# Each shared library: the file with the full version, a link of its
+# soname to it, and the -l name linked to the soname.
+installed_as_a_distribution_would() {
+  for name in libstrata libstrata_profiled; do
+    test -f "$prefix/lib/$name.so.$version" && test ! -L "$prefix/lib/$name.so.$version" &&
+      test "$(readlink "$prefix/lib/$name.so.0")" = "$name.so.$version" &&
+      test "$(readlink "$prefix/lib/$name.so")" = "$name.so.0" || {
+      ls -l "$prefix/lib"
+      return 1
+    }
+  done
+}
+check "the libraries installed as $version with soname and -l links" installed_as_a_distribution_would
+check "the program records the soname, libstrata.so.0" \
+  sh -c "readelf -d $build/hello_shared | grep -q 'NEEDED.*\[libstrata.so.0\]'"
+check "strata-run --version says $version" \
+  test "$("$prefix/bin/strata-run" --version)" = "strata-run (strata) $version"
+check "cc with pkg-config and -rpath, as the README says: runs with no LD_LIBRARY_PATH" \
+  sh -c "cc $src/hello.c \$(pkg-config --cflags --libs strata) -Wl,-rpath,$prefix/lib -o $build/hello_rpath &&
+         env -u LD_LIBRARY_PATH $build/hello_rpath | grep -q 'hello from a strata pool'"
 check "run against the installed libstrata.so" \
   sh -c "LD_LIBRARY_PATH=$prefix/lib $build/hello_shared | grep -q 'hello from a strata pool'"
 check "cc with pkg-config --static" \

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/version.h"
 #include "frontend/malloc/malloc_internal.h"
 
 void strata_malloc_get_stats(strata_malloc_stats *out) {
@@ -69,7 +70,8 @@ void strata_stats_print_to(int fd) {
     commit = g->mmap_backend.commit_mode == STRATA_COMMIT_EAGER ? ", eager commit (mprotect)"
                                                                 : ", lazy commit (first touch)";
   }
-  strata_stats_line(fd, "strata: backend %s%s\n", g->backend->name, commit);
+  strata_stats_line(fd, "strata: backend %s%s; version %s\n", g->backend->name, commit,
+                    strata_version());
   strata_stats_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
              s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
   const strata_malloc_sampling *sampling = strata_malloc_sampling_of();

@@ -111,6 +111,9 @@ def malloc_shared_library(name, variant, bind_now = False):
         name = name,
         additional_linker_inputs = ["libstrata.lds"],
         linkopts = [
+            # The ABI's identity (base/version.h): libstrata.so.0 until an
+            # incompatible change.
+            "-Wl,-soname," + name + ".0",
             "-Wl,--as-needed",
             # The unwinder (sampled stacks) inside, hidden: the library
             # needs nothing but the C library.

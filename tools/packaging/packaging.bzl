@@ -12,15 +12,19 @@ def merged_archive(name, srcs, out, **kwargs):
         **kwargs
     )
 
-def installed_shared_library(name, archive, out):
+def installed_shared_library(name, archive, out, soname):
     """A shared library of every object in `archive` (whole: no function is
     dropped for want of a caller), with the unwinder of the heap profile
-    linked in statically and hidden: it needs the C library alone."""
+    linked in statically and hidden: it needs the C library alone. Its
+    soname is `soname`, and every symbol it exports carries the version
+    node of installed.lds."""
     native.genrule(
         name = name,
-        srcs = [archive],
+        srcs = [archive, "//tools/packaging:installed.lds"],
         outs = [out],
-        cmd = "$(CC) -shared -o $@ -Wl,--whole-archive $(location " + archive + ") " +
+        cmd = "$(CC) -shared -o $@ -Wl,-soname," + soname + " " +
+              "-Wl,--version-script=$(location //tools/packaging:installed.lds) " +
+              "-Wl,--whole-archive $(location " + archive + ") " +
               "-Wl,--no-whole-archive -static-libgcc -lpthread -ldl",
         toolchains = ["@bazel_tools//tools/cpp:current_cc_toolchain"],
     )
