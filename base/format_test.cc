@@ -24,4 +24,20 @@ TEST(Format, DecimalAndHexAsPrintfWritesThem) {
   }
 }
 
+TEST(Format, PidPatternPutsThePidForEachPercentP) {
+  char out[64];
+  EXPECT_TRUE(strata_format_pid_pattern(out, sizeof out, "strata.%p.heap", 4242));
+  EXPECT_STREQ(out, "strata.4242.heap");
+  EXPECT_TRUE(strata_format_pid_pattern(out, sizeof out, "%p/%p", 7));
+  EXPECT_STREQ(out, "7/7");
+  EXPECT_TRUE(strata_format_pid_pattern(out, sizeof out, "no-pid%", 7));  // a lone % stays
+  EXPECT_STREQ(out, "no-pid%");
+  // Exactly full (5 characters and the NUL in 6 bytes) fits; one more does not.
+  EXPECT_TRUE(strata_format_pid_pattern(out, 6, "a%pb", 123));
+  EXPECT_STREQ(out, "a123b");
+  EXPECT_FALSE(strata_format_pid_pattern(out, 5, "a%pb", 123));
+  EXPECT_STREQ(out, "");
+  EXPECT_FALSE(strata_format_pid_pattern(out, 0, "x", 1));
+}
+
 }  // namespace

@@ -123,8 +123,15 @@ TEST(GlibcExtensions, MalloptAppliesWhatStrataHas) {
   std::memset(q, 1, 2 << 20);
   free(q);
   EXPECT_EQ(mallinfo2().fordblks, 0u);
-  EXPECT_EQ(mallopt(M_TRIM_THRESHOLD, -1), 0);  // not a size
-  EXPECT_EQ(mallopt(M_MMAP_THRESHOLD, -1), 0);
+  // -1: glibc's "never trim": free memory stays committed, however much.
+  EXPECT_EQ(mallopt(M_TRIM_THRESHOLD, -1), 1);
+  void *r = malloc(2 << 20);
+  std::memset(r, 1, 2 << 20);
+  free(r);
+  EXPECT_GE(mallinfo2().fordblks, 2u << 20) << "freed memory went back under \"never trim\"";
+  EXPECT_EQ(mallopt(M_TRIM_THRESHOLD, 0), 1);
+  EXPECT_EQ(mallinfo2().fordblks, 0u) << "a threshold of 0 gives it all back at once";
+  EXPECT_EQ(mallopt(M_MMAP_THRESHOLD, -1), 0);  // not a size (glibc refuses it too)
   // The others are accepted and have no strata meaning.
   EXPECT_EQ(mallopt(M_ARENA_MAX, 2), 1);
   EXPECT_EQ(mallopt(M_TOP_PAD, 1 << 20), 1);

@@ -20,6 +20,16 @@ out=$(STRATA_SHOW_STATS=1 STRATA_STATS_FILE=/nonexistent-dir/stats "$probe" 2>&1
   && pass "an unwritable STRATA_STATS_FILE is reported and the stats go to stderr" \
   || fail "unwritable stats file: $out"
 
+# The file alone asks for the stats, one file per process with %p.
+dir=$(mktemp -d)
+out=$(STRATA_STATS_FILE="$dir/stats.%p" sh -c 'echo $$; exec "$0"' "$probe" 2>&1)
+pid=$(echo "$out" | head -1)
+[[ -f "$dir/stats.$pid" ]] && grep -q "strata: heap:" "$dir/stats.$pid" \
+  && [[ "$out" != *"strata: heap:"* ]] \
+  && pass "STRATA_STATS_FILE alone writes the stats, %p made the process id" \
+  || fail "stats file with %p: $(ls "$dir") $out"
+rm -rf "$dir"
+
 out=$("$probe" misuse 2>&1)
 status=$?
 [[ $status -ne 0 && "$out" == *"strata: free(): invalid pointer 0x"* && "$out" != *"continued"* ]] \

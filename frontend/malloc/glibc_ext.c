@@ -131,9 +131,12 @@ int strata_mallopt(int param, int value) {
   strata_malloc_global *g = &strata_malloc_state;
   switch (param) {
     case M_TRIM_THRESHOLD:
-      /* Free memory kept committed beyond this is given back. */
-      if (value < 0) return 0;
-      strata_pageheap_set_free_committed_limit(&g->heap, (size_t)value);
+      /* Free memory kept committed beyond this is given back. A negative
+       * threshold is glibc's "never trim" (it reads the int as an unsigned
+       * size, -1 the largest): no limit, as STRATA_RELEASE_LIMIT_MB unset;
+       * pages idle for the release delay still go back. */
+      strata_pageheap_set_free_committed_limit(&g->heap,
+                                               value < 0 ? SIZE_MAX : (size_t)value);
       return 1;
     case M_MMAP_THRESHOLD:
       /* Large objects at least this big go back to the OS when freed. */

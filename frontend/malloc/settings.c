@@ -17,8 +17,10 @@ static void set_on_error(strata_malloc_config *c, uint64_t choice) {
   c->on_error = choice == 1 ? STRATA_ON_ERROR_WARN : STRATA_ON_ERROR_ABORT;
 }
 static void set_show_stats(strata_malloc_config *c, uint64_t choice) { c->show_stats = choice == 1; }
+/* Naming a file for the stats asks for them (read after STRATA_SHOW_STATS). */
 static void set_stats_file(strata_malloc_config *c, uint64_t text) {
   c->stats_file = (const char *)(uintptr_t)text;
+  if (c->stats_file != NULL) c->show_stats = true;
 }
 static void set_backend(strata_malloc_config *c, uint64_t choice) { c->hugepages = choice == 1; }
 static void set_commit(strata_malloc_config *c, uint64_t choice) {
@@ -66,9 +68,9 @@ const strata_setting strata_settings[] = {
     {"STRATA_SHOW_STATS", STRATA_SETTING_CHOICE, {"0", "1", NULL}, 0, NULL, 0, 0, set_show_stats,
      "`0`", "`1`: print the stats on stderr at exit"},
     {"STRATA_STATS_FILE", STRATA_SETTING_TEXT, {NULL}, 0, NULL, 0, 0, set_stats_file, "unset",
-     "with `STRATA_SHOW_STATS=1`: append them to this file instead (for programs, like GNU "
-     "tar and coreutils, that close stderr before exiting); one that cannot be opened is "
-     "reported, and the stats go to stderr"},
+     "print the stats at exit, appended to this file instead of stderr (for programs, like "
+     "GNU tar and coreutils, that close stderr before exiting; `%p`: the process id, a file "
+     "per process); one that cannot be opened is reported, and the stats go to stderr"},
     {"STRATA_BACKEND", STRATA_SETTING_CHOICE, {"mmap", "hugepage", NULL}, 0, NULL, 0, 0,
      set_backend, "`mmap`", "`hugepage`: 2 MiB pages with transparent huge pages"},
     {"STRATA_COMMIT", STRATA_SETTING_CHOICE, {"default", "lazy", "eager", NULL}, 0, NULL, 0, 0,
@@ -197,6 +199,22 @@ static void read_number(const strata_setting *s, const char *text, strata_malloc
   s->apply(c, s->fallback * s->unit);
 }
 
+/* STRATA_ variables that other parts of strata read, not the malloc
+ * frontend: set for them, they are no typo. */
+static const char *const read_elsewhere[] = {
+    "STRATA_GC_PERCENT",    /* the GC heap's pacing (frontend/gc) */
+    "STRATA_FUZZ_SECONDS",  /* how long scripts/test runs each fuzzer */
+};
+
+static bool is_read_elsewhere(const char *name, size_t length) {
+  for (size_t i = 0; i < sizeof read_elsewhere / sizeof read_elsewhere[0]; i++) {
+    if (strlen(read_elsewhere[i]) == length && strncmp(read_elsewhere[i], name, length) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 static const strata_setting *find(const char *name, size_t length) {
   for (unsigned i = 0; i < strata_setting_count; i++) {
     if (strlen(strata_settings[i].name) == length &&
@@ -227,7 +245,7 @@ void strata_settings_read(strata_malloc_config *c) {
     if (strncmp(*entry, "STRATA_", 7) != 0) continue;
     const char *equals = strchr(*entry, '=');
     size_t length = equals != NULL ? (size_t)(equals - *entry) : strlen(*entry);
-    if (find(*entry, length) != NULL) continue;
+    if (find(*entry, length) != NULL || is_read_elsewhere(*entry, length)) continue;
     char line[256];
     snprintf(line, sizeof line, "strata: %.*s: not a strata setting (a typo?); ignored\n",
              (int)(length < 80 ? length : 80), *entry);

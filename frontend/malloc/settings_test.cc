@@ -137,6 +137,17 @@ TEST(Settings, UnknownStrataVariablesAreLikelyTypos) {
   unsetenv("NOT_STRATA_THING");
 }
 
+TEST(Settings, VariablesOtherPartsOfStrataReadAreNoTypos) {
+  ClearAll();
+  setenv("STRATA_GC_PERCENT", "50", 1);  // the GC heap's (frontend/gc)
+  strata_malloc_config config;
+  EXPECT_EQ(Read(&config), "");
+  setenv("STRATA_GC_PERCENTAGE", "50", 1);  // but a misspelling of it is one
+  EXPECT_EQ(Read(&config), "strata: STRATA_GC_PERCENTAGE: not a strata setting (a typo?); ignored\n");
+  unsetenv("STRATA_GC_PERCENT");
+  unsetenv("STRATA_GC_PERCENTAGE");
+}
+
 // The README's table is the settings table, row for row.
 TEST(Settings, TheReadmeTableIsTheTable) {
   std::ifstream file("frontend/malloc/README.md");

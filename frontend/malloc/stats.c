@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "base/version.h"
 #include "frontend/malloc/malloc_internal.h"
 
@@ -133,8 +134,10 @@ strata_status strata_malloc_check(void) {
 
 #define STRATA_STATS_FILE_MESSAGE_MAX 512
 
-/* STRATA_SHOW_STATS=1: the stats at exit, on stderr or appended to
- * STRATA_STATS_FILE (for programs that close stderr before they exit). */
+/* STRATA_SHOW_STATS=1 or STRATA_STATS_FILE: the stats at exit, on stderr
+ * or appended to the file (for programs that close stderr before they
+ * exit), whose name's %p is the process id (a file per process of a run
+ * whose children inherit the setting). */
 __attribute__((destructor)) static void print_stats_at_exit(void) {
   strata_malloc_config *c = &strata_malloc_state.config;
   if (!strata_atomic_load(&strata_malloc_state.initialized, STRATA_ORDER_ACQUIRE) ||
@@ -143,13 +146,15 @@ __attribute__((destructor)) static void print_stats_at_exit(void) {
   }
   int fd = STDERR_FILENO;
   if (c->stats_file != NULL) {
-    fd = open(c->stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    char path[4096];
+    bool named = strata_format_pid_pattern(path, sizeof path, c->stats_file, (uint64_t)getpid());
+    fd = named ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
     if (fd < 0) {
       /* Said, not swallowed: the stats go to stderr, after why. */
       char line[STRATA_STATS_FILE_MESSAGE_MAX];
       int n = snprintf(line, sizeof line,
                        "strata: STRATA_STATS_FILE: cannot open %s (%s); the stats follow here\n",
-                       c->stats_file, strerror(errno));
+                       named ? path : c->stats_file, named ? strerror(errno) : "name too long");
       if (n > (int)sizeof line - 1) n = (int)sizeof line - 1;
       ssize_t written = write(STDERR_FILENO, line, (size_t)n);
       (void)written;

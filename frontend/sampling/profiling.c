@@ -35,37 +35,18 @@ static void say(const char *a, const char *b, const char *c) {
   }
 }
 
-/* Appends the decimal `v` at *at within [.., end); false when it does not fit. */
-static bool append_number(char **at, char *end, unsigned long v) {
-  char text[STRATA_FORMAT_MAX];
-  size_t n = strata_format_decimal(text, v);
-  if ((size_t)(end - *at) < n) return false;
-  memcpy(*at, text, n);
-  *at += n;
-  return true;
-}
-
 /* The file name: STRATA_PROFILE_FILE with %p made the process id, and
  * ".<number>" after it when number > 0. */
 static bool profile_path(char *buf, size_t size, unsigned number) {
   const char *pattern = strata_malloc_state.config.profile_file;
   if (pattern == NULL) pattern = DEFAULT_FILE;
-  char *at = buf, *end = buf + size - 1;
-  for (const char *c = pattern; *c != '\0'; c++) {
-    if (c[0] == '%' && c[1] == 'p') {
-      if (!append_number(&at, end, (unsigned long)getpid())) return false;
-      c++;
-    } else {
-      if (at == end) return false;
-      *at++ = *c;
-    }
-  }
-  if (number > 0) {
-    if (at == end) return false;
-    *at++ = '.';
-    if (!append_number(&at, end, number)) return false;
-  }
-  *at = '\0';
+  if (!strata_format_pid_pattern(buf, size, pattern, (uint64_t)getpid())) return false;
+  if (number == 0) return true;
+  char suffix[STRATA_FORMAT_MAX + 1] = ".";
+  strata_format_decimal(suffix + 1, number);
+  size_t length = strlen(buf);
+  if (size - 1 - length < strlen(suffix)) return false;
+  memcpy(buf + length, suffix, strlen(suffix) + 1);
   return true;
 }
 
