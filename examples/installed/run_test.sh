@@ -60,4 +60,13 @@ check "a heap profile of the profiled static build" \
 check "a heap profile of python3 on the installed libstrata_profiled.so" \
   sh -c "cd $build && LD_PRELOAD=$prefix/lib/libstrata_profiled.so STRATA_PROFILE_RATE=65536 STRATA_PROFILE_FILE=python.heap python3 -c 'x = [str(i) * 10 for i in range(100000)]' &&
          google-pprof --text /usr/bin/python3 python.heap 2>/dev/null | grep -q '^Total:'"
+# A program that starts another: strata-run --profile gives each its own
+# file, the program FILE and its child FILE.<pid>.
+check "strata-run --profile: the program writes FILE, a process it starts FILE.<pid>" \
+  sh -c "cd $build && $prefix/bin/strata-run --profile=tree.heap --profile-rate=65536 /usr/bin/python3 -c '
+import subprocess, sys
+subprocess.run([sys.executable, \"-c\", \"x = [str(i) * 10 for i in range(100000)]\"], check=True)
+x = [str(i) * 10 for i in range(100000)]' &&
+    test -s tree.heap && test \$(ls tree.heap.* | wc -l) -eq 1 &&
+    google-pprof --text /usr/bin/python3 tree.heap.* 2>/dev/null | grep -q '^Total:'"
 report

@@ -41,6 +41,7 @@ typedef struct strata_malloc_config {
   uint64_t profile_rate;      /* STRATA_PROFILE_RATE: bytes per sample, 0: off */
   const char *profile_file;   /* STRATA_PROFILE_FILE; NULL: strata.%p.heap */
   int profile_signal;         /* STRATA_PROFILE_SIGNAL: 0 or SIGUSR1/SIGUSR2 */
+  uint64_t profile_pid;       /* STRATA_PROFILE_PID: 0, or who writes profile_file as named */
   uint64_t guard_rate;        /* STRATA_GUARD_RATE: bytes per guarded allocation, 0: off */
   uint64_t guard_slots;       /* STRATA_GUARD_SLOTS */
 } strata_malloc_config;

@@ -51,6 +51,7 @@ static void set_profile_file(strata_malloc_config *c, uint64_t text) {
 }
 static void set_guard_rate(strata_malloc_config *c, uint64_t bytes) { c->guard_rate = bytes; }
 static void set_guard_slots(strata_malloc_config *c, uint64_t n) { c->guard_slots = n; }
+static void set_profile_pid(strata_malloc_config *c, uint64_t pid) { c->profile_pid = pid; }
 static void set_profile_signal(strata_malloc_config *c, uint64_t choice) {
   c->profile_signal = choice == 1 ? SIGUSR1 : choice == 2 ? SIGUSR2 : 0;
 }
@@ -119,6 +120,11 @@ const strata_setting strata_settings[] = {
      "`strata.%p.heap`",
      "where the profile is written at exit (`%p`: the process id); a dump on the signal "
      "goes to this name followed by `.1`, `.2`, ..."},
+    {"STRATA_PROFILE_PID", STRATA_SETTING_NUMBER, {NULL}, 1, "", (uint64_t)1 << 32, 0,
+     set_profile_pid, "unset",
+     "the process that writes `STRATA_PROFILE_FILE` as named; every other process that "
+     "inherits the settings (one the program starts) writes it with `.<its pid>` appended, so "
+     "that no process overwrites another's profile (`strata-run --profile` sets it)"},
     {"STRATA_PROFILE_SIGNAL", STRATA_SETTING_CHOICE, {"none", "USR1", "USR2", NULL}, 0, NULL, 0,
      0, set_profile_signal, "`none`",
      "`USR1` or `USR2`: on that signal, write the profile (strata installs the handler)"},

@@ -35,19 +35,30 @@ static void say(const char *a, const char *b, const char *c) {
   }
 }
 
-/* The file name: STRATA_PROFILE_FILE with %p made the process id, and
- * ".<number>" after it when number > 0. */
-static bool profile_path(char *buf, size_t size, unsigned number) {
-  const char *pattern = strata_malloc_state.config.profile_file;
-  if (pattern == NULL) pattern = DEFAULT_FILE;
-  if (!strata_format_pid_pattern(buf, size, pattern, (uint64_t)getpid())) return false;
-  if (number == 0) return true;
+/* Appends "." and the decimal `v` to the name in buf; false when it does
+ * not fit. */
+static bool append_number(char *buf, size_t size, uint64_t v) {
   char suffix[STRATA_FORMAT_MAX + 1] = ".";
-  strata_format_decimal(suffix + 1, number);
+  size_t suffix_length = 1 + strata_format_decimal(suffix + 1, v);
   size_t length = strlen(buf);
-  if (size - 1 - length < strlen(suffix)) return false;
-  memcpy(buf + length, suffix, strlen(suffix) + 1);
+  if (size - 1 - length < suffix_length) return false;
+  memcpy(buf + length, suffix, suffix_length + 1);
   return true;
+}
+
+/* The file name: STRATA_PROFILE_FILE with %p made the process id; then
+ * ".<pid>" when STRATA_PROFILE_PID names another process (this one was
+ * started by the profiled program and inherited its settings), and
+ * ".<number>" when number > 0. */
+static bool profile_path(char *buf, size_t size, unsigned number) {
+  const strata_malloc_config *config = &strata_malloc_state.config;
+  const char *pattern = config->profile_file != NULL ? config->profile_file : DEFAULT_FILE;
+  uint64_t pid = (uint64_t)getpid();
+  if (!strata_format_pid_pattern(buf, size, pattern, pid)) return false;
+  if (config->profile_pid != 0 && config->profile_pid != pid && !append_number(buf, size, pid)) {
+    return false;
+  }
+  return number == 0 || append_number(buf, size, number);
 }
 
 /* Writes the profile to the file named for `number`; says why not. */
