@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* arena: address space for a heap, in large aligned arenas.
  *
  * A page heap does not ask the OS for memory a page at a time. It takes

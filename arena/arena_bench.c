@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* arena benchmark: what reserve, commit and decommit cost on each backend,
  * for 64 KiB, 2 MiB and 64 MiB. Commit is measured on untouched memory (the
  * page faults come on first touch, reported separately per 4 KiB page) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* backend: where strata's memory comes from.
  *
  * A backend is a vtable chosen at run time, so the same page heap can run on

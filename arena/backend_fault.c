@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The fault backend: a counting wrapper that refuses memory on cue. */
 #include <stdint.h>
 #include <string.h>

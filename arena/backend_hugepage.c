@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The huge-page backend: the mmap calls in 2 MiB units, plus the advice. */
 #define _GNU_SOURCE
 #include <sys/mman.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The mmap backend, and the helpers the huge-page backend shares with it. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the arena package: the Linux calls behind the mmap and
  * huge-page backends, in the shape of backend operations so that both
  * backends' vtables can name them directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The static backend: reservations carved from a caller's buffer.
  *
  * The buffer is split into [start, top), which has been handed out at some

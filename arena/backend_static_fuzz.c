@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: the static backend's holes (released ranges below the top,
  * merged with their neighbours and folded into the top) against a model
  * that knows, page by page, what is reserved. Reservations of 1 to 16

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // One conformance suite, run against every backend strata ships.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The backends strata ships. Each is a struct the caller owns (static,
  * embedded in another struct, or on the stack) and initialises once; its
  * `base` member is the strata_backend every layer above takes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* arith: the small integer helpers every layer uses, written once.
  *
  * All inline and branch-light: several sit on allocation paths. */

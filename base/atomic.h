@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* atomic: the fields strata's threads share without a lock, as types.
  *
  * A field that one thread writes while another reads it without holding a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* check: invariants checked where they hold, and heap checks that say
  * which invariant failed.
  *

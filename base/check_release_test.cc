@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // STRATA_ASSERT in a release build (this file is compiled without
 // STRATA_DEBUG, whatever the configuration): the expression is not even
 // evaluated, so an invariant costs nothing where strata ships.

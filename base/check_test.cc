@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // STRATA_ASSERT in a debug build (this file is compiled with STRATA_DEBUG):
 // a failed invariant names itself, its function, file and line, then
 // aborts; a holding one does nothing. check_release_test.cc checks the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 // For tests of the heap checks: a strata_check_reporter that keeps what it
 // is told.
 #ifndef STRATA_BASE_CHECK_TESTING_H_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* compiler: branch hints and symbol visibility, for every layer. */
 #ifndef STRATA_BASE_COMPILER_H_
 #define STRATA_BASE_COMPILER_H_

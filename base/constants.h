@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Constants every strata layer agrees on.
  *
  * The page is the unit the page heap hands out and the page map indexes. It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* format: numbers to text without stdio or malloc, for code that must not
  * allocate (an allocator's reports, a signal handler's, a profile
  * writer's). */

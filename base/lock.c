@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 #define _GNU_SOURCE
 #include "base/lock.h"
 

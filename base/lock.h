@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* lock: the lock strata's shared layers take: a short spin, then sleep.
  *
  * Why spin first. strata's critical sections are short (a batch copied, a

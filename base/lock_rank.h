@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* lock_rank: the order in which strata's locks may be taken.
  *
  * Two threads that take two locks in opposite orders can deadlock, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The lock order of base/lock_rank.h, checked in debug and sanitizer builds
 // (the asan, tsan and debug configurations run this test; a plain build
 // keeps no held-lock chain and skips it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* os_page: the operating system's page size, the one place strata asks.
  *
  * Not STRATA_PAGE_SIZE (8 KiB, the unit of strata's page heap): the OS

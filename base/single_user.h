@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* single_user: the debug-build check that an object meant for one thread
  * at a time (a request pool, a GC heap) is not used by two at once.
  *

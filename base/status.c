@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 #include "base/status.h"
 
 const char *strata_status_str(strata_status status) {

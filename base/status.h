@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Status values: how a strata function that can fail says why.
  *
  * Errors are values. A function that can fail returns a strata_status (or

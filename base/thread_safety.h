@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* thread_safety: clang's thread-safety attributes, named for strata.
  *
  * Which lock guards which field, which function needs a lock held and which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* strata's version. The numbers follow semantic versioning: MAJOR changes
  * when the ABI of libstrata.so changes incompatibly (its soname is
  * libstrata.so.<MAJOR>), MINOR when functions are added (each exported

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // strata_version() is the macros' version, and STRATA_VERSION orders them.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* strata_zero_untouched: clear memory without touching what is already
  * zero.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """strata against glibc, mimalloc, jemalloc and tcmalloc on the comparison
 workloads (bench/workloads): the main benchmark of strata.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # A small run of the comparison harness: every workload under every
 # allocator at a fraction of the work. It must finish, agree on every
 # checksum and write its three result files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* launcher COMMAND ARGS...: runs COMMAND as a grandchild of the harness and
  * reports its resource use on stderr as the last line:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* central: the shared per-class lists between thread caches and the page
  * heap.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* central benchmark: moving batches of 32 16-byte objects between a caller
  * and the central lists, per object, in ns and callgrind instructions:
  *   - through the transfer cache (the common case: one batch out, back in);

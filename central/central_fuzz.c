@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: batches in and out of the central lists of four span
  * classes, on a page heap over a static buffer, against a model of which
  * objects are out. Checks after every operation: no object handed out

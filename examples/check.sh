@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Sourced by the examples' run_test.sh: check NAME COMMAND... runs the
 # command, prints PASS or FAIL (with the tail of its output) and counts;
 # report prints "N passed, M failed" (what scripts/test reads) and returns

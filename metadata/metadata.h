@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* metadata: memory for the allocator's own bookkeeping, never malloc'ed.
  *
  * An allocator cannot call malloc for its own structures (it may be malloc).

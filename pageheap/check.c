@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The heap check: every invariant of the page heap, verified by walking the
  * whole heap. For tests and debug builds; O(pages). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* free_runs: the page heap's index of free page runs, for best fit.
  *
  * Runs shorter than STRATA_FREE_RUNS_EXACT pages sit on one list per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // free_runs against a model: random inserts and removals of runs short and
 // long; after each step, best fit, the filtered long fit and the walk must
 // say what a sorted set of (pages, base) says (for short runs, whose lists

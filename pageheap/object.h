@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* pageheap/object.h: from a pointer to its object, validated, in one place.
  *
  * Every frontend asks the page heap the same question on its hottest path

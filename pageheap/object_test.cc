@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // pageheap/object.h: every lookup against every address of a few spans,
 // and against freed, stale and foreign pages.
 #include "pageheap/object.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Page runs: allocation, freeing with coalescing, growth. */
 #define _POSIX_C_SOURCE 200809L
 #include "base/arith.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* pageheap: runs of 8 KiB pages for spans, with a page map and memory
  * returned to the OS.
  *

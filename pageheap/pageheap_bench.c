@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* pageheap benchmark.
  *
  *   - alloc + free of runs of 1, 4, 64 and 1024 pages on a fragmented heap

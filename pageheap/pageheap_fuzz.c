@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: page runs on a heap over a 16 MiB buffer, with the backend
  * refusing memory when the input says, checked after every operation. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the pageheap package: what its files share. Every function
  * here runs with the heap's lock held (finish_release drops it). */
 #ifndef STRATA_PAGEHEAP_PAGEHEAP_INTERNAL_H_

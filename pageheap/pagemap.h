@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* pagemap: which span owns a page, for any address at all.
  *
  * free() is handed a bare pointer and must find the span that owns it without

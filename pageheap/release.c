@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Committing pages for new runs and giving free runs' memory back.
  *
  * The page map keeps a committed bit per page. With a backend whose page is

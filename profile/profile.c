@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The profile's table: buckets by (call stack, size) in a hash table, and
  * one record per sampled object.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* profile: sampled heap profiles, for any frontend.
  *
  * A heap profile answers "which call stacks hold the memory, and which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The profile layer's costs, each paid once per sample: the sampler's
  * slow path (one exponential draw), a call stack of 20 frames, and
  * recording plus freeing a sample. At a 512 KiB rate a program allocating

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: records and frees of samples on a profile with a small
  * memory bound, against a model of the totals; the written header must
  * state them exactly, and the profile's memory must stay within its bound. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the profile layer: the bucket, shared by the table and the
  * writer. */
 #ifndef STRATA_PROFILE_PROFILE_INTERNAL_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The profile table and its written form, with made-up stacks.
 #include <fcntl.h>
 #include <gtest/gtest.h>

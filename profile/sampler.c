@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The byte sampler: exponential intervals between samples.
  *
  * Why exponential. Sampling "the allocation containing every rate-th byte"

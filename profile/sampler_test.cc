@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The sampler's statistics: each allocation of `size` bytes is sampled with
 // probability 1 - exp(-size/rate). Tolerances are six standard deviations
 // (a correct sampler fails one run in about five hundred million).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Call stacks of sampled allocations.
  *
  * A frame-pointer walk is the fastest way to a stack, but most of a

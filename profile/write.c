@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Writing a profile in the heap-profile text format that gperftools'
  * pprof (Debian's google-pprof) reads:
  *

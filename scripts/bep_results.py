@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """Counts a `bazel test` run's results from Bazel's own build event
 protocol (--build_event_json_file), not from its console text: one line
 "PASSED FAILED" on stdout, and the label and status of every test that did

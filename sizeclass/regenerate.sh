@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Rewrites the checked-in size-class table from the generator.
 # Run as: bazel run //sizeclass:regenerate
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* sizeclass: the size -> class table of strata.
  *
  * A small request (1 to 32768 bytes) is rounded up to one of a fixed set of

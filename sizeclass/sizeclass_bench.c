@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* sizeclass benchmark: the cost of one size -> class lookup over random
  * sizes, in nanoseconds and in instructions (callgrind), with the loop's own
  * cost measured separately and subtracted.

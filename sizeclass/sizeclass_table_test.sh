@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # The checked-in table must be exactly what the generator prints now.
 set -eu
 gen="$1"

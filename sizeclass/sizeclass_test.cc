@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Checks every documented bound of the size-class table, for every request
 // size from 1 to 32768 and every class.
 #include "sizeclass/sizeclass.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* span: a run of pages cut into equal slots.
  *
  * A span describes one run of pages of the heap. In use, it is either cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* span benchmark: allocating and freeing objects in one span, per object,
  * in nanoseconds and callgrind instructions. The loop fills a span of 16-byte
  * objects (512 slots), then frees every object, as a cache refill and flush

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: operations on one span against a model of its slots. */
 #include <string.h>
 

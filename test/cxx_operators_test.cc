@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // operator new and delete of strata's static override, in every form, as a
 // C++ program uses them: the memory is strata's, aligned new keeps its
 // alignment, running out calls the new-handler and then throws

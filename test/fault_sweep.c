@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The workload of fault_sweep_test: a fixed sequence of small, medium and
  * large allocations, run with STRATA_FAULT_NTH=k. Every allocation that
  * fails must fail with ENOMEM and succeed when retried (the refusal is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Fault-injection sweep: runs the fault_sweep workload once to count the
 # backend calls it makes, then once with the backend refusing each of them
 # in turn (STRATA_FAULT_NTH=k). A refusal either surfaces as exactly one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // glibc's malloc extensions, linked from strata's static override as a
 // program calls them: each answers with strata's figures and acts on
 // strata's heap.

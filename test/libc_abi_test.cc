@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The C library's allocation functions, linked from strata's static
 // override, as any program calls them: each resolves to strata (the memory
 // is in strata's page heap), keeps the C contract, and leaves every

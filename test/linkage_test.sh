@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # libstrata.so is loaded into every process that preloads it, so whatever
 # it links costs every such process at start: it must need the C library
 # alone (no libstdc++, no libm: strata is C, and its C++ operators call

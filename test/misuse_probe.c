@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Misuse of the C library's names, for misuse_test.sh to run under each
  * of libstrata.so, libstrata_hardened.so and libstrata_profiled.so
  * (LD_PRELOAD). Built against the C library alone.

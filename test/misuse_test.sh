@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Misuse through the C library's names, under each of the three preloadable
 # libraries: a double free with a free between (one thread, and across
 # threads), realloc and malloc_usable_size of a freed object are reported

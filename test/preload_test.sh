@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Real programs under LD_PRELOAD=libstrata.so: python3, sqlite3, clang (a
 # C++ program: its operator new is strata's), tar with xz and redis-server
 # driven by redis-benchmark. Their output must be exactly

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The allocator under real-time scheduling: a SCHED_FIFO thread and an
 // ordinary thread share one CPU and the allocator. The ordinary thread
 // allocates, writes, frees and trims 64 MiB blocks (the page heap's lock,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Allocation sites of known sizes, for the heap-profile test
  * (profile_test.py), run under LD_PRELOAD=libstrata_profiled.so. Each
  * site is a function of its own, so that the profile attributes bytes to

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """Heap profiles of a program with known allocation sites (profile_sites.c)
 under LD_PRELOAD=libstrata_profiled.so, read back with google-pprof; and
 python3 on it, profiled and guarded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* release_probe [fork | phase MS]: frees 200 MiB of large objects and then
  * makes no allocator call that could apply the release policy: it only
  * sleeps and reads the stats (which take the heap's lock, nothing more) and

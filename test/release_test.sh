@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Background release: 200 MiB freed and then left alone goes back to the OS
 # within a few release delays, with no further allocator call, and one
 # delay after the free even when the free fell between two of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Soak: tens of millions of malloc/free operations over a stable live set
  * (100 000 objects, mostly small, some up to 64 KiB), on four threads that
  * also pass objects to each other. Resident memory is sampled as it runs;

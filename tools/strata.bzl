@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """The shapes every strata layer's BUILD file uses, so that a layer's
 targets are found by what they are, not by hand-kept lists.
 

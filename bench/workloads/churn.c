@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* churn OPS: one thread keeps 10 000 live objects of random small sizes
  * (8 B - 1 KiB, skewed small) and replaces one at random, OPS times. */
 #include "bench/workloads/workload.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* false_sharing THREADS OPS: each thread allocates 64 small objects (16 B)
  * at the same time as the others, then increments them hard. An allocator
  * that hands two threads objects in one cache line makes their writes

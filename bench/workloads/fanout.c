@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* fanout THREADS OPS: one producer, THREADS-1 consumers. The producer
  * allocates OPS objects of mixed sizes in batches of 64 and deals the
  * batches round robin to one single-producer ring per consumer; each

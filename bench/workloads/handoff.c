@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* handoff THREADS OPS: objects handed between threads at random. All
  * threads share 4096 slots; each step a thread allocates an object of
  * 16 B - 8 KiB, swaps it into a random slot with one atomic exchange, and

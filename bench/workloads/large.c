@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* large OPS: objects of 64 KiB to 16 MiB, a few live at a time, allocated,
  * touched at both ends and freed. */
 #include "bench/workloads/workload.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* larson THREADS OPS: a server simulation in the manner of Larson and
  * Krishnan's benchmark. Each thread owns an array of slots and replaces
  * random slots with new objects of random sizes; every 1000 replacements

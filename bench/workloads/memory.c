@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* memory MIB: allocates about MIB MiB of mixed small objects, frees 90 % of
  * them at random, then allocates large blocks (a quarter of MIB), and
  * reports its resident memory at three points:

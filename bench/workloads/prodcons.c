@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* prodcons THREADS OPS: half the threads (at least one) allocate objects
  * and pass them, in batches of 64, through a queue to the other half, which
  * check and free them: cross-thread free at full rate. With one thread it

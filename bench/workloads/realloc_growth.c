@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* realloc_growth ROUNDS: strings that grow a few bytes at a time (as a
  * builder appends) up to 4 KiB, and vectors that double up to 1 MiB, each
  * checked after every step. */

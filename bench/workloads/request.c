@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* request REQUESTS: the request loop of the pool benchmark, served with
  * malloc/free per object: each request makes 50 - 2000 allocations of 16 B
  * - 8 KiB (1 % up to 64 KiB), writes them, checks and frees them all. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* smallprog N: a small program's life: builds a table of N short strings
  * (8 - 200 bytes) with a few hundred buffers of up to 4 KiB beside them,
  * replaces a third of the strings, frees everything and exits. Run with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* What every comparison workload shares. A workload is a small program that
  * allocates with plain malloc/free (so that LD_PRELOAD decides whose), takes
  * its size from the command line, checks the bytes it wrote as it goes, and

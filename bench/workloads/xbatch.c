@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* xbatch THREADS OPS: batch exchange. Each thread allocates a batch of 100
  * objects of mixed sizes, puts it in one of 2*THREADS exchange boxes chosen
  * at random, takes out the batch that was there, and frees that batch in

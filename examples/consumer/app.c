@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Uses strata's page heap directly: a runtime that manages its own spans of
  * pages, on the mmap backend. */
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # An outside Bazel project that depends on one strata layer: it builds,
 # runs, and pulls in no layer above the one it names.
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # The Debian package: scripts/install --deb builds it; installed with dpkg,
 # strata-run runs programs on strata with options as flags, a program
 # builds against it with pkg-config, and dpkg removes it cleanly.
@@ -31,9 +32,13 @@ check "the package holds the library, headers, pkg-config file and strata-run" s
   for f in ./usr/lib/$multiarch/libstrata.so.0 ./usr/lib/$multiarch/libstrata.a \
            ./usr/lib/$multiarch/libstrata_profiled.so.0 \
            ./usr/lib/$multiarch/pkgconfig/strata.pc ./usr/include/strata/frontend/malloc/strata_malloc.h \
-           ./usr/bin/strata-run; do
+           ./usr/bin/strata-run ./usr/share/doc/libstrata/copyright; do
     echo '$contents' | grep -qE \" \$f( -> .*)?\$\" || { echo \"missing \$f\"; exit 1; }
   done"
+
+check "the package's copyright file says MIT (Expat) in Debian's format" sh -c "
+  dpkg-deb --fsys-tarfile $deb | tar -xO ./usr/share/doc/libstrata/copyright |
+    grep -q '^License: Expat\$'"
 
 if [ "$sudo" = none ]; then
   echo "SKIP: installing the package needs root or passwordless sudo"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* strata with no operating system memory at all: a page heap, size-class
  * spans and a request pool on a buffer the program owns, as firmware or a
  * sandboxed runtime would run them.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # The embedded example links the pool core and the layers under it, and
 # nothing of the malloc frontend: no strata_malloc, no thread cache, no fork
 # handlers. (It does link the pool: the check is not vacuous.)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A tiny Lisp on strata's GC heap: the shape of an interpreter's runtime.
  *
  * Cons cells, closures and environments hold pointers: they are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A program built against an installed strata with plain cc and pkg-config:
  *
  *   cc hello.c $(pkg-config --cflags --libs strata) -o hello

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A program that links strata's static override library: its malloc and
  * free are strata's, with no LD_PRELOAD.
  *

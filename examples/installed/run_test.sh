@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Installs strata under a temporary prefix with the documented command, then
 # builds programs against the installed copy without Bazel: with pkg-config
 # (shared and static), and with the static override library.
@@ -32,6 +33,8 @@ installed_as_a_distribution_would() {
 check "the libraries installed as $version with soname and -l links" installed_as_a_distribution_would
 check "the program records the soname, libstrata.so.0" \
   sh -c "readelf -d $build/hello_shared | grep -q 'NEEDED.*\[libstrata.so.0\]'"
+check "the license is installed with the changelog" \
+  cmp LICENSE "$prefix/share/doc/strata/LICENSE"
 check "strata-run --version says $version" \
   test "$("$prefix/bin/strata-run" --version)" = "strata-run (strata) $version"
 check "cc with pkg-config and -rpath, as the README says: runs with no LD_LIBRARY_PATH" \

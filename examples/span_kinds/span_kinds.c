@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A runtime built on span classes, the way the Go runtime uses them: objects
  * that hold no pointers ("noscan") live on spans of their own kind, so a
  * collector that looks for pointers walks only the other kind's spans and

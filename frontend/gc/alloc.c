@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Allocation: small objects from a per-class cache of slots taken from the
  * central lists in batches, large ones straight from the page heap. The
  * collector runs from here when the budget is spent or memory runs out. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Debug builds catch a GC heap used by two threads at once. To be inside a
 // heap call for certain, the test's backend starts the second thread from
 // within the first thread's allocation (the heap asks its backend for an

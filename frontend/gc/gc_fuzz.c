@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: a GC heap on a static buffer driven by alloc / link /
  * unlink / set-root / drop-root / collect against a model of which objects
  * the roots reach. After each collection: every reachable object intact

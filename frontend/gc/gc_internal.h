@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the GC heap: its layout, and the steps of a collection. */
 #ifndef STRATA_FRONTEND_GC_GC_INTERNAL_H_
 #define STRATA_FRONTEND_GC_GC_INTERNAL_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Random object graphs against a model. Objects carry an id, child slots
 // and a checksummed payload; the model knows which objects the roots reach
 // (through scan objects only). After every collection, every reachable

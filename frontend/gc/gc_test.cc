@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The GC heap through its C API: kinds, roots, interior pointers, large
 // objects, pacing, the mark stack's overflow, backends that run out, and
 // every error a caller can provoke.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* gcbench: the binary-trees benchmark of garbage collectors (GCBench, by
  * Ellis, Kovac and Boehm, written here from its published description) on
  * strata's GC heap, on the Boehm-Demers-Weiser collector, and on malloc

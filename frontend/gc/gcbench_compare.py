@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """GCBench on strata's GC heap, Boehm's collector and malloc/free: a table.
 
 Runs `gcbench ALLOCATOR VARIANT` for every allocator and variant, --reps

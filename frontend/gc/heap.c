@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The GC heap's life: options, creation on a backend, destruction, and the
  * questions a program asks of it (stats, an object's base and size). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */

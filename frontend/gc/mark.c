@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Marking: from the roots, every word that points into an allocated object
  * marks it; a scan object newly marked goes on the mark stack to have its
  * own words scanned. An explicit stack, never recursion, so a list a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Roots: the registered ranges, and the collecting thread's own stack.
  *
  * Stack scanning is conservative, as Boehm's collector does it: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* strata_gc: a garbage-collected heap built from strata's layers.
  *
  * A program (a language runtime, an interpreter, a graph-heavy tool)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A collection, and its sweep.
  *
  * A collection runs on the one mutator thread, which stands still for it:

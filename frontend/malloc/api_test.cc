@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Conformance of the strata_ malloc API with the C library's contract.
 #include "frontend/malloc/strata_malloc.h"
 

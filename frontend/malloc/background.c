@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Background release: memory the program freed and then left alone goes
  * back to the OS even if the program never calls the allocator again.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A library the probe loads with dlopen: it allocates with malloc and frees
  * what the program allocated, so both sides must be on the same allocator. */
 #include <stdlib.h>

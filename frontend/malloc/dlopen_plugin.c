@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A plugin that carries strata inside: the malloc frontend under its
  * strata_ names and a request pool, linked from strata's archives into a
  * shared library that a program loads with dlopen (dlopen_probe.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Loads strata with dlopen into a program that runs on the C library's
  * malloc: libstrata.so (argv[1]) and a plugin linking strata's archives
  * (argv[2], dlopen_plugin.c). Both must load -- their initial-exec

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The allocating entry points' edge semantics, written once: which
  * arguments are an error and with which errno, how memalign and pvalloc
  * round, what realloc does with NULL and with 0.

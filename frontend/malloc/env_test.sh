@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # The environment variables of the malloc frontend, each observed working,
 # on a program that links the static override library.
 set -uo pipefail

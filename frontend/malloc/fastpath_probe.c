@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The fast paths under callgrind: fastpath_test.sh counts the instructions
  * executed inside each loop_* function and compares them with the golden
  * file of this compiler (fastpath.<compiler>.golden, or

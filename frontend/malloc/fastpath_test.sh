@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # Pins the fast paths: instructions per call of each entry point (callgrind)
 # against the golden file of the compiler that built the probe,
 # DIR/<prefix>.<compiler>.golden (fastpath.gcc-12.golden, ...). The golden

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* glibc's malloc extensions, answered by strata: malloc_trim, mallinfo2,
  * mallinfo, malloc_stats, malloc_info and mallopt. Programs and tools call
  * them; without these, a program under LD_PRELOAD=libstrata.so would reach

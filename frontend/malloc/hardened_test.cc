@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The hardened build: a write after free into a freed object's link stops
 // the program at the next malloc instead of steering it; running off the
 // end of a large object hits its guard page.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // A thread cache that goes a whole release delay without a slow path gives
 // what it holds back at its next slow path: the background thread
 // advances an epoch once per delay, and a cache two epochs behind is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The malloc frontend's global state and its life: initialisation on first
  * use (settings, keys, backend, page heap) and fork. With the sampling
  * layer's (frontend/sampling, in the profiled variants only), this is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Large objects: sizes above the largest class, on pages of their own.
  * Each is one large span of malloc's page heap (owner
  * STRATA_SPAN_OWNER_MALLOC), found by free through the page map like any

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // An object's memory is first touched when it is handed out: refilling a
 // thread's cache from a fresh span writes nothing into the objects it holds
 // back. Its own binary, so that the heap is fresh.

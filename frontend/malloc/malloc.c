@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The public malloc API. The fast paths are here, small enough to read:
  *
  *   malloc: size -> class by table, pop the thread's list for the class.

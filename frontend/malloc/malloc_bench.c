@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* malloc benchmark: one malloc + free pair at 16, 64, 512 and 4096 bytes,
  * for strata and the allocators people compare it with, side by side in one
  * run: instructions per pair (callgrind, repeatable) and ns per pair (best

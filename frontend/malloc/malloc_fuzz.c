@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: sequences of malloc, calloc, realloc, aligned allocations and
  * free across all sizes, against a shadow model of every object's contents
  * and alignment, with the heap check every few operations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the malloc frontend: its global state, the thread cache, and
  * the fast paths that the API functions inline. */
 #ifndef STRATA_FRONTEND_MALLOC_MALLOC_INTERNAL_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Misuse is reported with a clear message and stops the program (the
 // default, STRATA_ON_ERROR=abort). Each death test checks the message.
 #include <gtest/gtest.h>

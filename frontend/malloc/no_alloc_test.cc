@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The paths that say things -- a misuse report, a settings warning at
 // start-up, the stats -- format text with the C library while the heap may
 // be broken or not yet made; they must not call the C library's allocator

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The replaceable C++ allocation functions, on strata: every form of
 // operator new and delete (plain, array, nothrow, aligned, sized), exported
 // by libstrata.so and the static override library, so that a C++ program

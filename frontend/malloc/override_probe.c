@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A program linked with the static override library (no LD_PRELOAD). It
  * proves malloc and friends are strata's, exercises them, and prints what
  * the environment configured. Used by env_test.sh. */

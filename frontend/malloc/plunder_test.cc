@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Batches parked in transfer slots of a class the program stopped using go
 // back to their spans once a release delay passes with no batch moving
 // (the background thread's plunder), so their spans become free and leave

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Objects freed by threads that did not allocate them: traded at random by
 // many threads, left in the caches of threads that exit, in flight at a
 // fork, and freed twice from two threads. Its own binary, so that "nothing

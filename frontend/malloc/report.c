@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Misuse reports. They are written with write(2) from a stack buffer: the
  * heap may be corrupt, and reporting must not allocate (no_alloc_test
  * counts the C library's allocations during reports: none). */

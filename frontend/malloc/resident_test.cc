@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // What a thread costs in resident memory: a thread that allocates a few
 // objects costs a few KiB, however large its cache may grow. Its own
 // binary, so that nothing else runs while it measures.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The malloc frontend's settings, from the environment, read once at first
  * use. getenv, environ and this parser never allocate, so reading is safe
  * before main and inside malloc; the warnings are formatted on the stack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the malloc frontend: its settings, one table (settings.c)
  * that drives reading the environment, the defaults, the ranges, the
  * warnings about bad values and the README's table of settings. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The settings table: every setting read from the environment, every bad
 // value said in one line on stderr with the default used instead, unknown
 // STRATA_ variables named as likely typos, and the README's table of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Stats, release and the heap check of the malloc frontend, and the stats
  * printed at exit (STRATA_SHOW_STATS). */
 #define _GNU_SOURCE

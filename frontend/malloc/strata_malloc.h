@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* strata_malloc: the thread-caching malloc of strata.
  *
  * Every function here behaves as its C library namesake (malloc, free,

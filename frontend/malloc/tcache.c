@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The thread cache's slow paths: refilling an empty list from the central
  * lists, flushing an overlong one back, growing a list's limit as the thread
  * shows it needs more, and handing everything back at thread exit.

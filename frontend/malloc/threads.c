@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The registry of thread caches: a thread's cache is made (or recycled)
  * on its first slow path, listed for stats, trims and fork, and handed
  * back when the thread exits. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Many threads: producer/consumer cross-thread frees, thread exit, threads
 // that never free, and fork while other threads allocate.
 #include <gtest/gtest.h>

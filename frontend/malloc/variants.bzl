@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """The malloc frontend's build variants: the same sources compiled with the
 C library's names or not, hardened or not, at -O2 or in the build's mode."""
 

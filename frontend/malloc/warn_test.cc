@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // STRATA_ON_ERROR=warn: misuse is reported, counted and ignored, and the
 // heap stays intact. The variable is set before strata's first use.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Pool allocation: bump a pointer through the current chunk; a new chunk
  * when it runs out; a page run of its own for anything large. */
 #include <errno.h>

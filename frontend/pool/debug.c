@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Debug-build checks of pool use: a pool used after destroy, and a pool
  * used by two threads at once. Only compiled in with STRATA_DEBUG. */
 #ifdef STRATA_DEBUG

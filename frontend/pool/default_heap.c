@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The page heap a pool gets when its options name none: the malloc
  * frontend's, so that a process using both has one heap. This file alone
  * ties the pool to the malloc frontend: :pool is the core's sources plus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Pool life cycle: create, children, cleanups, reset, destroy. */
 #define _GNU_SOURCE
 #include <errno.h>

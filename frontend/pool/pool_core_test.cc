@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The pool core alone (no malloc frontend linked): a pool needs the page
 // heap it is given, and says so when given none.
 #include <gtest/gtest.h>

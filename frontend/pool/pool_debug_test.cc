@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Debug builds catch a pool used after destroy and a pool used by two
 // threads at once.
 #include <gtest/gtest.h>

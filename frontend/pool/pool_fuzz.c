@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Fuzz target: a pool (with a child) on a heap over a buffer, against a
  * model of every live object's bytes and of the cleanups. */
 #include <errno.h>

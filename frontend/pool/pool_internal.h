@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the pool: its layout and the debug checks. */
 #ifndef STRATA_FRONTEND_POOL_POOL_INTERNAL_H_
 #define STRATA_FRONTEND_POOL_POOL_INTERNAL_H_

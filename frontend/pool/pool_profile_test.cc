@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Pools sampling into a heap profile (strata_pool_set_profile): what is
 // sampled, when it leaves the in-use figures, where its stack starts.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 #include "frontend/pool/strata_pool.h"
 
 #include <gtest/gtest.h>

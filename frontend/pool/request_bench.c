@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The request loop: a simulated request makes 50 to 2000 allocations of
  * mixed sizes (16 B to 8 KiB, a few up to 64 KiB), writes them, and ends;
  * repeated many times. Four ways to serve it, each in its own process so

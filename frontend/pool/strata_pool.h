@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* strata_pool: allocate freely while serving a request, free it all at once.
  *
  * A pool hands out memory by bumping a pointer through chunks of pages taken

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Guarded sampling: a small fraction of allocations, chosen by the same
  * byte sampler as the heap profile (STRATA_GUARD_RATE), is placed alone on
  * an OS page between two inaccessible guard pages, so that the bugs a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A program that links the profiled override library, run with
  * STRATA_GUARD_RATE set by guard_signal_test.sh: SIGSEGV that the guard's
  * fault handler does not own must reach whatever would have had it

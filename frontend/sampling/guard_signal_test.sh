@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # With guarded sampling on, a SIGSEGV the guard does not own goes where it
 # would have gone without it: a sent one kills (the default) or reaches the
 # handler installed before strata, and a fault outside the guarded slots

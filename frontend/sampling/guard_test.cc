@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Guarded sampling (guard.c), through the sampled allocation functions
 // called directly. STRATA_GUARD_RATE=1 (set by the BUILD rule) guards
 // every allocation of at most a page while a slot is free;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The malloc frontend's metadata — thread caches, span descriptors and
 // page-map nodes, the heap profile's buckets — grows many times over in a
 // process with hundreds of threads, many sizes and a profile, and every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # The sampling layer is linked into libstrata_profiled.so only: libstrata.so
 # holds none of its functions (guarded sampling, heap profiling, the sampled
 # entry points), and its thread-local storage is the cache pointer alone.

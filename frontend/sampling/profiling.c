@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Sampled heap profiling for the malloc frontend: the process's one
  * profile, its dumps (at exit, on a signal, on request) and the record
  * kept on a sampled object's span.

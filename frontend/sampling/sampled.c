@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* The sampled allocation functions.
  *
  * Each is the body of its unsampled twin (entries.h, the same body

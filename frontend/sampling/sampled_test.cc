@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // The sampled allocation functions (sampled.c) and the process's profile
 // (profiling.c), called directly: STRATA_PROFILE_RATE=1 (set by the BUILD
 // rule) samples an allocation of `size` bytes with probability

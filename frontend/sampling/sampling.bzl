@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """The sampling layer's libraries: the same sources with the C library's
 names or not, at -O2 or in the build's mode."""
 

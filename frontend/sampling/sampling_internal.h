@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Private to the sampling layer: its process state, its part of a thread's
  * cache, and what its three files call of each other.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # A deterministic, allocation-heavy Python workload: many small objects of
 # many sizes, created, kept, resized and dropped. Prints a digest that must
 # not depend on the allocator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 // Input for preload_test: clang (a C++ program, from Debian) compiles this
 // under LD_PRELOAD=libstrata.so, allocating through operator new, and must
 // print the same LLVM IR as on the system allocator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* benchkit: what every strata benchmark needs, so each prints its figures
  * the same way.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* fuzz_input: reading a fuzzer's bytes as a program of operations.
  *
  * strata's fuzz targets interpret their input as a sequence of operations

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # The ABI identity of each shared library strata ships: its soname, the
 # version node on every strata_ symbol it exports, and the C library's and
 # C++ runtime's names exported unversioned, so that they still replace the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 # merge_archives OUT INPUT...: one static archive holding the objects of
 # every input archive (.a, .pic.a, .lo, .pic.lo); other inputs (shared
 # objects) are ignored. Objects of each archive are extracted apart, so

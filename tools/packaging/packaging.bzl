@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE).
 """Packaging shapes: archives merged from the layers' own, and the shared
 libraries installed from them."""
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 // For tests of the layers above the page heap: a page heap of the test's
 // own, over a fault backend over mmap, so that the test sees every page
 // its code takes and can make memory run out on cue

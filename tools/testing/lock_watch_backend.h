@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 // A backend wrapper that counts the calls made while a watched strata_lock
 // is held: how the tests show that no system call is made under a lock.
 // It reads the lock's word, so it says "held by someone"; the tests using

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 // Real-time scheduling for the tests of the priority case (a SCHED_FIFO
 // thread beside an ordinary one on one CPU): header only.
 #ifndef STRATA_TOOLS_TESTING_REALTIME_H_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 // For tests of what stays untouched: how much of a range is resident, by
 // mincore. SIZE_MAX when the kernel will not say.
 #ifndef STRATA_TOOLS_TESTING_RESIDENT_H_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Not built by Bazel: scripts/test compiles it with the clang build's
  * flags and expects the thread-safety analysis to refuse it, so that a
  * build that silently stopped checking (an old clang, a dropped flag, an
