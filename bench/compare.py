@@ -11,15 +11,23 @@ reports the median and the spread, and checks that every allocator printed
 the same checksum, so a wrong result cannot hide behind a fast one.
 
 A peer whose first run takes more than three times strata's slowest is not
-repeated (no noise turns that around). Each ratio is marked when it lies
-within the run-to-run noise: when the
-two allocators' runs overlap (the slowest of one is slower than the fastest
-of the other), the difference is not told apart from noise, and it is shown
+repeated (no noise turns that around) and its ratio is marked "†". Each
+ratio is marked when it lies within the run-to-run noise: when the two
+allocators' runs overlap (the slowest of one is slower than the fastest of
+the other), the difference is not told apart from noise, and it is shown
 as "~1.03" and counted as a tie in the goals.
 
+Before each allocator's runs of a workload the harness looks at what other
+processes take of the CPUs; above a quarter, the workload is marked busy
+in the results and left out of the goals, as is one whose strata runs
+spread more than 50 %. A run longer than --run-timeout (120 s) is stopped
+and counted as failed.
+
 Output: a markdown table, a CSV and SVG charts (time, peak RSS, page faults,
-context switches; log scale, bars within the noise drawn pale) in a results
-folder whose path is printed. Quick by default (under five minutes on 2
+context switches; log scale, lower is better, bars within the noise drawn
+pale, bars beyond the axis marked with an arrow and their value, counts
+too small for a ratio left out) in a results folder whose path is
+printed. Quick by default (under five minutes on 2
 cores: each measured run of strata lasts about half a second, except the
 start-up workloads, whose point is their fixed cost); --full for four times
 the work, every thread count and strata on huge pages too.
@@ -32,6 +40,7 @@ import math
 import os
 import re
 import statistics
+import signal
 import subprocess
 import sys
 import time
@@ -78,6 +87,19 @@ PEER_NAMES = ["glibc", "mimalloc", "jemalloc", "tcmalloc"]
 # again: no noise turns that around, and glibc on the cross-thread
 # workloads would otherwise take most of the quick run's time.
 CLEARLY_SLOWER = 3.0
+# A run that takes longer than this is stopped and counted as failed (one
+# fanout T=8 run under glibc once took 167 s); --run-timeout changes it.
+RUN_TIMEOUT_S = 120.0
+# The machine is busy when, just before an allocator's runs of a workload,
+# other processes kept more than this fraction of its CPUs busy: those
+# runs' figures are marked, and the workload is left out of the goals.
+BUSY_FRACTION = 0.25
+# A workload whose strata runs spread more than this (percent of the
+# median) is too noisy to judge a goal on.
+NOISY_SPREAD = 50.0
+# Counts under these, for strata and the peer alike, are not charted as a
+# ratio: one context switch against two is no 2x.
+COUNT_FLOORS = {"vcsw": 20, "ivcsw": 20, "minflt": 50}
 
 # Thread counts: quick runs keep one below, at and above the 2 cores of the
 # reference machine; --full adds 4.
@@ -118,17 +140,46 @@ def workloads(full, scale=1.0):
     return runs
 
 
-def run_once(launcher, binary, args, preload, env_extra):
+def cpu_busy(window=0.25):
+    """The fraction of all CPUs that were busy over `window` seconds while
+    this process slept: what other processes took (/proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return idle, sum(fields)
+    try:
+        idle0, total0 = sample()
+        time.sleep(window)
+        idle1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = total1 - total0
+    return 0.0 if total <= 0 else max(0.0, 1.0 - (idle1 - idle0) / total)
+
+
+def run_once(launcher, binary, args, preload, env_extra, timeout=RUN_TIMEOUT_S):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     if preload:
         env["LD_PRELOAD"] = preload
     env.update(env_extra)
     start = time.monotonic()
-    proc = subprocess.run([launcher, binary] + [str(a) for a in args], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Its own process group: a run past the timeout is killed with the
+    # workload the launcher started.
+    proc = subprocess.Popen([launcher, binary] + [str(a) for a in args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return {"ok": False, "wall": time.monotonic() - start, "cpu": float("nan"),
+                "rss": float("nan"), "vcsw": float("nan"), "ivcsw": float("nan"),
+                "minflt": float("nan"), "checksum": "-", "extra": {},
+                "error": f"timed out after {timeout:g} s (--run-timeout)"}
     wall = time.monotonic() - start
-    out, err = proc.stdout, proc.stderr
     usage = re.search(r"launcher: status=(\d+) cpu_s=(\S+) peak_rss_kib=(\d+) vcsw=(\d+) "
                       r"ivcsw=(\d+) minflt=(\d+)", err.decode())
     cpu = float(usage.group(2)) if usage else float("nan")
@@ -158,11 +209,12 @@ def median_spread(values):
     return m, (max(values) - min(values)) / m * 100 if m else 0.0
 
 
-def fmt_ratio(value, base, noise=False):
-    """value / base, prefixed "~" when the difference is within the noise."""
+def fmt_ratio(value, base, noise=False, once=False):
+    """value / base, prefixed "~" when the difference is within the noise,
+    followed by "†" when the peer was measured once (CLEARLY_SLOWER)."""
     if math.isnan(value) or math.isnan(base) or base == 0:
         return "-"
-    return f"{'~' if noise else ''}{value / base:.2f}"
+    return f"{'~' if noise else ''}{value / base:.2f}{'†' if once else ''}"
 
 
 def overlap(runs_a, runs_b):
@@ -178,8 +230,12 @@ def overlap(runs_a, runs_b):
 
 def write_chart(path, title, rows, names, metric):
     """Grouped bars on a log scale: each allocator's median `metric` as a
-    ratio to strata's (1 is strata; below it, less than strata). Bars whose
-    runs overlap strata's (within the noise) are drawn pale."""
+    ratio to strata's (1 is strata; below it, less than strata: lower is
+    better, as every metric charted is a cost). Bars whose runs overlap
+    strata's (within the noise) are drawn pale; a ratio beyond the axis is
+    drawn to its end with an arrow and its value; counts that both lie
+    under COUNT_FLOORS are not drawn."""
+    floor = COUNT_FLOORS.get(metric, 0)
     colors = ["#1b6ca8", "#5fa8d3", "#888888", "#e07a5f", "#81b29a", "#f2cc8f"]
     bar, gap, top, left, height = 9, 14, 40, 150, 300
     low, high = 0.125, 16.0  # the axis: 1/8x to 16x
@@ -188,6 +244,8 @@ def write_chart(path, title, rows, names, metric):
         base = row[metric].get("strata", float("nan"))
         value = row[metric].get(name, float("nan"))
         if math.isnan(base) or math.isnan(value) or base <= 0 or value <= 0:
+            return float("nan")
+        if base < floor and value < floor:
             return float("nan")
         return value / base
 
@@ -198,8 +256,9 @@ def write_chart(path, title, rows, names, metric):
     width = left + len(rows) * (len(names) * bar + gap) + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + 170}" '
            'font-family="sans-serif" font-size="11">',
-           f'<text x="{left}" y="20" font-size="14">{title} relative to strata (log scale; '
-           'pale: within the run-to-run noise)</text>']
+           f'<text x="{left}" y="20" font-size="14">{title} relative to strata: lower is '
+           'better (log scale; pale: within the run-to-run noise; arrow: beyond the axis'
+           + (f'; counts under {floor} not drawn' if floor else '') + ')</text>']
     for tick in [0.125, 0.25, 0.5, 1, 2, 4, 8, 16]:
         y = y_of(tick)
         out.append(f'<line x1="{left - 5}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -219,6 +278,15 @@ def write_chart(path, title, rows, names, metric):
             out.append(f'<rect x="{x + i * bar}" y="{min(y, base_y):.1f}" width="{bar - 1}" '
                        f'height="{max(abs(base_y - y), 1):.1f}" fill="{colors[i % len(colors)]}"'
                        f'{opacity}/>')
+            if v > high or v < low:
+                # Clipped: an arrow past the bar's end, and the ratio.
+                cx0 = x + i * bar + (bar - 1) / 2
+                tip, back = (y - 7, y) if v > high else (y + 7, y)
+                out.append(f'<path class="clipped" d="M{cx0 - 4:.1f},{back:.1f} '
+                           f'L{cx0 + 4:.1f},{back:.1f} L{cx0:.1f},{tip:.1f} Z" fill="#000"/>')
+                ty = tip - 3 if v > high else tip + 10
+                out.append(f'<text x="{cx0:.1f}" y="{ty:.1f}" text-anchor="middle" '
+                           f'font-size="9">{v:.3g}x</text>')
         cx = x + len(names) * bar / 2
         out.append(f'<text transform="translate({cx:.1f},{top + height + 10}) rotate(60)">'
                    f'{row["label"]}</text>')
@@ -264,6 +332,9 @@ def main():
                              "(strata-prof-<rate>, e.g. 65536,2097152)")
     parser.add_argument("--allocators", default="",
                         help="comma-separated allocator names to run (default: all)")
+    parser.add_argument("--run-timeout", type=float, default=RUN_TIMEOUT_S,
+                        help=f"seconds a run may take before it is stopped and counted "
+                             f"as failed (default {RUN_TIMEOUT_S:g})")
     options = parser.parse_args()
     ALLOCATORS = allocators(options.bin, options.strata, options.hugepage or options.full,
                             options.profile,
@@ -290,16 +361,22 @@ def main():
     for label, binary, threads, args in plan:
         shown = label if threads is None else f"{label} T={threads}"
         row = {"label": shown, "time": {}, "time_spread": {}, "cpu": {}, "rss": {}, "extra": {},
-               "vcsw": {}, "ivcsw": {}, "minflt": {}, "runs": {}, "noise": {}}
+               "vcsw": {}, "ivcsw": {}, "minflt": {}, "runs": {}, "noise": {}, "once": {},
+               "busy": 0.0}
         checksums = {}
         for name, preload, env_extra in ALLOCATORS:
             if name not in names:
                 continue
             walls, cpus, rsss, extras = [], [], [], []
             counts = {"vcsw": [], "ivcsw": [], "minflt": []}
+            busy = cpu_busy()
+            if busy > BUSY_FRACTION:
+                print(f"  compare: the machine is busy before {shown} / {name}: others use "
+                      f"{busy:.0%} of its CPUs; these runs are marked", flush=True)
+            row["busy"] = max(row["busy"], busy)
             for rep in range(options.reps):
                 r = run_once(launcher, os.path.join(options.bin, "bench/workloads", binary), args,
-                             preload, env_extra)
+                             preload, env_extra, options.run_timeout)
                 done += 1
                 status = f"{r['wall']:.2f} s" if r["ok"] else "FAILED " + r["error"].strip()[-120:]
                 print(f"  [{done}/{total}] {shown:<18} {name:<10} run {rep + 1}: {status}", flush=True)
@@ -321,6 +398,7 @@ def main():
                 if (name != "strata" and r["ok"] and strata_walls
                         and r["wall"] > CLEARLY_SLOWER * max(strata_walls)):
                     done += options.reps - rep - 1
+                    row["once"][name] = rep == 0 and options.reps > 1
                     break
             row["runs"][name] = {"time": walls, "cpu": cpus, "rss": rsss, **counts}
             row["time"][name], row["time_spread"][name] = median_spread(walls)
@@ -346,31 +424,43 @@ def main():
                     "voluntary_csw", "involuntary_csw", "minor_faults", "checksum", "extra"])
         w.writerows(csv_rows)
 
+    def marked(row):
+        return f"{row['label']} (busy)" if row["busy"] > BUSY_FRACTION else row["label"]
+
+    busy_rows = [r["label"] for r in rows if r["busy"] > BUSY_FRACTION]
     md = []
     md.append(f"# strata against its peers ({'full' if options.full else 'quick'} run, {stamp})\n")
+    if busy_rows:
+        md.append(f"**The machine was busy** (other processes used more than "
+                  f"{BUSY_FRACTION:.0%} of its CPUs just before the runs) during: "
+                  f"{', '.join(busy_rows)}. Those rows are marked \"(busy)\" and left out "
+                  "of the goals; run again on a quiet machine.\n")
     md.append(f"{os.cpu_count()} cores; median of {options.reps} runs; each figure is "
               "the allocator's value divided by strata's (below 1: better than strata); "
               "\"~\" marks a ratio within the run-to-run noise (the two allocators' runs "
-              "overlap). strata-hp, where present, is strata on huge pages "
-              "(STRATA_BACKEND=hugepage).\n")
+              "overlap); \"†\" a peer measured once, its first run more than "
+              f"{CLEARLY_SLOWER:g}x strata's slowest. strata-hp, where present, is strata on "
+              "huge pages (STRATA_BACKEND=hugepage).\n")
     head = "| workload | strata time (s) | spread | " + " | ".join(n for n in names if n != "strata")
     md.append("## Wall time\n")
     md.append(head + " |")
     md.append("|" + "---|" * (len(names) + 2))
     for row in rows:
         base = row["time"].get("strata", float("nan"))
-        cells = [fmt_ratio(row["time"][n], base, row["noise"].get(("time", n)))
+        cells = [fmt_ratio(row["time"][n], base, row["noise"].get(("time", n)),
+                           row["once"].get(n, False))
                  for n in names if n != "strata"]
-        md.append(f"| {row['label']} | {base:.3f} | {row['time_spread'].get('strata', 0):.0f} % | "
+        md.append(f"| {marked(row)} | {base:.3f} | {row['time_spread'].get('strata', 0):.0f} % | "
                   + " | ".join(cells) + " |")
     md.append("\n## Peak RSS\n")
     md.append("| workload | strata peak RSS (MiB) | " + " | ".join(n for n in names if n != "strata") + " |")
     md.append("|" + "---|" * (len(names) + 1))
     for row in rows:
         base = row["rss"].get("strata", float("nan"))
-        cells = [fmt_ratio(row["rss"][n], base, row["noise"].get(("rss", n)))
+        cells = [fmt_ratio(row["rss"][n], base, row["noise"].get(("rss", n)),
+                           row["once"].get(n, False))
                  for n in names if n != "strata"]
-        md.append(f"| {row['label']} | {base:.1f} | " + " | ".join(cells) + " |")
+        md.append(f"| {marked(row)} | {base:.1f} | " + " | ".join(cells) + " |")
     def count(v):
         return "-" if math.isnan(v) else f"{v:.0f}"
     md.append("\n## Context switches (voluntary / involuntary) and minor page faults\n")
@@ -431,19 +521,34 @@ def main():
             continue
         best = min(peers, key=peers.get)
         ratio = row["time"]["strata"] / min(peers[best], row["time"]["strata"])
-        worst = max(worst, ratio)
+        if row["busy"] <= BUSY_FRACTION and row["time_spread"].get("strata", 0) <= NOISY_SPREAD:
+            worst = max(worst, ratio)
         if row["time"]["strata"] > peers[best]:
             losses.append(f"- {row['label']}: strata {row['time']['strata'] / peers[best]:.2f}x "
                           f"the fastest ({best})")
     if "mimalloc" in names:
-        t = geomean([told_apart(r, "time", "mimalloc") for r in rows])
-        m = geomean([told_apart(r, "rss", "mimalloc") for r in rows])
+        # Judged only where the figures can say something: not on a busy
+        # machine, not where strata's own runs spread too far, and each
+        # ratio within the noise a tie.
+        judged = [r for r in rows if r["busy"] <= BUSY_FRACTION
+                  and r["time_spread"].get("strata", 0) <= NOISY_SPREAD]
+        apart = sum(1 for r in judged if not r["noise"].get(("time", "mimalloc"), False))
         summary.append("")
-        summary.append(f"Goals: geometric-mean time at or below mimalloc's: "
-                       f"{'met' if t >= 1 else 'not met'} (strata {1 / t:.2f}x mimalloc); "
-                       f"peak RSS at most 1.1x mimalloc's: {'met' if 1 / m <= 1.1 else 'not met'} "
-                       f"(strata {1 / m:.2f}x); no workload worse than 1.5x the best: "
-                       f"{'met' if worst <= 1.5 else 'not met'} (worst {worst:.2f}x).")
+        if not judged:
+            summary.append("Goals: not judged: every workload ran on a busy machine or spread "
+                           f"more than {NOISY_SPREAD:g} %.")
+        else:
+            t = geomean([told_apart(r, "time", "mimalloc") for r in judged])
+            m = geomean([told_apart(r, "rss", "mimalloc") for r in judged])
+            summary.append(
+                f"Goals, judged on {len(judged)} of {len(rows)} workloads (left out: a busy "
+                f"machine, or strata's runs spreading more than {NOISY_SPREAD:g} %), "
+                f"{apart} of them told apart from mimalloc in time: geometric-mean time at or "
+                f"below mimalloc's: {'met' if t >= 1 else 'not met'} (strata {1 / t:.2f}x "
+                f"mimalloc); peak RSS at most 1.1x mimalloc's: "
+                f"{'met' if 1 / m <= 1.1 else 'not met'} (strata {1 / m:.2f}x); no workload "
+                f"worse than 1.5x the best: {'met' if worst <= 1.5 else 'not met'} "
+                f"(worst {worst:.2f}x).")
     md += summary
     md.append("\nWorkloads where a peer is faster than strata beyond the noise "
               "(on its default backend):\n")
