@@ -31,6 +31,12 @@ STRATA_LAYERS = [
     "//central",
 ]
 
+# The C++ dialect strata's C++ (tests, operators.cc) is written in, on each
+# target that compiles it: a workspace that builds strata's packages as
+# @strata//... gets Bazel's default dialect, older than this, from its own
+# settings, not strata's .bazelrc.
+STRATA_CXX_COPTS = ["-std=c++17"]
+
 def _with_tag(kwargs, tag):
     return kwargs.pop("tags", []) + [tag]
 
@@ -51,7 +57,8 @@ def strata_unit_test(name, deps = [], size = "small", **kwargs):
         name = name,
         size = size,
         tags = tags,
-        deps = deps + ["@gtest//:gtest_main"],
+        copts = STRATA_CXX_COPTS + kwargs.pop("copts", []),
+        deps = deps + ["//third_party/system:gtest_main"],
         **kwargs
     )
 

@@ -19,6 +19,15 @@ result $? "depends on @strata//pageheap"
 ! echo "$deps" | grep -qE '^@strata//(central|frontend)'
 result $? "pulls in no layer above the page heap"
 
+# strata's packages as another workspace sees them: with this workspace's
+# settings, none of strata's .bazelrc, and no repository but strata's
+# offline setup. The malloc frontend's shared library (C and C++), and a
+# layer whole, its tests included.
+bazel build @strata//frontend/malloc:libstrata.so > /dev/null 2>&1
+result $? "bazel build @strata//frontend/malloc:libstrata.so from another workspace"
+bazel test @strata//pageheap:all > /dev/null 2>&1
+result $? "bazel test @strata//pageheap:all from another workspace (GoogleTest needs no repository here)"
+
 bazel shutdown >/dev/null 2>&1
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

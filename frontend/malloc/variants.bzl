@@ -3,6 +3,7 @@
 C library's names or not, hardened or not, at -O2 or in the build's mode."""
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
+load("//tools:strata.bzl", "STRATA_CXX_COPTS")
 
 _SRCS = [
     "background.c",
@@ -59,7 +60,7 @@ def malloc_variant(name, libc_names = False, hardened = False, sampling = None, 
             # No RTTI, no landing pads (which would need the C++ runtime's
             # personality routine), but unwind tables: a new-handler's
             # exception and std::bad_alloc pass through these frames.
-            copts = entry_defines + [
+            copts = STRATA_CXX_COPTS + entry_defines + [
                 "-fno-rtti",
                 "-fno-exceptions",
                 "-fasynchronous-unwind-tables",
