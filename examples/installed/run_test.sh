@@ -42,8 +42,9 @@ check "cc with pkg-config and -rpath, as the README says: runs with no LD_LIBRAR
          env -u LD_LIBRARY_PATH $build/hello_rpath | grep -q 'hello from a strata pool'"
 check "run against the installed libstrata.so" \
   sh -c "LD_LIBRARY_PATH=$prefix/lib $build/hello_shared | grep -q 'hello from a strata pool'"
-check "cc with pkg-config --static" \
-  sh -c "cc $src/hello.c -I$prefix/include/strata $prefix/lib/libstrata.a \$(pkg-config --static --libs-only-l strata | sed 's/-lstrata//') -lpthread -o $build/hello_static"
+check "cc with pkg-config strata-static: linked statically, no libstrata.so needed" \
+  sh -c "cc $src/hello.c \$(pkg-config --cflags --libs strata-static) -o $build/hello_static &&
+         ! readelf -d $build/hello_static | grep -q 'NEEDED.*libstrata'"
 check "run the static build" sh -c "$build/hello_static | grep -q 'hello from strata_malloc'"
 check "a GC heap from the installed libraries" \
   sh -c "LD_LIBRARY_PATH=$prefix/lib $build/hello_shared | grep -q 'hello from a strata GC heap: 1600 bytes live' &&
@@ -72,4 +73,11 @@ subprocess.run([sys.executable, \"-c\", \"x = [str(i) * 10 for i in range(100000
 x = [str(i) * 10 for i in range(100000)]' &&
     test -s tree.heap && test \$(ls tree.heap.* | wc -l) -eq 1 &&
     google-pprof --text /usr/bin/python3 tree.heap.* 2>/dev/null | grep -q '^Total:'"
+# Uninstall: every file the install made goes, a file of someone else's in
+# the same prefix stays.
+touch "$prefix/lib/not-strata.so"
+check "scripts/install --uninstall $prefix" scripts/install --uninstall "$prefix"
+check "nothing of strata is left under the prefix, and nothing else went" sh -c "
+  test -f $prefix/lib/not-strata.so && test -z \"\$(find $prefix -type f -o -type l | grep -v not-strata.so)\" &&
+  test ! -e $prefix/include/strata && test ! -e $prefix/share/strata"
 report
