@@ -19,33 +19,62 @@ else
 fi
 installed=0
 cleanup() {
-  [ "$installed" -eq 1 ] && $sudo dpkg -r libstrata > /dev/null 2>&1
+  [ "$installed" -eq 1 ] && $sudo dpkg -r libstrata-dev libstrata0 > /dev/null 2>&1
   rm -rf "$out" "$build"
 }
 trap cleanup EXIT
 
 check "scripts/install --deb" scripts/install --deb "$out"
-deb=$(ls "$out"/libstrata_*.deb 2>/dev/null | head -1)
+runtime=$(ls "$out"/libstrata0_*.deb 2>/dev/null | head -1)
+dev=$(ls "$out"/libstrata-dev_*.deb 2>/dev/null | head -1)
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-contents=$(dpkg-deb --contents "$deb" 2>&1)
-check "the package holds the library, headers, pkg-config file and strata-run" sh -c "
-  for f in ./usr/lib/$multiarch/libstrata.so.0 ./usr/lib/$multiarch/libstrata.a \
-           ./usr/lib/$multiarch/libstrata_profiled.so.0 \
-           ./usr/lib/$multiarch/pkgconfig/strata.pc ./usr/include/strata/frontend/malloc/strata_malloc.h \
-           ./usr/bin/strata-run ./usr/share/doc/libstrata/copyright; do
-    echo '$contents' | grep -qE \" \$f( -> .*)?\$\" || { echo \"missing \$f\"; exit 1; }
-  done"
+# Each path in the package's contents (a link as "path -> target").
+holds() { # package, then paths
+  local deb="$1" contents f
+  shift
+  contents=$(dpkg-deb --contents "$deb" 2>&1)
+  for f in "$@"; do
+    grep -qE " \./$f( -> .*)?$" <<< "$contents" || { echo "missing $f in $deb"; return 1; }
+  done
+}
+lib="usr/lib/$multiarch"
+check "libstrata0 holds the shared libraries, strata-run and its manual" holds "$runtime" \
+  "$lib/libstrata.so.0" "$lib/libstrata_profiled.so.0" "$lib/libstrata_hardened.so.0" \
+  usr/bin/strata-run usr/share/man/man1/strata-run.1.gz usr/share/doc/libstrata0/copyright \
+  usr/share/doc/libstrata0/changelog.gz
+check "libstrata-dev holds the headers, archives, -l links and pkg-config files" holds "$dev" \
+  "$lib/libstrata.a" "$lib/libstrata.so" "$lib/pkgconfig/strata.pc" \
+  "$lib/pkgconfig/strata-static.pc" usr/include/strata/frontend/malloc/strata_malloc.h \
+  usr/share/doc/libstrata-dev/copyright
+# The paths a package holds (links without their targets).
+paths() { dpkg-deb --contents "$1" | awk '{print $6}'; }
+apart() {
+  local wrong
+  wrong=$(paths "$runtime" | grep -E '\.a$|/include/|\.so$|\.pc$'; paths "$dev" | grep -E 'strata-run|\.so\.[0-9]')
+  [ -z "$wrong" ] || { echo "$wrong"; return 1; }
+}
+check "neither package holds the other's files" apart
 
-check "the package's copyright file says MIT (Expat) in Debian's format" sh -c "
-  dpkg-deb --fsys-tarfile $deb | tar -xO ./usr/share/doc/libstrata/copyright |
+check "the copyright file says MIT (Expat) in Debian's format" sh -c "
+  dpkg-deb --fsys-tarfile $runtime | tar -xO ./usr/share/doc/libstrata0/copyright |
     grep -q '^License: Expat\$'"
+# Debian's policy checker: no error and no warning (information is shown).
+lintian_clean() {
+  local found
+  found=$(lintian --tag-display-limit 0 "$runtime" "$dev" 2>&1 | grep -E '^(E|W): ')
+  [ -z "$found" ] || { echo "$found" | head -20; return 1; }
+}
+check "lintian: no error, no warning" lintian_clean
+check "the manual page reads" sh -c "
+  dpkg-deb --fsys-tarfile $runtime | tar -xO ./usr/share/man/man1/strata-run.1.gz | gunzip |
+    MANWIDTH=80 man -l - 2>/dev/null | grep -q 'strata-run - run a program with strata as its malloc'"
 
 if [ "$sudo" = none ]; then
   echo "SKIP: installing the package needs root or passwordless sudo"
-elif dpkg-query -W -f='${Status}' libstrata 2>/dev/null | grep -q "install ok installed"; then
-  echo "SKIP: libstrata is installed on this machine already; not replacing it"
+elif dpkg-query -W -f='${Status}' libstrata0 2>/dev/null | grep -q "install ok installed"; then
+  echo "SKIP: libstrata0 is installed on this machine already; not replacing it"
 else
-  check "dpkg -i" $sudo dpkg -i "$deb"
+  check "dpkg -i both" $sudo dpkg -i "$runtime" "$dev"
   installed=1
   check "strata-run --stats runs a program on strata" sh -c \
     "out=\$(strata-run --stats python3 -c 'print(sum(range(10)))' 2>&1) &&
@@ -68,8 +97,9 @@ else
     "readelf -d $build/hello | grep -q 'NEEDED.*\[libstrata.so.0\]' &&
      ldconfig -p | grep -q 'libstrata.so.0 ' && env -u LD_LIBRARY_PATH $build/hello > /dev/null"
   check "strata-run --version says the package's version" sh -c \
-    "test \"\$(strata-run --version)\" = \"strata-run (strata) \$(dpkg-query -W -f='\${Version}' libstrata)\""
-  check "dpkg -r removes it" sh -c "$sudo dpkg -r libstrata > /dev/null && ! command -v strata-run"
+    "test \"\$(strata-run --version)\" = \"strata-run (strata) \$(dpkg-query -W -f='\${Version}' libstrata0)\""
+  check "dpkg -r removes them" sh -c "$sudo dpkg -r libstrata-dev libstrata0 > /dev/null &&
+    ! command -v strata-run && ! ldconfig -p | grep -q 'libstrata.so.0 '"
   installed=0
 fi
 report
