@@ -21,7 +21,7 @@ fi
 # projects' files, in their shape).
 sources() {
   git ls-files | grep -v '^third_party/' |
-    grep -E '\.(c|h|cc|sh|py|bzl|lds)$|(^|/)(BUILD|WORKSPACE)$|\.in$|^scripts/[a-z]+$|^\.ci/run$|^\.bazelrc$'
+    grep -E '\.(c|h|cc|sh|py|bzl|lds)$|(^|/)(BUILD|WORKSPACE|CMakeLists\.txt)$|\.in$|^scripts/[a-z]+$|^\.ci/run$|^\.bazelrc$'
 }
 
 without_license_line() {
