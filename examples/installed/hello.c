@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "frontend/gc/strata_gc.h"
-#include "frontend/malloc/strata_malloc.h"
-#include "frontend/pool/strata_pool.h"
-#include "sizeclass/sizeclass.h"
+#include <strata/gc.h>
+#include <strata/malloc.h>
+#include <strata/pool.h>
+#include <strata/sizeclass.h>
 
 int main(void) {
   unsigned c = strata_size_to_class(100);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend/malloc/strata_malloc.h"
+#include <strata/malloc.h>
 
 int main(void) {
   char *p = malloc(100);

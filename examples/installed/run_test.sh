@@ -50,12 +50,12 @@ check "a GC heap from the installed libraries" \
   sh -c "LD_LIBRARY_PATH=$prefix/lib $build/hello_shared | grep -q 'hello from a strata GC heap: 1600 bytes live' &&
          $build/hello_static | grep -q 'hello from a strata GC heap: 1600 bytes live'"
 check "link the static override whole" \
-  sh -c "cc $src/override.c -I$prefix/include/strata -Wl,--whole-archive $prefix/lib/libstrata_override.a -Wl,--no-whole-archive -lpthread -o $build/override"
+  sh -c "cc $src/override.c \$(pkg-config --cflags strata) -Wl,--whole-archive $prefix/lib/libstrata_override.a -Wl,--no-whole-archive -lpthread -o $build/override"
 check "malloc is strata's with no LD_PRELOAD" sh -c "$build/override | grep -q 'malloc is strata'"
 check "LD_PRELOAD the installed libstrata.so" \
   sh -c "LD_PRELOAD=$prefix/lib/libstrata.so STRATA_SHOW_STATS=1 python3 -c 'x = [str(i) for i in range(100000)]' 2>&1 | grep -q 'strata: heap:'"
 check "link the profiled static override whole" \
-  sh -c "cc $src/override.c -I$prefix/include/strata -Wl,--whole-archive $prefix/lib/libstrata_override_profiled.a -Wl,--no-whole-archive -lpthread -o $build/override_profiled"
+  sh -c "cc $src/override.c \$(pkg-config --cflags strata) -Wl,--whole-archive $prefix/lib/libstrata_override_profiled.a -Wl,--no-whole-archive -lpthread -o $build/override_profiled"
 # Rate 1: every allocation is a sample, so the small program's profile is
 # never empty.
 check "a heap profile of the profiled static build" \
