@@ -62,10 +62,11 @@ void strata_stats_print_to(int fd) {
   strata_malloc_stats s;
   strata_malloc_get_stats(&s);
   const double mib = 1024.0 * 1024.0;
-  strata_stats_line(fd, "strata: heap: %.1f MiB mapped, %.1f MiB committed (peak %.1f), %.1f MiB in "
-             "spans and large objects, %.1f MiB released, %.1f MiB metadata\n",
-             s.mapped_bytes / mib, s.committed_bytes / mib, s.peak_committed_bytes / mib,
-             s.in_use_bytes / mib, s.released_bytes / mib, s.metadata_bytes / mib);
+  strata_stats_line(fd,
+                    "strata: heap: %.1f MiB mapped, %.1f MiB committed (peak %.1f), %.1f MiB in "
+                    "spans and large objects, %.1f MiB released, %.1f MiB metadata\n",
+                    s.mapped_bytes / mib, s.committed_bytes / mib, s.peak_committed_bytes / mib,
+                    s.in_use_bytes / mib, s.released_bytes / mib, s.metadata_bytes / mib);
   strata_malloc_global *g = &strata_malloc_state;
   const char *commit = "";
   if (!g->config.hugepages) {
@@ -74,19 +75,20 @@ void strata_stats_print_to(int fd) {
   }
   strata_stats_line(fd, "strata: backend %s%s; version %s\n", g->backend->name, commit,
                     strata_version());
-  strata_stats_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n", s.threads,
-             s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
+  strata_stats_line(fd, "strata: %zu thread caches, capacity %.1f MiB; %llu misuse reports\n",
+                    s.threads, s.thread_cache_capacity_bytes / mib, (unsigned long long)s.errors);
   const strata_malloc_sampling *sampling = strata_malloc_sampling_of();
   if (sampling != NULL) sampling->print_stats(fd);
-  strata_stats_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans", "objects out",
-             "transfer");
+  strata_stats_line(fd, "strata: %6s %8s %8s %12s %10s\n", "class", "size", "spans",
+                    "objects out", "transfer");
   strata_central *central = &strata_malloc_state.central;
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     strata_central_class_stats cs;
     strata_central_class_get_stats(central, strata_span_class_make(c, STRATA_MALLOC_KIND), &cs);
     if (cs.spans == 0 && cs.objects_out == 0) continue;
-    strata_stats_line(fd, "strata: %6u %8zu %8zu %12zu %10zu\n", c, strata_size_class_object_size(c),
-               cs.spans, cs.objects_out, cs.transfer_cached);
+    strata_stats_line(fd, "strata: %6u %8zu %8zu %12zu %10zu\n", c,
+                      strata_size_class_object_size(c), cs.spans, cs.objects_out,
+                      cs.transfer_cached);
   }
 }
 

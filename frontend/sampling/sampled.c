@@ -56,12 +56,12 @@ static bool step(strata_sampler *s, int64_t consumed, size_t size, uint64_t rate
   return strata_sampler_crossed(s, size, rate);
 }
 
-/* The countdown would reach zero or below with this allocation. Two Poisson processes share it, the heap profile's
- * and the guard's: it counts to the nearer of their next points, and here
- * each process learns whether its own point fell inside this allocation,
- * and draws its next one. Both are exactly what they would be alone. A
- * thread that does not cache (it is exiting) does not sample: the
- * samplers live in its cache. */
+/* The countdown would reach zero or below with this allocation. Two
+ * Poisson processes share it, the heap profile's and the guard's: it
+ * counts to the nearer of their next points, and here each process learns
+ * whether its own point fell inside this allocation, and draws its next
+ * one. Both are exactly what they would be alone. A thread that does not
+ * cache (it is exiting) does not sample: the samplers live in its cache. */
 __attribute__((noinline, cold)) static unsigned sample_this(size_t size) {
   strata_malloc_ensure_init(); /* the rates are read at initialisation */
   if (size > INT64_MAX) return 0;
