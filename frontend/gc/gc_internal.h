@@ -92,6 +92,7 @@ struct strata_gc_heap {
   size_t live_bytes;
   size_t allocated_since; /* since the last collection */
   size_t held_bytes;      /* committed by the page heap after the last sweep */
+  size_t memory_limit_bytes; /* caps the goal; 0: none (STRATA_GC_MEMORY_LIMIT) */
   bool collecting;
   bool scan_stack;
 

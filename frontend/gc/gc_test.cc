@@ -568,3 +568,48 @@ TEST(Gc, HeapsOnSeparateThreadsAreIndependent) {
 }
 
 }  // namespace
+
+// STRATA_GC_MEMORY_LIMIT caps the goal: the heap collects at the limit
+// whatever gc_percent allows, and with more live than the limit, every
+// sixteenth of the live size more.
+TEST(Gc, AMemoryLimitCapsTheGoal) {
+  strata_gc_options options = strata_gc_default_options();
+  options.gc_percent = 1000;  // alone: a goal of 11 MiB for 1 MiB live
+  options.min_heap_bytes = 256 << 10;
+  options.memory_limit_bytes = 3 << 20;
+  strata_gc_heap *heap = strata_gc_create(&options);
+  ASSERT_NE(heap, nullptr);
+  static void *live[4096];
+  ASSERT_EQ(strata_gc_add_roots(heap, live, live + 4096), 0);
+  for (int i = 0; i < 1024; i++) live[i] = strata_gc_alloc(heap, 1024, STRATA_GC_NOSCAN);
+  for (int i = 0; i < 32 * 1024; i++) ASSERT_NE(strata_gc_alloc(heap, 1024, STRATA_GC_NOSCAN), nullptr);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_EQ(stats.live_bytes, 1u << 20);
+  EXPECT_EQ(stats.next_collection_bytes, 3u << 20);
+  EXPECT_GE(stats.collections, 14u);  // 32 MiB in steps of 2 MiB; at 1000 %, about 3
+  // Past the limit: 4 MiB live.
+  for (int i = 1024; i < 4096; i++) live[i] = strata_gc_alloc(heap, 1024, STRATA_GC_NOSCAN);
+  strata_gc_collect(heap);
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_EQ(stats.live_bytes, 4u << 20);
+  EXPECT_EQ(stats.next_collection_bytes, (4u << 20) + (4u << 20) / 16);
+  memset(live, 0, sizeof live);
+  strata_gc_destroy(heap);
+}
+
+TEST(Gc, MemoryLimitComesFromTheEnvironment) {
+  setenv("STRATA_GC_MEMORY_LIMIT", "512M", 1);
+  EXPECT_EQ(strata_gc_default_options().memory_limit_bytes, size_t{512} << 20);
+  setenv("STRATA_GC_MEMORY_LIMIT", "1048576", 1);
+  EXPECT_EQ(strata_gc_default_options().memory_limit_bytes, size_t{1} << 20);
+  setenv("STRATA_GC_MEMORY_LIMIT", "off", 1);
+  EXPECT_EQ(strata_gc_default_options().memory_limit_bytes, 0u);
+  setenv("STRATA_GC_MEMORY_LIMIT", "lots", 1);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(strata_gc_default_options().memory_limit_bytes, 0u);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("STRATA_GC_MEMORY_LIMIT"),
+            std::string::npos);
+  unsetenv("STRATA_GC_MEMORY_LIMIT");
+  EXPECT_EQ(strata_gc_default_options().memory_limit_bytes, 0u);
+}

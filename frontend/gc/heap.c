@@ -42,11 +42,37 @@ static int percent_from_environment(void) {
   return (int)value;
 }
 
+/* STRATA_GC_MEMORY_LIMIT: bytes, a decimal number with an optional K, M
+ * or G (powers of 1024); unset or "off": no limit. */
+static size_t memory_limit_from_environment(void) {
+  const char *text = getenv("STRATA_GC_MEMORY_LIMIT");
+  if (text == NULL || *text == '\0' || strcmp(text, "off") == 0) return 0;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  unsigned shift = 0;
+  if (*end == 'K') shift = 10;
+  if (*end == 'M') shift = 20;
+  if (*end == 'G') shift = 30;
+  if (shift != 0) end++;
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || value == 0 ||
+      value > (SIZE_MAX >> shift)) {
+    static const char message[] =
+        "strata: STRATA_GC_MEMORY_LIMIT is not a positive number of bytes (K, M or G after it) "
+        "or \"off\"; no limit\n";
+    ssize_t written = write(2, message, sizeof message - 1);
+    (void)written;
+    return 0;
+  }
+  return (size_t)value << shift;
+}
+
 strata_gc_options strata_gc_default_options(void) {
   strata_gc_options options;
   memset(&options, 0, sizeof options);
   options.gc_percent = percent_from_environment();
   options.min_heap_bytes = DEFAULT_MIN_HEAP_BYTES;
+  options.memory_limit_bytes = memory_limit_from_environment();
   options.mark_stack_entries = DEFAULT_MARK_STACK_ENTRIES;
   return options;
 }
@@ -72,6 +98,14 @@ void strata_gc_set_budget(strata_gc_heap *heap) {
    * collection, back to the live-size goal. */
   size_t reusable = heap->held_bytes / 8 * 7;
   if (goal < reusable) goal = reusable;
+  if (heap->memory_limit_bytes != 0) {
+    /* The limit caps the goal, so the heap collects harder as it nears it;
+     * past it (more is live than the limit), a collection every sixteenth
+     * of the live size more, as collecting more often cannot help. */
+    size_t floor = live + live / 16;
+    size_t cap = heap->memory_limit_bytes > floor ? heap->memory_limit_bytes : floor;
+    if (goal > cap) goal = cap;
+  }
   size_t used = live + heap->allocated_since;
   size_t left = goal > used ? goal - used : 0;
   heap->budget = left > (size_t)STRATA_GC_NO_BUDGET ? STRATA_GC_NO_BUDGET : (int64_t)left;
@@ -138,6 +172,7 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   heap->hi = 0;
   heap->gc_percent = chosen.gc_percent;
   heap->min_heap_bytes = chosen.min_heap_bytes;
+  heap->memory_limit_bytes = chosen.memory_limit_bytes;
   heap->scan_stack = chosen.scan_stack;
   strata_gc_set_budget(heap);
   return heap;

@@ -44,7 +44,8 @@
  * collect on its own), with `min_heap_bytes` as the floor, and not before
  * 7/8 of the memory the page heap already holds is used again (memory it
  * holds costs no more resident memory; what stays idle goes back to the
- * OS, so this allowance shrinks back to the live-size goal); when memory
+ * OS, so this allowance shrinks back to the live-size goal), and never
+ * past memory_limit_bytes (STRATA_GC_MEMORY_LIMIT) when set; when memory
  * runs out (the heap collects once and retries before it returns NULL);
  * and on strata_gc_collect. The world is the one mutator thread, which
  * collects: marking (an explicit mark stack, never recursion; overflow is
@@ -96,6 +97,13 @@ typedef struct strata_gc_options {
   /* No collection of its own before the heap holds this much (the first
    * collection's threshold). */
   size_t min_heap_bytes;
+  /* A cap on the collection goal, whatever gc_percent and the reuse of
+   * held memory allow: the heap's objects (live, and allocated since the
+   * last collection) may reach this many bytes before it collects; with
+   * more than this live, it collects every sixteenth of the live size
+   * more. 0: none. Bytes of objects, not resident memory (which adds the
+   * free slots of spans and the heap's bookkeeping). */
+  size_t memory_limit_bytes;
   /* Scan the collecting thread's stack and saved registers conservatively
    * (see the top of this file). */
   bool scan_stack;
@@ -108,7 +116,9 @@ typedef struct strata_gc_options {
 } strata_gc_options;
 
 /* gc_percent from STRATA_GC_PERCENT (a number >= 0, or "off"; anything else
- * is reported on stderr and 100 is used), min_heap_bytes 4 MiB, no stack
+ * is reported on stderr and 100 is used), memory_limit_bytes from
+ * STRATA_GC_MEMORY_LIMIT (bytes, or with K, M or G; unset or "off": none;
+ * anything else is reported and means none), min_heap_bytes 4 MiB, no stack
  * scanning, 16384 mark-stack entries, the mmap backend. */
 strata_gc_options strata_gc_default_options(void);
 
