@@ -105,6 +105,15 @@ struct strata_gc_heap {
   size_t mark_capacity, mark_top;
   bool mark_overflowed;
 
+  /* Finalizers and weak references (finalize.c): singly linked lists of
+   * records from the heap's bookkeeping, which is never scanned, so a
+   * record keeps nothing alive. `finalizers` are registered, `ready` found
+   * unreachable and waiting to run. */
+  strata_fixalloc finalizer_records;
+  struct strata_gc_finalizer_record *finalizers, *ready;
+  strata_fixalloc weak_records;
+  struct strata_gc_weak *weaks;
+
   strata_gc_stats stats;
 #ifdef STRATA_DEBUG
   strata_single_user user; /* the thread inside a call */
@@ -177,6 +186,20 @@ size_t strata_gc_sweep(strata_gc_heap *heap);
 
 /* Scans [start, end) for pointers, marking what they reach (mark.c). */
 void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end);
+
+/* Whether the allocated object starting at `object` is marked; marks it
+ * and everything it reaches (mark.c, after strata_gc_mark). */
+bool strata_gc_is_marked(const strata_gc_heap *heap, uintptr_t object);
+void strata_gc_mark_from(strata_gc_heap *heap, uintptr_t object);
+
+/* Between marking and sweeping (finalize.c): weak references to unmarked
+ * objects cleared, then unmarked objects with a finalizer marked again
+ * (with what they reach) and their finalizers queued. */
+void strata_gc_finalize_after_mark(strata_gc_heap *heap);
+/* The records' allocators, at the heap's creation (finalize.c). */
+void strata_gc_finalize_init(strata_gc_heap *heap);
+/* Runs the queued finalizers (finalize.c); how many ran. */
+size_t strata_gc_run_ready_finalizers(strata_gc_heap *heap);
 
 /* Scans the calling thread's stack from the caller's frame up, and its
  * callee-saved registers (roots.c). */

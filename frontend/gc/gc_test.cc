@@ -613,3 +613,141 @@ TEST(Gc, MemoryLimitComesFromTheEnvironment) {
   unsetenv("STRATA_GC_MEMORY_LIMIT");
   EXPECT_EQ(strata_gc_default_options().memory_limit_bytes, 0u);
 }
+
+namespace {
+
+// What a finalizer saw: how often it ran, the object, and the value it
+// read through the object (from a child the object reaches).
+struct Finalized {
+  int runs = 0;
+  void *object = nullptr;
+  uint64_t value = 0;
+};
+
+void RecordFinalizer(void *object, void *data) {
+  auto *f = static_cast<Finalized *>(data);
+  f->runs++;
+  f->object = object;
+  f->value = static_cast<Node *>(object)->next->value;  // the child, kept with it
+}
+
+strata_gc_heap *SmallHeap() {
+  strata_gc_options options = strata_gc_default_options();
+  options.min_heap_bytes = 256 << 10;
+  return strata_gc_create(&options);
+}
+
+}  // namespace
+
+// A finalizer runs once, after its object is found unreachable, with the
+// object and what it reaches still there; the next collection frees it.
+TEST(GcFinalizer, RunsOnceAfterTheObjectIsUnreachableAndCanReadIt) {
+  strata_gc_heap *heap = SmallHeap();
+  ASSERT_NE(heap, nullptr);
+  static Node *root;
+  ASSERT_EQ(strata_gc_add_roots(heap, &root, &root + 1), 0);
+  root = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  root->next = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  root->next->value = 4242;
+  Finalized f;
+  ASSERT_EQ(strata_gc_set_finalizer(heap, root, RecordFinalizer, &f), 0);
+  strata_gc_collect(heap);
+  EXPECT_EQ(f.runs, 0) << "reachable: no finalizer";
+  void *object = root;
+  root = nullptr;
+  strata_gc_collect(heap);
+  EXPECT_EQ(f.runs, 1);
+  EXPECT_EQ(f.object, object);
+  EXPECT_EQ(f.value, 4242u);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_EQ(stats.finalizers_run, 1u);
+  EXPECT_EQ(stats.live_bytes, 2 * strata_gc_size(heap, object)) << "kept for one more cycle";
+  strata_gc_collect(heap);
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_EQ(f.runs, 1) << "once";
+  EXPECT_EQ(stats.live_bytes, 0u) << "and freed by the next collection";
+  strata_gc_destroy(heap);
+}
+
+// A collection an allocation starts queues the finalizer; the object stays
+// until the program runs it, whatever collections come between.
+TEST(GcFinalizer, CollectionsFromAllocationQueueUntilTheProgramRunsThem) {
+  strata_gc_heap *heap = SmallHeap();
+  ASSERT_NE(heap, nullptr);
+  auto *n = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  n->next = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  n->next->value = 7;
+  Finalized f;
+  ASSERT_EQ(strata_gc_set_finalizer(heap, n, RecordFinalizer, &f), 0);
+  n = nullptr;
+  uint64_t before = Collections(heap);
+  for (int i = 0; i < 64 * 1024; i++) {  // 4 MiB of garbage: several collections
+    ASSERT_NE(strata_gc_alloc(heap, 64, STRATA_GC_NOSCAN), nullptr);
+  }
+  EXPECT_GE(Collections(heap), before + 3);
+  EXPECT_EQ(f.runs, 0);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_EQ(stats.finalizers_queued, 1u);
+  EXPECT_EQ(strata_gc_run_finalizers(heap), 1u);
+  EXPECT_EQ(f.runs, 1);
+  EXPECT_EQ(f.value, 7u) << "kept through the collections while queued";
+  EXPECT_EQ(strata_gc_run_finalizers(heap), 0u);
+  strata_gc_destroy(heap);
+}
+
+TEST(GcFinalizer, ARemovedFinalizerDoesNotRunAndBadObjectsAreRefused) {
+  strata_gc_heap *heap = SmallHeap();
+  ASSERT_NE(heap, nullptr);
+  auto *n = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  Finalized f;
+  ASSERT_EQ(strata_gc_set_finalizer(heap, n, RecordFinalizer, &f), 0);
+  ASSERT_EQ(strata_gc_set_finalizer(heap, n, nullptr, nullptr), 0);
+  n = nullptr;
+  strata_gc_collect(heap);
+  EXPECT_EQ(f.runs, 0);
+  int on_stack = 0;
+  EXPECT_EQ(strata_gc_set_finalizer(heap, &on_stack, RecordFinalizer, &f), EINVAL);
+  EXPECT_EQ(strata_gc_set_finalizer(heap, nullptr, RecordFinalizer, &f), EINVAL);
+  auto *m = static_cast<char *>(strata_gc_alloc(heap, 64, STRATA_GC_SCAN));
+  EXPECT_EQ(strata_gc_set_finalizer(heap, m + 8, RecordFinalizer, &f), EINVAL);  // interior
+  errno = 0;
+  EXPECT_EQ(strata_gc_weak_new(heap, m + 8), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+  strata_gc_destroy(heap);
+}
+
+// A weak reference gives its object while the program reaches it and NULL
+// once a collection has found it unreachable, before its finalizer runs.
+TEST(GcWeak, ClearedWhenTheObjectDiesNotBefore) {
+  strata_gc_heap *heap = SmallHeap();
+  ASSERT_NE(heap, nullptr);
+  static Node *root;
+  ASSERT_EQ(strata_gc_add_roots(heap, &root, &root + 1), 0);
+  root = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  root->next = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  strata_gc_weak *weak = strata_gc_weak_new(heap, root);
+  strata_gc_weak *finalized_weak = strata_gc_weak_new(heap, root->next);
+  ASSERT_NE(weak, nullptr);
+  ASSERT_NE(finalized_weak, nullptr);
+  Finalized f;
+  Node *child = root->next;
+  child->next = root;  // the finalizer reads child->next->value
+  ASSERT_EQ(strata_gc_set_finalizer(heap, child, RecordFinalizer, &f), 0);
+  child = nullptr;
+  strata_gc_collect(heap);
+  EXPECT_EQ(strata_gc_weak_get(heap, weak), root) << "reachable: not cleared";
+  EXPECT_NE(strata_gc_weak_get(heap, finalized_weak), nullptr);
+  root = nullptr;
+  strata_gc_collect(heap);
+  EXPECT_EQ(strata_gc_weak_get(heap, weak), nullptr);
+  EXPECT_EQ(strata_gc_weak_get(heap, finalized_weak), nullptr) << "cleared before its finalizer";
+  EXPECT_EQ(f.runs, 1);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_EQ(stats.weak_cleared, 2u);
+  strata_gc_weak_free(heap, weak);
+  strata_gc_weak_free(heap, finalized_weak);
+  strata_gc_destroy(heap);
+}

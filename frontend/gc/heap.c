@@ -160,6 +160,7 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
     strata_fixalloc_init(&heap->mark_records[m], &heap->meta,
                          strata_gc_mark_words(m) * sizeof(uint64_t));
   }
+  strata_gc_finalize_init(heap);
   heap->mark_capacity = chosen.mark_stack_entries;
   heap->mark_stack =
       strata_persistent_alloc(&heap->meta, heap->mark_capacity * sizeof(strata_gc_mark_entry), 16);
@@ -205,6 +206,9 @@ void strata_gc_collect(strata_gc_heap *heap) {
   strata_gc_enter(heap, __func__);
   strata_gc_collect_now(heap);
   strata_gc_leave(heap);
+  /* Outside the collection and the entry check: a finalizer may use the
+   * heap. */
+  strata_gc_run_ready_finalizers(heap);
 }
 
 

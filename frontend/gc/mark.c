@@ -147,6 +147,15 @@ static void rescan_marked(strata_gc_heap *heap) {
   }
 }
 
+/* Until no overflow is left: every marked object's words scanned. */
+static void finish(strata_gc_heap *heap) {
+  while (heap->mark_overflowed) {
+    heap->mark_overflowed = false;
+    heap->stats.mark_stack_overflows++;
+    rescan_marked(heap);
+  }
+}
+
 void strata_gc_mark(strata_gc_heap *heap) {
   heap->mark_top = 0;
   heap->mark_overflowed = false;
@@ -158,9 +167,23 @@ void strata_gc_mark(strata_gc_heap *heap) {
     strata_gc_scan_stack(heap);
     drain(heap);
   }
-  while (heap->mark_overflowed) {
-    heap->mark_overflowed = false;
-    heap->stats.mark_stack_overflows++;
-    rescan_marked(heap);
+  finish(heap);
+}
+
+bool strata_gc_is_marked(const strata_gc_heap *heap, uintptr_t object) {
+  uint32_t index = 0;
+  strata_span *span = strata_gc_object_span(heap, object, &index);
+  STRATA_ASSERT(span != NULL); /* callers hold object starts of this heap */
+  if (span == NULL) return true;
+  if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
+    const uint64_t *marks = strata_span_owner_data(span);
+    return (marks[index / 64] >> (index % 64)) & 1;
   }
+  return ((uintptr_t)strata_span_owner_data(span) & STRATA_GC_LARGE_MARKED) != 0;
+}
+
+void strata_gc_mark_from(strata_gc_heap *heap, uintptr_t object) {
+  mark_word(heap, object);
+  drain(heap);
+  finish(heap);
 }

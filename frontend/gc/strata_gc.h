@@ -163,6 +163,36 @@ void *strata_gc_base(strata_gc_heap *heap, const void *p);
  * allocated object's start. */
 size_t strata_gc_size(strata_gc_heap *heap, const void *p);
 
+/* Finalizers (Boehm's GC_register_finalizer, Go's runtime.SetFinalizer).
+ * fn(object, data) runs once after `object` (an object's start) is found
+ * unreachable: that collection keeps the object, and what it reaches, for
+ * one more cycle, so fn may read it; the next collection that finds it
+ * unreachable again frees it. No order among objects found unreachable
+ * together. fn runs outside the collection: at the end of
+ * strata_gc_collect, or when the program calls strata_gc_run_finalizers
+ * (a collection an allocation starts only queues them), on the calling
+ * thread, and may use the heap. `data` is not traced. One finalizer per
+ * object: setting another replaces it, fn NULL removes it. 0, EINVAL
+ * (object is not an object's start in this heap), ENOMEM. */
+typedef void (*strata_gc_finalizer)(void *object, void *data);
+int strata_gc_set_finalizer(strata_gc_heap *heap, void *object, strata_gc_finalizer fn,
+                            void *data);
+
+/* Runs the finalizers queued by collections so far; returns how many ran. */
+size_t strata_gc_run_finalizers(strata_gc_heap *heap);
+
+/* Weak references (Go's weak.Pointer; Boehm's disappearing links kept in
+ * the collector's own memory): strata_gc_weak_get gives the object while
+ * it lives and NULL once a collection has found it unreachable, before
+ * any finalizer of it runs. The handle does not keep the object alive (it
+ * is in the heap's bookkeeping, never scanned); what strata_gc_weak_get
+ * returns is an ordinary pointer again. strata_gc_weak_new: NULL with
+ * EINVAL (not an object's start in this heap) or ENOMEM. */
+typedef struct strata_gc_weak strata_gc_weak;
+strata_gc_weak *strata_gc_weak_new(strata_gc_heap *heap, void *object);
+void *strata_gc_weak_get(strata_gc_heap *heap, const strata_gc_weak *weak);
+void strata_gc_weak_free(strata_gc_heap *heap, strata_gc_weak *weak);
+
 typedef struct strata_gc_stats {
   size_t live_bytes;            /* left by the last collection (slot sizes) */
   size_t heap_bytes;            /* live_bytes + allocated since */
@@ -180,6 +210,9 @@ typedef struct strata_gc_stats {
   uint64_t total_mark_ns;
   uint64_t last_sweep_ns;
   uint64_t mark_stack_overflows; /* rescans forced by a full mark stack */
+  uint64_t finalizers_queued;   /* found unreachable, waiting to run */
+  uint64_t finalizers_run;      /* in all */
+  uint64_t weak_cleared;        /* weak references cleared, in all */
 } strata_gc_stats;
 
 void strata_gc_get_stats(strata_gc_heap *heap, strata_gc_stats *out);

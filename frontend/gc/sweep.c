@@ -128,6 +128,7 @@ void strata_gc_collect_now(strata_gc_heap *heap) {
   heap->collecting = true;
   uint64_t start = strata_gc_now_ns();
   strata_gc_mark(heap);
+  strata_gc_finalize_after_mark(heap);
   uint64_t marked = strata_gc_now_ns();
   size_t before = heap->live_bytes + heap->allocated_since;
   size_t live = strata_gc_sweep(heap);
