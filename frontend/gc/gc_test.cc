@@ -637,6 +637,13 @@ strata_gc_heap *SmallHeap() {
   return strata_gc_create(&options);
 }
 
+// *root (registered as a root) holds a node whose next is a second node.
+void RootedPair(strata_gc_heap *heap, Node **root) {
+  ASSERT_EQ(strata_gc_add_roots(heap, root, root + 1), 0);
+  *root = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  (*root)->next = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+}
+
 }  // namespace
 
 // A finalizer runs once, after its object is found unreachable, with the
@@ -645,9 +652,7 @@ TEST(GcFinalizer, RunsOnceAfterTheObjectIsUnreachableAndCanReadIt) {
   strata_gc_heap *heap = SmallHeap();
   ASSERT_NE(heap, nullptr);
   static Node *root;
-  ASSERT_EQ(strata_gc_add_roots(heap, &root, &root + 1), 0);
-  root = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
-  root->next = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  RootedPair(heap, &root);
   root->next->value = 4242;
   Finalized f;
   ASSERT_EQ(strata_gc_set_finalizer(heap, root, RecordFinalizer, &f), 0);
@@ -724,9 +729,7 @@ TEST(GcWeak, ClearedWhenTheObjectDiesNotBefore) {
   strata_gc_heap *heap = SmallHeap();
   ASSERT_NE(heap, nullptr);
   static Node *root;
-  ASSERT_EQ(strata_gc_add_roots(heap, &root, &root + 1), 0);
-  root = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
-  root->next = static_cast<Node *>(strata_gc_alloc(heap, sizeof(Node), STRATA_GC_SCAN));
+  RootedPair(heap, &root);
   strata_gc_weak *weak = strata_gc_weak_new(heap, root);
   strata_gc_weak *finalized_weak = strata_gc_weak_new(heap, root->next);
   ASSERT_NE(weak, nullptr);
