@@ -162,6 +162,8 @@ static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uin
 #define STRATA_GC_NO_BUDGET (INT64_MAX / 2) /* room to add back what a failed allocation took */
 
 uint64_t strata_gc_now_ns(void);
+/* The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID). */
+uint64_t strata_gc_thread_cpu_ns(void);
 
 /* Collects (never needs memory). */
 void strata_gc_collect_now(strata_gc_heap *heap);

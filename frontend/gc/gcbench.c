@@ -24,8 +24,10 @@
  * threads), malloc (the C library's, freeing each tree explicitly).
  *
  * Prints one line of figures: wall time, peak RSS (getrusage), collections,
- * longest pause and total marking time (strata: its stats; Boehm: its
- * collection events). With no arguments (as `scripts/bench --layers` runs
+ * longest pause, total marking time, and the collections' total wall time
+ * and CPU time (strata: its stats, the collecting thread's CPU; Boehm: its
+ * collection events, the process's CPU while the world is stopped, its
+ * marker threads included). With no arguments (as `scripts/bench --layers` runs
  * it) it runs itself once per allocator and variant, each in a process of
  * its own so that peak RSS is each one's; gcbench_compare.py makes the
  * table with repetitions. */
@@ -143,17 +145,32 @@ static int depth_of(const node *n) {
   return d;
 }
 
-/* Boehm's collection events, timed. */
-static uint64_t boehm_start, boehm_mark_start, boehm_max_pause, boehm_mark_total;
+/* CPU time of the whole process: Boehm's marker threads included. */
+static uint64_t process_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Boehm's collection events, timed: wall, and the CPU of every thread
+ * while the world is stopped (the program has one mutator, stopped, so
+ * that is the collector's: the collecting thread and its markers). */
+static uint64_t boehm_start, boehm_cpu_start, boehm_mark_start, boehm_max_pause, boehm_mark_total;
+static uint64_t boehm_pause_total, boehm_pause_cpu_total;
 
 static void on_boehm_event(GC_EventType event) {
   uint64_t t = now_ns();
   switch (event) {
-    case GC_EVENT_START: boehm_start = t; break;
+    case GC_EVENT_START:
+      boehm_start = t;
+      boehm_cpu_start = process_cpu_ns();
+      break;
     case GC_EVENT_MARK_START: boehm_mark_start = t; break;
     case GC_EVENT_MARK_END: boehm_mark_total += t - boehm_mark_start; break;
     case GC_EVENT_END:
       if (t - boehm_start > boehm_max_pause) boehm_max_pause = t - boehm_start;
+      boehm_pause_total += t - boehm_start;
+      boehm_pause_cpu_total += process_cpu_ns() - boehm_cpu_start;
       break;
     default: break;
   }
@@ -256,7 +273,7 @@ int main(int argc, char **argv) {
   uint64_t start = now_ns();
   int status = run();
   uint64_t elapsed = now_ns() - start;
-  uint64_t collections = 0, max_pause = 0, mark = 0;
+  uint64_t collections = 0, max_pause = 0, mark = 0, pause = 0, pause_cpu = 0;
   double heap_peak_mib = 0, metadata_mib = 0;
   if (allocator == STRATA) {
     strata_gc_stats stats;
@@ -264,19 +281,24 @@ int main(int argc, char **argv) {
     collections = stats.collections;
     max_pause = stats.max_pause_ns;
     mark = stats.total_mark_ns;
+    pause = stats.total_pause_ns;
+    pause_cpu = stats.total_pause_cpu_ns;
     heap_peak_mib = stats.peak_committed_bytes / 1048576.0;
     metadata_mib = stats.metadata_bytes / 1048576.0;
   } else if (allocator == BOEHM) {
     collections = GC_get_gc_no();
     max_pause = boehm_max_pause;
     mark = boehm_mark_total;
+    pause = boehm_pause_total;
+    pause_cpu = boehm_pause_cpu_total;
   }
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   printf("allocator=%s variant=%s time_s=%.3f peak_rss_mib=%.1f collections=%llu "
-         "max_pause_ms=%.2f mark_ms=%.1f",
+         "max_pause_ms=%.2f mark_ms=%.1f pause_ms=%.1f pause_cpu_ms=%.1f",
          argv[1], argv[2], elapsed / 1e9, usage.ru_maxrss / 1024.0,
-         (unsigned long long)collections, max_pause / 1e6, mark / 1e6);
+         (unsigned long long)collections, max_pause / 1e6, mark / 1e6, pause / 1e6,
+         pause_cpu / 1e6);
   if (allocator == STRATA) {
     printf(" heap_peak_mib=%.1f metadata_mib=%.1f", heap_peak_mib, metadata_mib);
   }

@@ -36,7 +36,8 @@ CONFIGS = [
     ("malloc", "malloc", {}, "shared"),
 ]
 VARIANTS = ["pointers", "noscan", "scanbuf"]
-FIELDS = ["time_s", "peak_rss_mib", "collections", "max_pause_ms", "mark_ms"]
+FIELDS = ["time_s", "peak_rss_mib", "collections", "max_pause_ms", "mark_ms", "pause_ms",
+          "pause_cpu_ms"]
 
 
 def run(binary, allocator, variant, env_extra):
@@ -73,9 +74,9 @@ def main():
     print(f"GCBench, median of {args.reps} (time and RSS ratios: strata / boehm in the same "
           "run, shared and static)\n")
     print("| variant | allocator | markers | time s | peak RSS MiB | collections "
-          "| longest pause ms | mark ms | time ÷ boehm | RSS ÷ boehm | time ÷ boehm-static "
-          "| RSS ÷ boehm-static |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| longest pause ms | mark ms | pauses ms (wall / CPU) | time ÷ boehm | RSS ÷ boehm "
+          "| time ÷ boehm-static | RSS ÷ boehm-static |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     fields = FIELDS + ["markers"]
     for variant in variants:
         medians = {name: {f: statistics.median(s[f] for s in samples[(variant, name)])
@@ -92,7 +93,7 @@ def main():
                 markers = "-"
             print(f"| {variant} | {name} | {markers} | {m['time_s']:.3f} | {m['peak_rss_mib']:.1f} | "
                   f"{m['collections']:.0f} | {m['max_pause_ms']:.2f} | {m['mark_ms']:.1f} | "
-                  f"{ratios} |")
+                  f"{m['pause_ms']:.0f} / {m['pause_cpu_ms']:.0f} | {ratios} |")
 
 
 if __name__ == "__main__":

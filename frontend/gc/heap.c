@@ -18,6 +18,12 @@
 #define DEFAULT_MARK_STACK_ENTRIES 16384
 #define DEFAULT_ROOTS 64
 
+uint64_t strata_gc_thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t strata_gc_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

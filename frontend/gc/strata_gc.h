@@ -206,6 +206,7 @@ typedef struct strata_gc_stats {
   uint64_t last_pause_ns;       /* the whole of the last collection */
   uint64_t max_pause_ns;
   uint64_t total_pause_ns;
+  uint64_t total_pause_cpu_ns;  /* CPU the collecting thread spent in them */
   uint64_t last_mark_ns;
   uint64_t total_mark_ns;
   uint64_t last_sweep_ns;

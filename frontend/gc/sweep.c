@@ -127,12 +127,14 @@ void strata_gc_collect_now(strata_gc_heap *heap) {
   if (heap->collecting) return;
   heap->collecting = true;
   uint64_t start = strata_gc_now_ns();
+  uint64_t cpu_start = strata_gc_thread_cpu_ns();
   strata_gc_mark(heap);
   strata_gc_finalize_after_mark(heap);
   uint64_t marked = strata_gc_now_ns();
   size_t before = heap->live_bytes + heap->allocated_since;
   size_t live = strata_gc_sweep(heap);
   uint64_t end = strata_gc_now_ns();
+  uint64_t cpu = strata_gc_thread_cpu_ns() - cpu_start;
 
   heap->live_bytes = live;
   heap->allocated_since = 0;
@@ -148,6 +150,7 @@ void strata_gc_collect_now(strata_gc_heap *heap) {
   stats->last_sweep_ns = end - marked;
   stats->last_pause_ns = end - start;
   stats->total_pause_ns += end - start;
+  stats->total_pause_cpu_ns += cpu;
   if (end - start > stats->max_pause_ns) stats->max_pause_ns = end - start;
   heap->collecting = false;
 }
