@@ -52,9 +52,8 @@ lists_match() {
     "$(bazel_sources //frontend/pool:pool)" || failed=1
   same "the GC's sources" "$(cmake_list strata_gc_SOURCES)" "$(bazel_sources //frontend/gc)" ||
     failed=1
-  same "the public headers" "$(cmake_list STRATA_PUBLIC_HEADERS)" "$(bazel query --output=label \
-    'labels(hdrs, (deps(//:libstrata_a) union deps(//:libstrata_override_a) union deps(//:libstrata_full_a)) except //frontend/malloc:internal)' \
-    2>/dev/null | grep '^//' | sed -e 's|^//||' -e 's|:|/|' | sort)" || failed=1
+  same "the public headers" "$(cmake_list STRATA_PUBLIC_HEADERS)" \
+    "$(tools/packaging/public_headers.sh)" || failed=1
   return $failed
 }
 check "CMakeLists.txt lists the layers, sources and headers Bazel builds" lists_match

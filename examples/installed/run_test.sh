@@ -16,8 +16,7 @@ src=examples/installed
 check "cc with pkg-config, shared" \
   sh -c "cc $src/hello.c \$(pkg-config --cflags --libs strata) -o $build/hello_shared"
 # The version, as base/version.h writes it ("0.1.0").
-version=$(sed -n 's/^#define STRATA_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
-  base/version.h | paste -sd.)
+version=$(tools/packaging/version.sh)
 # Each shared library: the file with the full version, a link of its
 # soname to it, and the -l name linked to the soname.
 installed_as_a_distribution_would() {

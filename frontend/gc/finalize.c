@@ -16,7 +16,7 @@
  *      next collection that finds the object unreachable frees it.
  * Objects whose finalizers are queued and have not run yet are marked the
  * same way at every collection until they have.
- * Finalizers run outside collections (strata_gc_run_ready_finalizers), on
+ * Finalizers run outside collections (strata_gc_run_finalizers), on
  * the program's thread, so they may allocate and collect.
  *
  * Each list is walked once per collection: the cost is linear in the
@@ -145,7 +145,7 @@ void strata_gc_finalize_after_mark(strata_gc_heap *heap) {
   }
 }
 
-size_t strata_gc_run_ready_finalizers(strata_gc_heap *heap) {
+size_t strata_gc_run_finalizers(strata_gc_heap *heap) {
   size_t ran = 0;
   /* One at a time off the list: a finalizer may collect, which queues
    * more, or set finalizers, which changes the registered list. */
@@ -165,8 +165,4 @@ size_t strata_gc_run_ready_finalizers(strata_gc_heap *heap) {
     taken.fn((void *)taken.object, taken.data);
     ran++;
   }
-}
-
-size_t strata_gc_run_finalizers(strata_gc_heap *heap) {
-  return strata_gc_run_ready_finalizers(heap);
 }

@@ -200,8 +200,6 @@ void strata_gc_mark_from(strata_gc_heap *heap, uintptr_t object);
 void strata_gc_finalize_after_mark(strata_gc_heap *heap);
 /* The records' allocators, at the heap's creation (finalize.c). */
 void strata_gc_finalize_init(strata_gc_heap *heap);
-/* Runs the queued finalizers (finalize.c); how many ran. */
-size_t strata_gc_run_ready_finalizers(strata_gc_heap *heap);
 
 /* Scans the calling thread's stack from the caller's frame up, and its
  * callee-saved registers (roots.c). */

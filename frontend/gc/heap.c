@@ -214,7 +214,7 @@ void strata_gc_collect(strata_gc_heap *heap) {
   strata_gc_leave(heap);
   /* Outside the collection and the entry check: a finalizer may use the
    * heap. */
-  strata_gc_run_ready_finalizers(heap);
+  strata_gc_run_finalizers(heap);
 }
 
 
