@@ -3,13 +3,12 @@
 #include "base/lock.h"
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/check.h"
+#include "base/futex.h"
 
 /* The spin before sleeping: pauses doubling from 1 to 64 between reads of
  * the word, 8 rounds, about 190 pauses in all (a few microseconds: a pause
@@ -30,17 +29,7 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/* Sleeps while the word is `expected`; returns at once if it is not. A
- * signal or a spurious wake returns too: the caller looks again. The lock
- * lives in one process: the private futex skips the kernel's cross-process
- * lookup. */
-static void futex_wait(strata_atomic_int *word, int expected) {
-  syscall(SYS_futex, strata_atomic_address(word), FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
-}
-
-void strata_lock_wake(strata_lock *lock) {
-  syscall(SYS_futex, strata_atomic_address(&lock->state), FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
+void strata_lock_wake(strata_lock *lock) { strata_futex_wake(strata_atomic_address(&lock->state), 1); }
 
 void strata_lock_acquire_slow(strata_lock *lock) {
   unsigned pause = 1;
@@ -64,7 +53,7 @@ void strata_lock_acquire_slow(strata_lock *lock) {
    * then the holder's release wakes the next sleeper, if any), and else
    * tells the holder to wake someone. */
   while (strata_atomic_exchange(&lock->state, 2, STRATA_ORDER_ACQUIRE) != 0) {
-    futex_wait(&lock->state, 2);
+    strata_futex_wait(strata_atomic_address(&lock->state), 2);
   }
 }
 
@@ -80,6 +69,9 @@ const char *strata_lock_rank_name(strata_lock_rank rank) {
     case STRATA_LOCK_RANK_NONE: return "unranked lock";
     case STRATA_LOCK_RANK_MALLOC_INIT: return "malloc init";
     case STRATA_LOCK_RANK_MALLOC_THREADS: return "malloc thread list";
+    case STRATA_LOCK_RANK_GC_WORLD: return "GC world";
+    case STRATA_LOCK_RANK_GC_STOPPING: return "GC stopping";
+    case STRATA_LOCK_RANK_GC_BOOKKEEPING: return "GC bookkeeping";
     case STRATA_LOCK_RANK_CENTRAL_CLASS: return "central class";
     case STRATA_LOCK_RANK_PAGEHEAP: return "page heap";
     case STRATA_LOCK_RANK_PROFILE: return "heap profile";

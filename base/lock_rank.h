@@ -29,6 +29,14 @@ typedef enum strata_lock_rank {
   STRATA_LOCK_RANK_MALLOC_INIT,
   /* malloc frontend: the list of thread caches. */
   STRATA_LOCK_RANK_MALLOC_THREADS,
+  /* GC heap: the world, held by a collection from before it stops the
+   * heap's threads until after it restarts them, and by registration. */
+  STRATA_LOCK_RANK_GC_WORLD,
+  /* GC heaps: the one world being stopped at a time, process-wide. */
+  STRATA_LOCK_RANK_GC_STOPPING,
+  /* GC heap: its bookkeeping (roots, mark records, large objects,
+   * finalizers, weak references). */
+  STRATA_LOCK_RANK_GC_BOOKKEEPING,
   /* central: one size class's span lists. Several at once in ascending
    * address order. */
   STRATA_LOCK_RANK_CENTRAL_CLASS,

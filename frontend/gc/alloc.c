@@ -1,64 +1,131 @@
 /* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
-/* Allocation: small objects from a per-class cache of slots taken from the
- * central lists in batches, large ones straight from the page heap. The
- * collector runs from here when the budget is spent or memory runs out. */
+/* Allocation: small objects from the calling thread's per-class cache of
+ * slots taken from the central lists in batches, large ones straight from
+ * the page heap. The collector runs from here when the budget is spent or
+ * memory runs out. The fast path (a cached slot, credit left) takes no
+ * lock and makes no atomic read-modify-write. */
 #include <errno.h>
 #include <string.h>
 
 #include "frontend/gc/gc_internal.h"
 
+/* Under the bookkeeping lock. */
 static void widen_bounds(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
-  if (start < heap->lo) heap->lo = start;
-  if (end > heap->hi) heap->hi = end;
+  if (start < strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED)) {
+    strata_atomic_store(&heap->lo, start, STRATA_ORDER_RELAXED);
+  }
+  if (end > strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED)) {
+    strata_atomic_store(&heap->hi, end, STRATA_ORDER_RELAXED);
+  }
 }
 
 /* Takes in a batch from the central lists: every span in it gets a mark
- * record (at most one new span per object, and the spares hold a whole
- * batch's worth), and the heap's bounds cover each span. A batch comes in
- * address order span by span, so a span is looked up once. */
-static void adopt_batch(strata_gc_heap *heap, void *const *objects, size_t n) {
+ * record (at most one new span per object, and the thread's stock holds a
+ * whole batch's worth), and the heap's bounds cover each span. A batch
+ * comes in address order span by span, so a span is looked up once. Most
+ * batches come from spans the heap has taken in before: those need no
+ * lock. The others are settled under the bookkeeping lock, taken once
+ * (conditionally: the analysis of lock attributes cannot follow it). */
+static void adopt_batch(strata_gc_heap *heap, strata_gc_thread *self, void *const *objects,
+                        size_t n) STRATA_NO_THREAD_SAFETY_ANALYSIS {
   const strata_span *last = NULL;
+  bool locked = false;
   for (size_t i = 0; i < n; i++) {
     uintptr_t p = (uintptr_t)objects[i];
     if (last != NULL && p >= last->base && p < strata_span_end(last)) continue;
     strata_span *span = strata_pageheap_span_of(&heap->pages, objects[i]);
     STRATA_ASSERT(span != NULL && strata_span_state_of(span) == STRATA_SPAN_SMALL);
+    last = span;
+    bool settled = strata_span_owner_data(span) != NULL &&
+                   span->base >= strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED) &&
+                   strata_span_end(span) <= strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
+    if (settled) continue;
+    if (!locked) {
+      strata_lock_acquire(&heap->bookkeeping);
+      locked = true;
+    }
     if (strata_span_owner_data(span) == NULL) {
       strata_span_set_owner_data(
-          span, strata_gc_take_marks(heap, strata_gc_mark_size(span->object_count)));
+          span, strata_gc_take_marks(self, strata_gc_mark_size(span->object_count)));
     }
     widen_bounds(heap, span->base, strata_span_end(span));
-    last = span;
   }
+  if (locked) strata_lock_release(&heap->bookkeeping);
 }
 
-/* Takes a batch of slots of span class `sc` from the central lists. The
- * slots' memory is not touched: the central lists hand out bitmap slots. */
-static bool refill(strata_gc_heap *heap, strata_span_class sc) {
+/* Takes a batch of slots of span class `sc` from the central lists into
+ * the thread's cache. The slots' memory is not touched: the central lists
+ * hand out bitmap slots. A no-stop section: the central lists' locks. */
+static bool refill(strata_gc_thread *self, strata_span_class sc) {
+  strata_gc_heap *heap = self->heap;
   unsigned size_class = strata_span_class_size_class(sc);
   unsigned mark_size = strata_gc_mark_size(strata_size_class_span_objects(size_class));
-  if (!strata_gc_top_up_marks(heap, mark_size)) return false;
-  strata_gc_cache *cache = &heap->caches[sc];
-  size_t n = strata_central_batch_size(size_class);
-  size_t got = strata_central_remove(&heap->central, sc, cache->objects, n);
-  if (got == 0) return false;
-  adopt_batch(heap, cache->objects, got);
-  cache->count = (uint32_t)got;
-  /* Hand out lowest first. */
-  for (size_t i = 0, j = got - 1; i < j; i++, j--) {
-    void *t = cache->objects[i];
-    cache->objects[i] = cache->objects[j];
-    cache->objects[j] = t;
+  strata_gc_cache *cache = &self->caches[sc];
+  strata_gc_no_stop_enter();
+  bool stocked = self->spare_mark_count[mark_size] >= STRATA_GC_SPARE_MARKS;
+  if (!stocked) {
+    strata_lock_acquire(&heap->bookkeeping);
+    stocked = strata_gc_top_up_marks(heap, self, mark_size);
+    strata_lock_release(&heap->bookkeeping);
   }
-  return true;
+  size_t got = 0;
+  if (stocked) {
+    got = strata_central_remove(&heap->central, sc, cache->objects,
+                                strata_central_batch_size(size_class));
+  }
+  if (got > 0) {
+    adopt_batch(heap, self, cache->objects, got);
+    /* Hand out lowest first. */
+    for (size_t i = 0, j = got - 1; i < j; i++, j--) {
+      void *t = cache->objects[i];
+      cache->objects[i] = cache->objects[j];
+      cache->objects[j] = t;
+    }
+    cache->count = (uint32_t)got;
+  }
+  strata_gc_no_stop_leave();
+  return got > 0;
 }
 
-/* Runs a collection the budget asked for, unless one is running. */
-static void pace(strata_gc_heap *heap) {
-  if (heap->collecting || heap->gc_percent == STRATA_GC_OFF) return;
-  strata_gc_collect_now(heap);
+/* Credit is taken from the heap's budget this many bytes at a time (and
+ * what the allocation at hand lacks), so that threads meet at the budget
+ * once per chunk rather than per object. */
+#define CREDIT_CHUNK ((int64_t)64 << 10)
+
+/* The thread has spent its credit: takes more from the budget, and
+ * collects once when the budget is spent (unless another thread collected
+ * meanwhile). Exact with one thread: a chunk is cut to what is left, so
+ * the collection comes when the budget runs out, as if it were charged
+ * per object. Once collected, what the allocation needs is granted
+ * whatever the budget says (a gc_percent of 0 sets none). */
+static void charge(strata_gc_thread *self) {
+  strata_gc_heap *heap = self->heap;
+  uint64_t seen = strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE);
+  bool collected = false;
+  while (self->credit < 0) {
+    int64_t left = strata_atomic_load(&heap->budget, STRATA_ORDER_RELAXED);
+    if (left <= 0 && !collected && heap->gc_percent != STRATA_GC_OFF) {
+      strata_gc_collect_as(heap, self, false, seen);
+      collected = true;
+      continue;
+    }
+    int64_t want = CREDIT_CHUNK - self->credit;
+    int64_t grant = left >= want ? want : left > 0 ? left : -self->credit;
+    if (strata_atomic_compare_exchange(&heap->budget, &left, left - grant, STRATA_ORDER_RELAXED,
+                                       STRATA_ORDER_RELAXED)) {
+      self->credit += grant;
+    }
+  }
 }
 
+/* A refill, and when the central lists have nothing (memory refused),
+ * one collection (what it frees may be enough) and a second try. */
+static bool refill_or_collect(strata_gc_thread *self, strata_span_class sc) {
+  uint64_t seen = strata_atomic_load(&self->heap->collections_done, STRATA_ORDER_ACQUIRE);
+  if (refill(self, sc)) return true;
+  strata_gc_collect_as(self->heap, self, false, seen);
+  return self->caches[sc].count > 0 || refill(self, sc);
+}
 /* Most objects of a collected heap are a few words: plain stores beat a
  * call, and a loop here would become `rep stos`, slow to start. Slots are
  * multiples of 8 bytes. */
@@ -77,23 +144,25 @@ static inline void zero_object(void *p, size_t size) {
   }
 }
 
-static void *alloc_small(strata_gc_heap *heap, size_t size, unsigned flags) {
+/* Counts the bytes; a plain add (the thread is the only writer). */
+static inline void count_allocated(strata_gc_thread *self, size_t bytes) {
+  strata_atomic_store(&self->allocated,
+                      strata_atomic_load(&self->allocated, STRATA_ORDER_RELAXED) + bytes,
+                      STRATA_ORDER_RELAXED);
+}
+
+static void *alloc_small(strata_gc_thread *self, size_t size, unsigned flags) {
   unsigned size_class = strata_size_to_class(size);
   strata_span_class sc = strata_span_class_make(
       size_class, (flags & STRATA_GC_NOSCAN) ? STRATA_KIND_NOSCAN : STRATA_KIND_SCAN);
   size_t object_size = strata_size_class_object_size(size_class);
-  heap->budget -= (int64_t)object_size;
-  if (heap->budget < 0) pace(heap);
-  strata_gc_cache *cache = &heap->caches[sc];
-  if (cache->count == 0 && !refill(heap, sc)) {
-    /* Out of memory: what a collection frees may be enough. It empties
-     * the caches. */
-    if (!heap->collecting) strata_gc_collect_now(heap);
-    if (heap->collecting || !refill(heap, sc)) {
-      heap->budget += (int64_t)object_size;
-      errno = ENOMEM;
-      return NULL;
-    }
+  self->credit -= (int64_t)object_size;
+  if (self->credit < 0) charge(self);
+  strata_gc_cache *cache = &self->caches[sc];
+  if (cache->count == 0 && !refill_or_collect(self, sc)) {
+    self->credit += (int64_t)object_size;
+    errno = ENOMEM;
+    return NULL;
   }
   void *p = cache->objects[--cache->count];
   /* A swept slot holds whatever its last object left: a scan object must
@@ -101,35 +170,49 @@ static void *alloc_small(strata_gc_heap *heap, size_t size, unsigned flags) {
   if ((flags & (STRATA_GC_NOSCAN | STRATA_GC_ZERO)) != STRATA_GC_NOSCAN) {
     zero_object(p, object_size);
   }
-  heap->allocated_since += object_size;
-  heap->stats.allocated_bytes += object_size;
+  count_allocated(self, object_size);
   return p;
 }
 
-static void *alloc_large(strata_gc_heap *heap, size_t size, unsigned flags) {
+/* A run of the page heap, published as the heap's large object: a no-stop
+ * section (the page heap's lock, the bookkeeping). */
+static strata_span *take_large(strata_gc_heap *heap, size_t pages, unsigned flags) {
+  strata_gc_no_stop_enter();
+  strata_span *span = strata_pageheap_alloc_large(&heap->pages, pages);
+  if (span != NULL) {
+    uintptr_t tag =
+        STRATA_GC_LARGE_TAG | ((flags & STRATA_GC_NOSCAN) ? STRATA_GC_LARGE_NOSCAN : 0);
+    strata_span_set_owner_data(span, (void *)tag);
+    span->owner = STRATA_SPAN_OWNER_GC;
+    strata_lock_acquire(&heap->bookkeeping);
+    strata_span_list_push(&heap->large, span);
+    widen_bounds(heap, span->base, strata_span_end(span));
+    strata_lock_release(&heap->bookkeeping);
+  }
+  strata_gc_no_stop_leave();
+  return span;
+}
+
+static void *alloc_large(strata_gc_thread *self, size_t size, unsigned flags) {
+  strata_gc_heap *heap = self->heap;
   size_t pages = (size >> STRATA_PAGE_SHIFT) + ((size & (STRATA_PAGE_SIZE - 1)) != 0);
   size_t bytes = pages << STRATA_PAGE_SHIFT;
-  heap->budget -= (int64_t)bytes;
-  if (heap->budget < 0) pace(heap);
-  strata_span *span = strata_pageheap_alloc_large(&heap->pages, pages);
+  self->credit -= (int64_t)bytes;
+  if (self->credit < 0) charge(self);
+  uint64_t seen = strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE);
+  strata_span *span = take_large(heap, pages, flags);
   if (span == NULL) {
-    if (!heap->collecting) strata_gc_collect_now(heap);
-    span = heap->collecting ? NULL : strata_pageheap_alloc_large(&heap->pages, pages);
+    strata_gc_collect_as(heap, self, false, seen);
+    span = take_large(heap, pages, flags);
     if (span == NULL) {
-      heap->budget += (int64_t)bytes;
+      self->credit += (int64_t)bytes;
       errno = ENOMEM;
       return NULL;
     }
   }
-  uintptr_t tag = STRATA_GC_LARGE_TAG | ((flags & STRATA_GC_NOSCAN) ? STRATA_GC_LARGE_NOSCAN : 0);
-  strata_span_set_owner_data(span, (void *)tag);
-  span->owner = STRATA_SPAN_OWNER_GC;
-  strata_span_list_push(&heap->large, span);
-  widen_bounds(heap, span->base, strata_span_end(span));
   bool wants_zero = (flags & (STRATA_GC_NOSCAN | STRATA_GC_ZERO)) != STRATA_GC_NOSCAN;
   if (wants_zero && !span->zeroed) memset((void *)span->base, 0, bytes);
-  heap->allocated_since += bytes;
-  heap->stats.allocated_bytes += bytes;
+  count_allocated(self, bytes);
   return (void *)span->base;
 }
 
@@ -143,13 +226,13 @@ void *strata_gc_alloc(strata_gc_heap *heap, size_t size, unsigned flags) {
     errno = ENOMEM;
     return NULL;
   }
-  strata_gc_enter(heap, __func__);
-  void *p = size <= STRATA_MAX_SMALL_SIZE ? alloc_small(heap, size, flags)
-                                          : alloc_large(heap, size, flags);
-  strata_gc_leave(heap);
-  return p;
+  strata_gc_thread *self = strata_gc_last_thread;
+  if (__builtin_expect(self == NULL || self->heap != heap, 0)) {
+    self = strata_gc_thread_of(heap, __func__);
+  }
+  return size <= STRATA_MAX_SMALL_SIZE ? alloc_small(self, size, flags)
+                                       : alloc_large(self, size, flags);
 }
-
 void *strata_gc_alloc_array(strata_gc_heap *heap, size_t count, size_t size, unsigned flags) {
   size_t bytes = 0;
   if (__builtin_mul_overflow(count, size, &bytes)) {

@@ -51,7 +51,7 @@ static bool is_object_start(strata_gc_heap *heap, const void *p) {
 int strata_gc_set_finalizer(strata_gc_heap *heap, void *object, strata_gc_finalizer fn,
                             void *data) {
   if (!is_object_start(heap, object)) return EINVAL;
-  strata_gc_enter(heap, __func__);
+  strata_gc_lock_bookkeeping(heap);
   strata_gc_finalizer_record **at = &heap->finalizers;
   while (*at != NULL && (*at)->object != (uintptr_t)object) at = &(*at)->next;
   int result = 0;
@@ -76,7 +76,7 @@ int strata_gc_set_finalizer(strata_gc_heap *heap, void *object, strata_gc_finali
       heap->finalizers = record;
     }
   }
-  strata_gc_leave(heap);
+  strata_gc_unlock_bookkeeping(heap);
   return result;
 }
 
@@ -85,7 +85,7 @@ strata_gc_weak *strata_gc_weak_new(strata_gc_heap *heap, void *object) {
     errno = EINVAL;
     return NULL;
   }
-  strata_gc_enter(heap, __func__);
+  strata_gc_lock_bookkeeping(heap);
   strata_gc_weak *weak = strata_fixalloc_alloc(&heap->weak_records);
   if (weak != NULL) {
     weak->object = (uintptr_t)object;
@@ -94,7 +94,7 @@ strata_gc_weak *strata_gc_weak_new(strata_gc_heap *heap, void *object) {
     if (heap->weaks != NULL) heap->weaks->prev = weak;
     heap->weaks = weak;
   }
-  strata_gc_leave(heap);
+  strata_gc_unlock_bookkeeping(heap);
   if (weak == NULL) errno = ENOMEM;
   return weak;
 }
@@ -106,7 +106,7 @@ void *strata_gc_weak_get(strata_gc_heap *heap, const strata_gc_weak *weak) {
 
 void strata_gc_weak_free(strata_gc_heap *heap, strata_gc_weak *weak) {
   if (weak == NULL) return;
-  strata_gc_enter(heap, __func__);
+  strata_gc_lock_bookkeeping(heap);
   if (weak->prev != NULL) {
     weak->prev->next = weak->next;
   } else {
@@ -114,7 +114,7 @@ void strata_gc_weak_free(strata_gc_heap *heap, strata_gc_weak *weak) {
   }
   if (weak->next != NULL) weak->next->prev = weak->prev;
   strata_fixalloc_free(&heap->weak_records, weak);
-  strata_gc_leave(heap);
+  strata_gc_unlock_bookkeeping(heap);
 }
 
 void strata_gc_finalize_after_mark(strata_gc_heap *heap) {
@@ -150,7 +150,7 @@ size_t strata_gc_run_finalizers(strata_gc_heap *heap) {
   /* One at a time off the list: a finalizer may collect, which queues
    * more, or set finalizers, which changes the registered list. */
   for (;;) {
-    strata_gc_enter(heap, __func__);
+    strata_gc_lock_bookkeeping(heap);
     strata_gc_finalizer_record *record = heap->ready;
     strata_gc_finalizer_record taken;
     if (record != NULL) {
@@ -160,7 +160,7 @@ size_t strata_gc_run_finalizers(strata_gc_heap *heap) {
       heap->stats.finalizers_queued--;
       heap->stats.finalizers_run++;
     }
-    strata_gc_leave(heap);
+    strata_gc_unlock_bookkeeping(heap);
     if (record == NULL) return ran;
     taken.fn((void *)taken.object, taken.data);
     ran++;

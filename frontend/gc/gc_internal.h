@@ -6,8 +6,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "base/single_user.h"
+#include <pthread.h>
+#include <signal.h>
+
 #include "arena/backends.h"
+#include "base/atomic.h"
+#include "base/lock.h"
 #include "central/central.h"
 #include "frontend/gc/strata_gc.h"
 #include "metadata/metadata.h"
@@ -16,9 +20,11 @@
 #include "span/span.h"
 
 /* Objects taken from the central lists and not yet handed out, per span
- * class: the allocation fast path pops one. They are allocated in their
- * spans' bitmaps; a collection leaves them unmarked, so its sweep frees
- * them with the garbage and the caches start empty again. */
+ * class and thread: the allocation fast path pops one. They are allocated
+ * in their spans' bitmaps. A collection empties the collecting thread's
+ * caches (their slots, left unmarked, are swept with the garbage) and
+ * keeps the other threads' (marked: a thread stopped by a signal may be
+ * halfway through a pop, see threads.c). */
 typedef struct strata_gc_cache {
   uint32_t count;
   void *objects[STRATA_CENTRAL_MAX_BATCH];
@@ -64,6 +70,43 @@ typedef struct strata_gc_mark_entry {
   uintptr_t start, end;
 } strata_gc_mark_entry;
 
+/* One thread's membership of one heap (threads.c): the thread's caches,
+ * its pacing credit and what a collection needs to stop it and scan its
+ * stack. Records live in the heap's bookkeeping. */
+typedef struct strata_gc_thread {
+  strata_gc_heap *heap;
+  /* The heap's registered threads; guarded by heap->world. */
+  struct strata_gc_thread *next_in_heap, *prev_in_heap;
+  /* The thread's own records, one per heap it is registered with: read
+   * and written by the thread, and read by its stop handler. */
+  struct strata_gc_thread *next_of_thread;
+  pthread_t id;
+  uintptr_t stack_top; /* the highest address of the thread's stack, 0: unknown */
+  /* Stop requests: a collector stores the world epoch it stops
+   * (release), then signals; the handler answers each request once, and
+   * remembers it in stop_answered (the thread's own). */
+  strata_atomic_u32 stop_request;
+  uint32_t stop_answered;
+  /* Where the stopped thread's stack begins (its lowest live address):
+   * written by the thread before it acknowledges the stop, read by the
+   * collector after (the acknowledgement is a release, the collector's
+   * read of it an acquire). */
+  uintptr_t stopped_sp;
+  /* Bytes this thread may still allocate before it asks the heap's
+   * budget for more; the thread's own (a collection reads it stopped). */
+  int64_t credit;
+  /* Bytes allocated by this thread with this heap, ever: written by the
+   * thread (relaxed, a plain add), read by collections and stats. */
+  strata_atomic_u64 allocated;
+  /* Zeroed mark records of each size, enough for any one batch: a
+   * refill takes the slots first and gives their new spans records
+   * after, and other threads' refills meanwhile must not use these up.
+   * Topped up from the heap's spares under the bookkeeping lock. */
+  uint64_t *spare_marks[STRATA_GC_MARK_SIZES];
+  uint32_t spare_mark_count[STRATA_GC_MARK_SIZES];
+  strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
+} strata_gc_thread;
+
 struct strata_gc_heap {
   /* Where the heap's memory comes from. `own_backend` serves when the
    * options named none; this struct itself is a reservation of `self_bytes`
@@ -77,20 +120,51 @@ struct strata_gc_heap {
   /* Mark records by size, and zeroed spares ready for new spans. */
   strata_fixalloc mark_records[STRATA_GC_MARK_SIZES];
   uint64_t *spare_marks[STRATA_GC_MARK_SIZES];
-  size_t spare_mark_count[STRATA_GC_MARK_SIZES];
+  uint32_t spare_mark_count[STRATA_GC_MARK_SIZES];
 
   /* Every object handed out lies in [lo, hi): a word outside it is not a
    * pointer into the heap, decided with one compare before any page-map
-   * walk. */
-  uintptr_t lo, hi;
+   * walk. Widened under `bookkeeping`; read plainly by collections (the
+   * world stopped, the lock held) and relaxed by lookups from any thread. */
+  strata_atomic_uptr lo, hi;
+
+  /* The world: a collection holds it from before it stops the threads
+   * until after it restarts them, registration while it changes the
+   * thread list. A thread waits for it only where it may be stopped. */
+  strata_lock world;
+  /* The registered threads (guarded by world) and what their stop
+   * handlers answer with: stop_acks counts the threads stopped (each adds
+   * one, release, and wakes the collector), world_epoch is what stopped
+   * threads sleep on until the collector advances it (release). */
+  strata_gc_thread *threads;
+  size_t thread_count;
+  strata_atomic_u32 stop_acks;
+  strata_atomic_u32 world_epoch;
+  int stop_signal;
+  uint64_t fork_generation; /* threads.c's, when the thread list was last right */
+  /* Bytes allocated by threads since unregistered (guarded by world). */
+  uint64_t departed_allocated;
+  /* Collections finished: written by the collector (release), read by a
+   * thread that asked for one, to tell whether another did it meanwhile. */
+  strata_atomic_u64 collections_done;
+
+  /* Guards the bookkeeping below that threads change outside
+   * collections: roots, mark records, bounds, large objects, finalizers,
+   * weak references. Taken by a thread only where it cannot be stopped
+   * (threads.c's no-stop sections), and by the collector once the world
+   * is stopped, so no stopped thread holds it. */
+  strata_lock bookkeeping;
 
   /* Pacing. budget is what may still be allocated before a collection:
-   * the allocation path subtracts and collects when it goes negative. */
+   * threads take credit from it in chunks (an atomic subtraction on the
+   * slow path) and collect when none is left. */
   int gc_percent;
   size_t min_heap_bytes;
-  int64_t budget;
+  STRATA_ATOMIC(int64_t) budget;
   size_t live_bytes;
-  size_t allocated_since; /* since the last collection */
+  /* Sum of the threads' allocated counters (and departed_allocated) at
+   * the last collection: what has been allocated since is the difference. */
+  uint64_t allocated_at_collection;
   size_t held_bytes;      /* committed by the page heap after the last sweep */
   size_t memory_limit_bytes; /* caps the goal; 0: none (STRATA_GC_MEMORY_LIMIT) */
   bool collecting;
@@ -114,30 +188,63 @@ struct strata_gc_heap {
   strata_fixalloc weak_records;
   struct strata_gc_weak *weaks;
 
-  strata_gc_stats stats;
-#ifdef STRATA_DEBUG
-  strata_single_user user; /* the thread inside a call */
-#endif
+  strata_fixalloc thread_records;
 
-  strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
+  strata_gc_stats stats;
+
   strata_central central; /* last: large, and mostly never touched */
 };
 
-/* Debug builds (STRATA_DEBUG: the debug, asan, tsan and fuzz configs)
- * check every entry point for a heap used by two threads at once, and
- * abort with a message naming the function. */
-#ifdef STRATA_DEBUG
-static inline void strata_gc_enter(strata_gc_heap *heap, const char *function) {
-  strata_single_user_enter(&heap->user, function, "GC heap");
+/* Threads (threads.c). */
+
+/* The calling thread's record for `heap`, or NULL when it is not
+ * registered with it. The last heap used is remembered per thread, so the
+ * allocation fast path asks one thread-local load and a compare. */
+strata_gc_thread *strata_gc_thread_lookup(strata_gc_heap *heap);
+/* The same, aborting with "strata: <function>(): thread not registered
+ * with this GC heap" when it is not. */
+strata_gc_thread *strata_gc_thread_of(strata_gc_heap *heap, const char *function);
+/* The record of the heap the calling thread used last (or NULL). */
+extern __thread strata_gc_thread *strata_gc_last_thread __attribute__((tls_model("initial-exec")));
+/* The highest address of the calling thread's stack (0: unknown). */
+uintptr_t strata_gc_stack_top(void);
+/* Advanced in every child of fork(). */
+uint64_t strata_gc_fork_generation(void);
+/* Unregisters every thread; aborts when another than the caller is still
+ * registered (strata_gc_destroy). */
+void strata_gc_threads_release(strata_gc_heap *heap);
+
+/* No-stop sections: between enter and leave the calling thread is not
+ * stopped by a collection; a request that comes meanwhile is answered at
+ * leave. A thread enters one around everything that takes a lock a
+ * collection needs (the central lists', the page heap's, the
+ * bookkeeping): a thread stopped holding one would deadlock the
+ * collector. Nests. */
+void strata_gc_no_stop_enter(void);
+void strata_gc_no_stop_leave(void);
+
+/* The bookkeeping lock, inside a no-stop section. */
+static inline void strata_gc_lock_bookkeeping(strata_gc_heap *heap)
+    STRATA_ACQUIRE(&heap->bookkeeping) {
+  strata_gc_no_stop_enter();
+  strata_lock_acquire(&heap->bookkeeping);
 }
-static inline void strata_gc_leave(strata_gc_heap *heap) { strata_single_user_leave(&heap->user); }
-#else
-static inline void strata_gc_enter(strata_gc_heap *heap, const char *function) {
-  (void)heap;
-  (void)function;
+static inline void strata_gc_unlock_bookkeeping(strata_gc_heap *heap)
+    STRATA_RELEASE(&heap->bookkeeping) {
+  strata_lock_release(&heap->bookkeeping);
+  strata_gc_no_stop_leave();
 }
-static inline void strata_gc_leave(strata_gc_heap *heap) { (void)heap; }
-#endif
+
+/* Stops every registered thread but `self` (NULL: the caller is not
+ * registered), each at a point where it holds no lock a collection
+ * needs, with its stack's extent recorded; and restarts them. The caller
+ * holds heap->world. Between the two it cannot be stopped itself. */
+void strata_gc_stop_world(strata_gc_heap *heap, strata_gc_thread *self);
+void strata_gc_start_world(strata_gc_heap *heap, strata_gc_thread *self);
+
+/* Bytes allocated with the heap by all threads, ever (heap->world held,
+ * or a racy sum for stats). */
+uint64_t strata_gc_allocated_total(strata_gc_heap *heap);
 
 /* The span of the allocated object of this heap that `address` points
  * into (its start or any byte inside), or NULL; *index is the object's
@@ -146,9 +253,10 @@ static inline void strata_gc_leave(strata_gc_heap *heap) { (void)heap; }
  * (pageheap/object.h: inline, as marking asks this of every word it
  * scans; a word pointing at a free slot counts for nothing, slots waiting
  * in the allocation caches count as allocated), then a large span's tag. */
-static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uintptr_t address,
-                                                 uint32_t *index) {
-  if (address - heap->lo >= heap->hi - heap->lo) return NULL;
+static inline strata_span *strata_gc_object_span_within(const strata_gc_heap *heap,
+                                                        uintptr_t lo, uintptr_t hi,
+                                                        uintptr_t address, uint32_t *index) {
+  if (address - lo >= hi - lo) return NULL;
   strata_span *span = strata_pageheap_object_containing(&heap->pages, (const void *)address, index);
   if (span == NULL) return NULL;
   if (strata_span_state_of(span) == STRATA_SPAN_LARGE &&
@@ -158,6 +266,16 @@ static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uin
   return span;
 }
 
+/* The same with the heap's bounds as they are now. Marking passes them
+ * itself: they hold still while the world is stopped, and in locals they
+ * stay in registers across a scan's stores to mark bits. */
+static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uintptr_t address,
+                                                 uint32_t *index) {
+  return strata_gc_object_span_within(heap, strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED),
+                                      strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED),
+                                      address, index);
+}
+
 /* A budget that never runs out (gc_percent off). */
 #define STRATA_GC_NO_BUDGET (INT64_MAX / 2) /* room to add back what a failed allocation took */
 
@@ -165,26 +283,35 @@ uint64_t strata_gc_now_ns(void);
 /* The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID). */
 uint64_t strata_gc_thread_cpu_ns(void);
 
-/* Collects (never needs memory). */
-void strata_gc_collect_now(strata_gc_heap *heap);
+/* Collects (never needs memory), as `self`, the calling thread's record
+ * (NULL: not registered, collecting from strata_gc_collect). Unless
+ * `always`, it does nothing when a collection has finished since the
+ * caller read `seen` from heap->collections_done: another thread has done
+ * what it asked for. Takes heap->world and stops the other threads. */
+void strata_gc_collect_as(strata_gc_heap *heap, strata_gc_thread *self, bool always,
+                          uint64_t seen);
 
 /* Sets the budget from live_bytes and gc_percent. */
 void strata_gc_set_budget(strata_gc_heap *heap);
 
-/* Mark records (sweep.c): enough spares of a size for any batch (false
- * when memory is refused); one for a span; a record back to the spares or
- * its fixalloc. */
-bool strata_gc_top_up_marks(strata_gc_heap *heap, unsigned mark_size);
-uint64_t *strata_gc_take_marks(strata_gc_heap *heap, unsigned mark_size);
+/* Mark records (sweep.c), under the bookkeeping lock: enough spares of a
+ * size in the thread's stock for any batch (false when memory is
+ * refused); one from the stock for a span; a record back to the heap's
+ * spares or its fixalloc; a departing thread's stock back to the heap. */
+bool strata_gc_top_up_marks(strata_gc_heap *heap, strata_gc_thread *thread, unsigned mark_size);
+uint64_t *strata_gc_take_marks(strata_gc_thread *thread, unsigned mark_size);
 void strata_gc_release_marks(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size);
+void strata_gc_return_marks(strata_gc_heap *heap, strata_gc_thread *thread);
 
 /* Marking (mark.c): every object reachable from the roots (and the
- * collecting thread's stack when asked) gets its mark bit. */
-void strata_gc_mark(strata_gc_heap *heap);
+ * threads' stacks when asked: the collecting thread's, and the stopped
+ * threads' from their recorded extents) gets its mark bit, and so do the
+ * slots in the stopped threads' caches. */
+void strata_gc_mark(strata_gc_heap *heap, strata_gc_thread *self);
 
-/* Frees every unmarked object, cached ones included, and clears the marks
- * (sweep.c). Returns the live bytes. */
-size_t strata_gc_sweep(strata_gc_heap *heap);
+/* Frees every unmarked object, the collecting thread's cached ones
+ * included, and clears the marks (sweep.c). Returns the live bytes. */
+size_t strata_gc_sweep(strata_gc_heap *heap, strata_gc_thread *self);
 
 /* Scans [start, end) for pointers, marking what they reach (mark.c). */
 void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +84,10 @@ strata_gc_options strata_gc_default_options(void) {
   return options;
 }
 
+/* heap->world held (or the heap not yet shared). */
 void strata_gc_set_budget(strata_gc_heap *heap) {
   if (heap->gc_percent == STRATA_GC_OFF) {
-    heap->budget = STRATA_GC_NO_BUDGET;
+    strata_atomic_store(&heap->budget, STRATA_GC_NO_BUDGET, STRATA_ORDER_RELAXED);
     heap->stats.next_collection_bytes = SIZE_MAX;
     return;
   }
@@ -112,15 +114,20 @@ void strata_gc_set_budget(strata_gc_heap *heap) {
     size_t cap = heap->memory_limit_bytes > floor ? heap->memory_limit_bytes : floor;
     if (goal > cap) goal = cap;
   }
-  size_t used = live + heap->allocated_since;
+  size_t used = live + (size_t)(strata_gc_allocated_total(heap) - heap->allocated_at_collection);
   size_t left = goal > used ? goal - used : 0;
-  heap->budget = left > (size_t)STRATA_GC_NO_BUDGET ? STRATA_GC_NO_BUDGET : (int64_t)left;
+  strata_atomic_store(&heap->budget,
+                      left > (size_t)STRATA_GC_NO_BUDGET ? STRATA_GC_NO_BUDGET : (int64_t)left,
+                      STRATA_ORDER_RELAXED);
   heap->stats.next_collection_bytes = goal;
 }
 
 strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   strata_gc_options chosen = options != NULL ? *options : strata_gc_default_options();
-  if (chosen.gc_percent < STRATA_GC_OFF || chosen.mark_stack_entries == 0 ||
+  int stop_signal = chosen.stop_signal != 0 ? chosen.stop_signal : SIGPWR;
+  if (chosen.gc_percent < STRATA_GC_OFF || chosen.mark_stack_entries == 0 || stop_signal < 1 ||
+      stop_signal >= 64 || stop_signal > SIGRTMAX || stop_signal == SIGKILL ||
+      stop_signal == SIGSTOP ||
       chosen.mark_stack_entries > SIZE_MAX / 2 / sizeof(strata_gc_mark_entry)) {
     errno = EINVAL;
     return NULL;
@@ -161,7 +168,14 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
     return NULL;
   }
   strata_central_init_zeroed(&heap->central, &heap->pages);
+  strata_lock_init(&heap->world, STRATA_LOCK_RANK_GC_WORLD);
+  strata_lock_init(&heap->bookkeeping, STRATA_LOCK_RANK_GC_BOOKKEEPING);
+  /* Nonzero: a thread's first answered request is 0. */
+  strata_atomic_store(&heap->world_epoch, 1, STRATA_ORDER_RELAXED);
+  heap->stop_signal = stop_signal;
+  heap->fork_generation = strata_gc_fork_generation();
   strata_persistent_init(&heap->meta, backend);
+  strata_fixalloc_init(&heap->thread_records, &heap->meta, sizeof(strata_gc_thread));
   for (unsigned m = 0; m < STRATA_GC_MARK_SIZES; m++) {
     strata_fixalloc_init(&heap->mark_records[m], &heap->meta,
                          strata_gc_mark_words(m) * sizeof(uint64_t));
@@ -175,13 +189,19 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
     errno = ENOMEM;
     return NULL;
   }
-  heap->lo = UINTPTR_MAX;
-  heap->hi = 0;
+  strata_atomic_store(&heap->lo, UINTPTR_MAX, STRATA_ORDER_RELAXED);
+  strata_atomic_store(&heap->hi, 0, STRATA_ORDER_RELAXED);
   heap->gc_percent = chosen.gc_percent;
   heap->min_heap_bytes = chosen.min_heap_bytes;
   heap->memory_limit_bytes = chosen.memory_limit_bytes;
   heap->scan_stack = chosen.scan_stack;
   strata_gc_set_budget(heap);
+  int status = strata_gc_register_thread(heap);
+  if (status != 0) {
+    strata_gc_destroy(heap);
+    errno = status;
+    return NULL;
+  }
   return heap;
 }
 
@@ -191,6 +211,7 @@ void strata_gc_destroy(strata_gc_heap *heap) {
   strata_mmap_backend own = heap->own_backend;
   if (backend == &heap->own_backend.base) backend = &own.base;
   size_t bytes = heap->self_bytes;
+  strata_gc_threads_release(heap);
   /* Nothing can be done about a backend that refuses to take memory back
    * at the end of the heap's life: the rest still goes. */
   strata_central_destroy(&heap->central);
@@ -201,19 +222,16 @@ void strata_gc_destroy(strata_gc_heap *heap) {
 
 int strata_gc_set_percent(strata_gc_heap *heap, int gc_percent) {
   if (gc_percent < STRATA_GC_OFF) return EINVAL;
-  strata_gc_enter(heap, __func__);
+  strata_lock_acquire(&heap->world);
   heap->gc_percent = gc_percent;
   strata_gc_set_budget(heap);
-  strata_gc_leave(heap);
+  strata_lock_release(&heap->world);
   return 0;
 }
 
 void strata_gc_collect(strata_gc_heap *heap) {
-  strata_gc_enter(heap, __func__);
-  strata_gc_collect_now(heap);
-  strata_gc_leave(heap);
-  /* Outside the collection and the entry check: a finalizer may use the
-   * heap. */
+  strata_gc_collect_as(heap, strata_gc_thread_lookup(heap), true, 0);
+  /* Outside the collection: a finalizer may use the heap. */
   strata_gc_run_finalizers(heap);
 }
 
@@ -244,9 +262,17 @@ size_t strata_gc_size(strata_gc_heap *heap, const void *p) {
 }
 
 void strata_gc_get_stats(strata_gc_heap *heap, strata_gc_stats *out) {
+  /* The world keeps collections and thread lists still; the finalizer
+   * counters change under the bookkeeping lock. */
+  strata_lock_acquire(&heap->world);
+  strata_gc_lock_bookkeeping(heap);
   *out = heap->stats;
+  strata_gc_unlock_bookkeeping(heap);
+  uint64_t allocated = strata_gc_allocated_total(heap);
+  out->allocated_bytes = allocated;
   out->live_bytes = heap->live_bytes;
-  out->heap_bytes = heap->live_bytes + heap->allocated_since;
+  out->heap_bytes = heap->live_bytes + (size_t)(allocated - heap->allocated_at_collection);
+  strata_lock_release(&heap->world);
   strata_pageheap_stats pages;
   strata_pageheap_get_stats(&heap->pages, &pages);
   out->committed_bytes = pages.committed_bytes;

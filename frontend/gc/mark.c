@@ -23,8 +23,7 @@
  * arrive (prefetch-on-grey with a FIFO, Cher, Hosking and Vijaykumar).
  *
  * The scanning functions read whatever memory they are given, word by
- * word, stack redzones included: the address sanitizer is told not to
- * look at them. */
+ * word, stack redzones included (see STRATA_GC_UNSANITIZED). */
 #include "frontend/gc/gc_internal.h"
 
 /* Large objects are scanned this many bytes at a time, the rest pushed
@@ -32,16 +31,23 @@
  * children at once. */
 #define SCAN_CHUNK_BYTES 4096
 
+/* The scanner reads stacks (redzones included) and other threads' stacks
+ * and thread-local storage, which they may still write after they have
+ * acknowledged the stop (the handler's own frame, errno): by design, as
+ * any conservative collector does. The address and thread sanitizers are
+ * told not to look at these reads; the objects' own contents are ordered
+ * by the stop's release and acquire. */
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define STRATA_GC_NO_ASAN __attribute__((no_sanitize("address")))
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define STRATA_GC_UNSANITIZED __attribute__((no_sanitize("address", "thread")))
 #endif
 #endif
-#if !defined(STRATA_GC_NO_ASAN) && defined(__SANITIZE_ADDRESS__)
-#define STRATA_GC_NO_ASAN __attribute__((no_sanitize_address))
+#if !defined(STRATA_GC_UNSANITIZED) && \
+    (defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__))
+#define STRATA_GC_UNSANITIZED __attribute__((no_sanitize("address", "thread")))
 #endif
-#ifndef STRATA_GC_NO_ASAN
-#define STRATA_GC_NO_ASAN
+#ifndef STRATA_GC_UNSANITIZED
+#define STRATA_GC_UNSANITIZED
 #endif
 
 static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
@@ -56,9 +62,10 @@ static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
 
 /* Marks the object `word` points into, if any, and pushes it when it is a
  * scan object marked just now. */
-static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
+static inline void mark_word_within(strata_gc_heap *heap, uintptr_t lo, uintptr_t hi,
+                                    uintptr_t word) {
   uint32_t index = 0;
-  strata_span *span = strata_gc_object_span(heap, word, &index);
+  strata_span *span = strata_gc_object_span_within(heap, lo, hi, word, &index);
   if (span == NULL) return;
   if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
     uint64_t bit = (uint64_t)1 << (index % 64);
@@ -79,11 +86,18 @@ static inline void mark_word(strata_gc_heap *heap, uintptr_t word) {
   if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(heap, span->base, strata_span_end(span));
 }
 
-STRATA_GC_NO_ASAN
+static void mark_word(strata_gc_heap *heap, uintptr_t word) {
+  mark_word_within(heap, strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED),
+                   strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED), word);
+}
+
+STRATA_GC_UNSANITIZED
 void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
   uintptr_t word = (start + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
+  uintptr_t lo = strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED);
+  uintptr_t hi = strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
   for (; word + sizeof(void *) <= end; word += sizeof(void *)) {
-    mark_word(heap, *(const uintptr_t *)word);
+    mark_word_within(heap, lo, hi, *(const uintptr_t *)word);
   }
 }
 
@@ -156,12 +170,47 @@ static void finish(strata_gc_heap *heap) {
   }
 }
 
-void strata_gc_mark(strata_gc_heap *heap) {
+/* Sets the mark of a slot waiting in a stopped thread's cache, without
+ * scanning it: it has not been handed out, so what it holds is stale. */
+static void mark_cached(strata_gc_heap *heap, void *object) {
+  strata_span *span = strata_pageheap_small_object(&heap->pages, object);
+  STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL); /* a cached slot's start */
+  if (span == NULL) return;
+  uint32_t index = (uint32_t)strata_span_object_index(span, object);
+  uint64_t *marks = strata_span_owner_data(span);
+  marks[index / 64] |= (uint64_t)1 << (index % 64);
+}
+
+/* A stopped thread's caches stay its own: it may have been stopped
+ * halfway through a pop, so the collector neither empties them nor lets
+ * their slots be swept. The slots below count are marked; the entry at
+ * count may be the object being popped (its count already lowered, the
+ * object not yet in a register), or one handed out long ago: it is marked
+ * as any pointer is, and scanned. */
+static void mark_thread_caches(strata_gc_heap *heap, const strata_gc_thread *thread) {
+  for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+    const strata_gc_cache *cache = &thread->caches[sc];
+    for (uint32_t i = 0; i < cache->count; i++) mark_cached(heap, cache->objects[i]);
+    if (cache->count < STRATA_CENTRAL_MAX_BATCH && cache->objects[cache->count] != NULL) {
+      mark_word(heap, (uintptr_t)cache->objects[cache->count]);
+      drain(heap);
+    }
+  }
+}
+
+void strata_gc_mark(strata_gc_heap *heap, strata_gc_thread *self) {
   heap->mark_top = 0;
   heap->mark_overflowed = false;
   for (size_t i = 0; i < heap->root_count; i++) {
     strata_gc_scan_range(heap, heap->roots[i].start, heap->roots[i].end);
     drain(heap);
+  }
+  for (const strata_gc_thread *t = heap->threads; t != NULL; t = t->next_in_heap) {
+    if (t == self) continue;
+    /* Only heaps that scan stacks have more than one thread. */
+    if (t->stack_top > t->stopped_sp) strata_gc_scan_range(heap, t->stopped_sp, t->stack_top);
+    drain(heap);
+    mark_thread_caches(heap, t);
   }
   if (heap->scan_stack) {
     strata_gc_scan_stack(heap);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
-/* Roots: the registered ranges, and the collecting thread's own stack.
+/* Roots: the registered ranges, and the collecting thread's own stack
+ * (the stopped threads' are scanned from what they recorded, threads.c).
  *
  * Stack scanning is conservative, as Boehm's collector does it: every
  * pointer-aligned word from the collector's frame up to the top of the
@@ -7,11 +8,8 @@
  * callee-saved registers are spilled to the stack first
  * (__builtin_unwind_init makes this function save them all in its frame,
  * and setjmp copies them once more), so they are seen too. The top of the
- * stack is asked of the thread library once per thread. */
-#define _GNU_SOURCE 1 /* pthread_getattr_np */
-
+ * stack is asked of the thread library once per thread (threads.c). */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <string.h>
 
@@ -37,9 +35,9 @@ static int add_roots(strata_gc_heap *heap, const void *start, const void *end) {
 
 int strata_gc_add_roots(strata_gc_heap *heap, const void *start, const void *end) {
   if ((uintptr_t)start > (uintptr_t)end) return EINVAL;
-  strata_gc_enter(heap, __func__);
+  strata_gc_lock_bookkeeping(heap);
   int status = add_roots(heap, start, end);
-  strata_gc_leave(heap);
+  strata_gc_unlock_bookkeeping(heap);
   return status;
 }
 
@@ -54,31 +52,17 @@ static int remove_roots(strata_gc_heap *heap, const void *start, const void *end
 }
 
 int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *end) {
-  strata_gc_enter(heap, __func__);
+  strata_gc_lock_bookkeeping(heap);
   int status = remove_roots(heap, start, end);
-  strata_gc_leave(heap);
+  strata_gc_unlock_bookkeeping(heap);
   return status;
-}
-
-/* The highest address of the calling thread's stack, or 0 when the thread
- * library cannot say (the stack is then not scanned). */
-static uintptr_t stack_top(void) {
-  static __thread uintptr_t top;
-  if (top != 0) return top;
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
-  void *low = NULL;
-  size_t size = 0;
-  if (pthread_attr_getstack(&attr, &low, &size) == 0) top = (uintptr_t)low + size;
-  pthread_attr_destroy(&attr);
-  return top;
 }
 
 __attribute__((noinline)) void strata_gc_scan_stack(strata_gc_heap *heap) {
   __builtin_unwind_init();
   jmp_buf registers;
   setjmp(registers);
-  uintptr_t top = stack_top();
+  uintptr_t top = strata_gc_stack_top();
   uintptr_t low = (uintptr_t)__builtin_frame_address(0);
   /* The jmp_buf lies in this frame, at or above its lowest address. */
   if ((uintptr_t)&registers < low) low = (uintptr_t)&registers;

@@ -47,24 +47,37 @@
  * OS, so this allowance shrinks back to the live-size goal), and never
  * past memory_limit_bytes (STRATA_GC_MEMORY_LIMIT) when set; when memory
  * runs out (the heap collects once and retries before it returns NULL);
- * and on strata_gc_collect. The world is the one mutator thread, which
- * collects: marking (an explicit mark stack, never recursion; overflow is
+ * and on strata_gc_collect. The world is stopped for it (see Threads) and
+ * the thread that asked collects: marking (an explicit mark stack, never recursion; overflow is
  * handled by rescanning) then sweeping every span at once (eager sweep:
  * a span's mark bits become its allocation bits, spans with free slots go
  * back to the central partial lists, empty spans to the page heap).
  *
- * Threads: a heap is used by one thread at a time (any thread, but never
- * two at once: the caller serialises; builds with STRATA_DEBUG -- the
- * debug, asan and tsan configs -- catch two at once and abort with a
- * message); separate heaps, on any threads and any backends, are
- * independent. There is no stop-the-world for several
- * mutators, and objects of one heap must not hold the only pointers to
- * another heap's objects unless that heap registers them as roots.
+ * Threads. Any number of threads allocate from one heap, each registered
+ * with it (strata_gc_register_thread; strata_gc_create registers its
+ * caller): each allocates from caches of its own, without a lock. A
+ * collection, started by any of them, stops all the others with a signal
+ * (SIGPWR unless `stop_signal` says otherwise, as Boehm's collector does),
+ * scans their stacks and registers, and restarts them; a thread blocked in
+ * a system call stops too (the call is resumed, SA_RESTART, or returns
+ * EINTR where the kernel does not resume it: sleeps, waits with a
+ * timeout). Registered threads must not block the stop signal for long: a
+ * collection waits for each to stop. Threads exit registered or not (an
+ * exiting thread is unregistered). strata_gc_alloc from a thread not
+ * registered aborts with "thread not registered with this GC heap"; the
+ * other calls may come from any thread. A heap shared by threads
+ * scans their stacks (`scan_stack`): registering a second thread with a
+ * heap that does not fails with EINVAL. After fork() the child's heap has
+ * only the forking thread; use it there only when no other thread was
+ * inside a heap call at the fork. Separate heaps, on any threads and any
+ * backends, are independent, and objects of one heap must not hold the
+ * only pointers to another heap's objects unless that heap registers them
+ * as roots.
  *
  * Errors: a function that cannot allocate returns NULL and sets errno:
  * ENOMEM when memory is refused even after a collection or count * size
  * overflows, EINVAL for unknown flags. Functions returning int return 0
- * or an errno value. Finalizers are not offered. */
+ * or an errno value. */
 #ifndef STRATA_FRONTEND_GC_STRATA_GC_H_
 #define STRATA_FRONTEND_GC_STRATA_GC_H_
 
@@ -104,9 +117,12 @@ typedef struct strata_gc_options {
    * more. 0: none. Bytes of objects, not resident memory (which adds the
    * free slots of spans and the heap's bookkeeping). */
   size_t memory_limit_bytes;
-  /* Scan the collecting thread's stack and saved registers conservatively
-   * (see the top of this file). */
+  /* Scan the registered threads' stacks and saved registers conservatively
+   * (see the top of this file); needed for more than one thread. */
   bool scan_stack;
+  /* The signal that stops the other registered threads for a collection;
+   * 0: SIGPWR. Its handler is the heap's from the first registration on. */
+  int stop_signal;
   /* Entries of the mark stack (16 bytes each); more work than fits is
    * found again by rescanning marked objects, slower but correct. */
   size_t mark_stack_entries;
@@ -122,14 +138,29 @@ typedef struct strata_gc_options {
  * scanning, 16384 mark-stack entries, the mmap backend. */
 strata_gc_options strata_gc_default_options(void);
 
-/* options NULL: the defaults. NULL, with errno ENOMEM when the backend
- * refuses the heap's own memory, or EINVAL for a gc_percent below
- * STRATA_GC_OFF, a zero mark stack or an arena size the page heap refuses. The heap's bookkeeping (about
+/* options NULL: the defaults. Registers the calling thread. NULL, with
+ * errno ENOMEM when the backend refuses the heap's own memory, or EINVAL
+ * for a gc_percent below STRATA_GC_OFF, a zero mark stack, a stop_signal
+ * that cannot be caught (SIGKILL, SIGSTOP, out of range) or an arena size
+ * the page heap refuses. The heap's bookkeeping (about
  * 500 KiB of address space, mostly untouched) comes from the backend. */
 strata_gc_heap *strata_gc_create(const strata_gc_options *options);
 
-/* Gives every page back to the backend; every object is gone. */
+/* Gives every page back to the backend; every object is gone. Other
+ * threads must have unregistered (or exited): else it aborts, naming
+ * strata_gc_unregister_thread. */
 void strata_gc_destroy(strata_gc_heap *heap);
+
+/* Lets the calling thread allocate from the heap and makes collections
+ * stop it and scan its stack. 0; EEXIST (registered already); EINVAL (a
+ * second thread on a heap without scan_stack); ENOMEM; EAGAIN (the thread
+ * library refused the exit hook). */
+int strata_gc_register_thread(strata_gc_heap *heap);
+
+/* The calling thread leaves the heap: objects only it reached (its stack)
+ * are garbage from now on. 0 or ENOENT (not registered). An exiting
+ * thread is unregistered from every heap it is registered with. */
+int strata_gc_unregister_thread(strata_gc_heap *heap);
 
 /* An object of at least `size` bytes (0 gives a unique object) of the kind
  * `flags` says, aligned like malloc's. May collect first. */
@@ -146,7 +177,8 @@ int strata_gc_add_roots(strata_gc_heap *heap, const void *start, const void *end
 /* Removes the entry registered with exactly these bounds; 0 or ENOENT. */
 int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *end);
 
-/* Collects now. A collection needs no memory: it works when the backend
+/* Collects now, stopping the other registered threads (any thread may
+ * call it). A collection needs no memory: it works when the backend
  * has nothing left (every span's mark bits are set aside when the heap
  * first takes objects from it). */
 void strata_gc_collect(strata_gc_heap *heap);

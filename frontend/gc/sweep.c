@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* A collection, and its sweep.
  *
- * A collection runs on the one mutator thread, which stands still for it:
+ * A collection runs on the thread that asked for it, with the heap's
+ * world lock held and every other registered thread stopped (threads.c):
  *   1. mark (mark.c); every small span already carries its mark record,
  *      given when the heap first took objects from it, so a collection
  *      needs no memory and runs even when the backend has none left;
- *   2. the slots sitting in the allocation caches were never handed out:
- *      their marks, if a stale word set them, are cleared;
+ *   2. the slots sitting in the collecting thread's caches were never
+ *      handed out: their marks, if a stale word set them, are cleared (the
+ *      stopped threads' cached slots stay marked, mark.c);
  *   3. sweep, eagerly, every span at once: for each span class, under its
  *      central lock, each span keeps only its marked slots (Go's
  *      allocBits = gcmarkBits, strata_span_sweep) and the central lists
@@ -22,45 +24,66 @@
 
 #include "frontend/gc/gc_internal.h"
 
-static void push_spare(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size) {
-  marks[0] = (uint64_t)(uintptr_t)heap->spare_marks[mark_size];
-  heap->spare_marks[mark_size] = marks;
-  heap->spare_mark_count[mark_size]++;
+static void push_spare(uint64_t **list, uint32_t *count, uint64_t *marks) {
+  marks[0] = (uint64_t)(uintptr_t)*list;
+  *list = marks;
+  (*count)++;
 }
 
-bool strata_gc_top_up_marks(strata_gc_heap *heap, unsigned mark_size) {
-  while (heap->spare_mark_count[mark_size] < STRATA_GC_SPARE_MARKS) {
-    uint64_t *marks = strata_fixalloc_alloc(&heap->mark_records[mark_size]);
-    if (marks == NULL) return false;
-    push_spare(heap, marks, mark_size);
+static uint64_t *pop_spare(uint64_t **list, uint32_t *count) {
+  uint64_t *marks = *list;
+  *list = (uint64_t *)(uintptr_t)marks[0];
+  (*count)--;
+  marks[0] = 0; /* every bit zero again */
+  return marks;
+}
+
+bool strata_gc_top_up_marks(strata_gc_heap *heap, strata_gc_thread *thread, unsigned mark_size) {
+  STRATA_ASSERT_LOCK_HELD(&heap->bookkeeping);
+  while (thread->spare_mark_count[mark_size] < STRATA_GC_SPARE_MARKS) {
+    uint64_t *marks = NULL;
+    if (heap->spare_mark_count[mark_size] > 0) {
+      marks = pop_spare(&heap->spare_marks[mark_size], &heap->spare_mark_count[mark_size]);
+    } else {
+      marks = strata_fixalloc_alloc(&heap->mark_records[mark_size]);
+      if (marks == NULL) return false;
+    }
+    push_spare(&thread->spare_marks[mark_size], &thread->spare_mark_count[mark_size], marks);
   }
   return true;
 }
 
-uint64_t *strata_gc_take_marks(strata_gc_heap *heap, unsigned mark_size) {
+uint64_t *strata_gc_take_marks(strata_gc_thread *thread, unsigned mark_size) {
   /* topped up before every batch, which needs at most STRATA_GC_SPARE_MARKS */
-  STRATA_ASSERT(heap->spare_mark_count[mark_size] > 0);
-  uint64_t *marks = heap->spare_marks[mark_size];
-  heap->spare_marks[mark_size] = (uint64_t *)(uintptr_t)marks[0];
-  heap->spare_mark_count[mark_size]--;
-  marks[0] = 0; /* every bit zero again */
-  return marks;
+  STRATA_ASSERT(thread->spare_mark_count[mark_size] > 0);
+  return pop_spare(&thread->spare_marks[mark_size], &thread->spare_mark_count[mark_size]);
 }
 
 void strata_gc_release_marks(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size) {
   memset(marks, 0, strata_gc_mark_words(mark_size) * sizeof(uint64_t));
   if (heap->spare_mark_count[mark_size] < 2 * STRATA_GC_SPARE_MARKS) {
-    push_spare(heap, marks, mark_size);
+    push_spare(&heap->spare_marks[mark_size], &heap->spare_mark_count[mark_size], marks);
   } else {
     strata_fixalloc_free(&heap->mark_records[mark_size], marks);
   }
 }
 
-/* Clears the marks of the slots in the allocation caches and empties the
- * caches: the sweep then frees those slots with the garbage. */
-static void forget_cached(strata_gc_heap *heap) {
+void strata_gc_return_marks(strata_gc_heap *heap, strata_gc_thread *thread) {
+  for (unsigned m = 0; m < STRATA_GC_MARK_SIZES; m++) {
+    while (thread->spare_mark_count[m] > 0) {
+      strata_gc_release_marks(heap, pop_spare(&thread->spare_marks[m], &thread->spare_mark_count[m]),
+                              m);
+    }
+  }
+}
+
+/* Clears the marks of the slots in the collecting thread's caches and
+ * empties them: the sweep then frees those slots with the garbage. (The
+ * stopped threads' caches were marked, mark.c.) */
+static void forget_cached(strata_gc_heap *heap, strata_gc_thread *self) {
+  if (self == NULL) return;
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
-    strata_gc_cache *cache = &heap->caches[sc];
+    strata_gc_cache *cache = &self->caches[sc];
     for (uint32_t i = 0; i < cache->count; i++) {
       strata_span *span = strata_pageheap_small_object(&heap->pages, cache->objects[i]);
       STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL); /* a slot's start */
@@ -93,8 +116,8 @@ static void sweep_span(strata_span *span, void *arg) {
   }
 }
 
-size_t strata_gc_sweep(strata_gc_heap *heap) {
-  forget_cached(heap);
+size_t strata_gc_sweep(strata_gc_heap *heap, strata_gc_thread *self) {
+  forget_cached(heap, self);
   sweep_state state = {heap, 0};
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     for (int kind = 0; kind < 2; kind++) {
@@ -123,21 +146,22 @@ size_t strata_gc_sweep(strata_gc_heap *heap) {
   return state.live_bytes;
 }
 
-void strata_gc_collect_now(strata_gc_heap *heap) {
-  if (heap->collecting) return;
+/* The collection proper: the world stopped, the bookkeeping lock held. */
+static void collect(strata_gc_heap *heap, strata_gc_thread *self) {
   heap->collecting = true;
   uint64_t start = strata_gc_now_ns();
   uint64_t cpu_start = strata_gc_thread_cpu_ns();
-  strata_gc_mark(heap);
+  strata_gc_mark(heap, self);
   strata_gc_finalize_after_mark(heap);
   uint64_t marked = strata_gc_now_ns();
-  size_t before = heap->live_bytes + heap->allocated_since;
-  size_t live = strata_gc_sweep(heap);
+  uint64_t allocated = strata_gc_allocated_total(heap);
+  size_t before = heap->live_bytes + (size_t)(allocated - heap->allocated_at_collection);
+  size_t live = strata_gc_sweep(heap, self);
   uint64_t end = strata_gc_now_ns();
   uint64_t cpu = strata_gc_thread_cpu_ns() - cpu_start;
 
   heap->live_bytes = live;
-  heap->allocated_since = 0;
+  heap->allocated_at_collection = allocated;
   strata_pageheap_stats pages;
   strata_pageheap_get_stats(&heap->pages, &pages);
   heap->held_bytes = pages.committed_bytes;
@@ -153,4 +177,22 @@ void strata_gc_collect_now(strata_gc_heap *heap) {
   stats->total_pause_cpu_ns += cpu;
   if (end - start > stats->max_pause_ns) stats->max_pause_ns = end - start;
   heap->collecting = false;
+}
+
+void strata_gc_collect_as(strata_gc_heap *heap, strata_gc_thread *self, bool always,
+                          uint64_t seen) {
+  /* Waiting for the world, this thread can be stopped by the collection
+   * that holds it. */
+  strata_lock_acquire(&heap->world);
+  bool wanted = always || strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE) == seen;
+  if (wanted && !heap->collecting) {
+    strata_gc_stop_world(heap, self);
+    /* No stopped thread holds it: they stop outside no-stop sections. */
+    strata_lock_acquire(&heap->bookkeeping);
+    collect(heap, self);
+    strata_lock_release(&heap->bookkeeping);
+    strata_atomic_add(&heap->collections_done, 1, STRATA_ORDER_RELEASE);
+    strata_gc_start_world(heap, self);
+  }
+  strata_lock_release(&heap->world);
 }
