@@ -92,6 +92,15 @@ static bool refill(strata_gc_thread *self, strata_span_class sc) {
  * once per chunk rather than per object. */
 #define CREDIT_CHUNK ((int64_t)64 << 10)
 
+static inline int64_t credit_of(const strata_gc_thread *self) {
+  return strata_atomic_load(&self->credit, STRATA_ORDER_RELAXED);
+}
+
+/* Adds to the thread's credit (negative: takes back); the thread's own. */
+static inline void add_credit(strata_gc_thread *self, int64_t bytes) {
+  strata_atomic_store(&self->credit, credit_of(self) + bytes, STRATA_ORDER_RELAXED);
+}
+
 /* The thread has spent its credit: takes more from the budget, and
  * collects once when the budget is spent (unless another thread collected
  * meanwhile). Exact with one thread: a chunk is cut to what is left, so
@@ -102,18 +111,21 @@ static void charge(strata_gc_thread *self) {
   strata_gc_heap *heap = self->heap;
   uint64_t seen = strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE);
   bool collected = false;
-  while (self->credit < 0) {
+  while (credit_of(self) < 0) {
     int64_t left = strata_atomic_load(&heap->budget, STRATA_ORDER_RELAXED);
     if (left <= 0 && !collected && heap->gc_percent != STRATA_GC_OFF) {
       strata_gc_collect_as(heap, self, false, seen);
       collected = true;
       continue;
     }
-    int64_t want = CREDIT_CHUNK - self->credit;
-    int64_t grant = left >= want ? want : left > 0 ? left : -self->credit;
+    int64_t want = CREDIT_CHUNK - credit_of(self);
+    int64_t grant = left >= want ? want : left > 0 ? left : -credit_of(self);
     if (strata_atomic_compare_exchange(&heap->budget, &left, left - grant, STRATA_ORDER_RELAXED,
                                        STRATA_ORDER_RELAXED)) {
-      self->credit += grant;
+      add_credit(self, grant);
+      strata_atomic_store(&self->granted,
+                          strata_atomic_load(&self->granted, STRATA_ORDER_RELAXED) + (uint64_t)grant,
+                          STRATA_ORDER_RELAXED);
     }
   }
 }
@@ -144,33 +156,22 @@ static inline void zero_object(void *p, size_t size) {
   }
 }
 
-/* Counts the bytes; a plain add (the thread is the only writer). */
-static inline void count_allocated(strata_gc_thread *self, size_t bytes) {
-  strata_atomic_store(&self->allocated,
-                      strata_atomic_load(&self->allocated, STRATA_ORDER_RELAXED) + bytes,
-                      STRATA_ORDER_RELAXED);
-}
-
-static void *alloc_small(strata_gc_thread *self, size_t size, unsigned flags) {
-  unsigned size_class = strata_size_to_class(size);
-  strata_span_class sc = strata_span_class_make(
-      size_class, (flags & STRATA_GC_NOSCAN) ? STRATA_KIND_NOSCAN : STRATA_KIND_SCAN);
-  size_t object_size = strata_size_class_object_size(size_class);
-  self->credit -= (int64_t)object_size;
-  if (self->credit < 0) charge(self);
+/* The small allocation's slow path: its credit is spent (it was charged
+ * already) or its cache is empty. */
+__attribute__((noinline)) static void *alloc_small_slow(strata_gc_thread *self,
+                                                        strata_span_class sc, size_t object_size,
+                                                        unsigned flags) {
+  if (credit_of(self) < 0) charge(self);
   strata_gc_cache *cache = &self->caches[sc];
   if (cache->count == 0 && !refill_or_collect(self, sc)) {
-    self->credit += (int64_t)object_size;
+    add_credit(self, (int64_t)object_size); /* not allocated after all */
     errno = ENOMEM;
     return NULL;
   }
   void *p = cache->objects[--cache->count];
-  /* A swept slot holds whatever its last object left: a scan object must
-   * not keep stale pointers, so it is cleared whole. */
   if ((flags & (STRATA_GC_NOSCAN | STRATA_GC_ZERO)) != STRATA_GC_NOSCAN) {
     zero_object(p, object_size);
   }
-  count_allocated(self, object_size);
   return p;
 }
 
@@ -193,26 +194,26 @@ static strata_span *take_large(strata_gc_heap *heap, size_t pages, unsigned flag
   return span;
 }
 
-static void *alloc_large(strata_gc_thread *self, size_t size, unsigned flags) {
+__attribute__((noinline)) static void *alloc_large(strata_gc_thread *self, size_t size,
+                                                   unsigned flags) {
   strata_gc_heap *heap = self->heap;
   size_t pages = (size >> STRATA_PAGE_SHIFT) + ((size & (STRATA_PAGE_SIZE - 1)) != 0);
   size_t bytes = pages << STRATA_PAGE_SHIFT;
-  self->credit -= (int64_t)bytes;
-  if (self->credit < 0) charge(self);
+  add_credit(self, -(int64_t)bytes);
+  if (credit_of(self) < 0) charge(self);
   uint64_t seen = strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE);
   strata_span *span = take_large(heap, pages, flags);
   if (span == NULL) {
     strata_gc_collect_as(heap, self, false, seen);
     span = take_large(heap, pages, flags);
     if (span == NULL) {
-      self->credit += (int64_t)bytes;
+      add_credit(self, (int64_t)bytes);
       errno = ENOMEM;
       return NULL;
     }
   }
   bool wants_zero = (flags & (STRATA_GC_NOSCAN | STRATA_GC_ZERO)) != STRATA_GC_NOSCAN;
   if (wants_zero && !span->zeroed) memset((void *)span->base, 0, bytes);
-  count_allocated(self, bytes);
   return (void *)span->base;
 }
 
@@ -230,8 +231,24 @@ void *strata_gc_alloc(strata_gc_heap *heap, size_t size, unsigned flags) {
   if (__builtin_expect(self == NULL || self->heap != heap, 0)) {
     self = strata_gc_thread_of(heap, __func__);
   }
-  return size <= STRATA_MAX_SMALL_SIZE ? alloc_small(self, size, flags)
-                                       : alloc_large(self, size, flags);
+  if (size > STRATA_MAX_SMALL_SIZE) return alloc_large(self, size, flags);
+  unsigned size_class = strata_size_to_class(size);
+  strata_span_class sc = strata_span_class_make(
+      size_class, (flags & STRATA_GC_NOSCAN) ? STRATA_KIND_NOSCAN : STRATA_KIND_SCAN);
+  size_t object_size = strata_size_class_object_size(size_class);
+  int64_t credit = credit_of(self) - (int64_t)object_size;
+  strata_atomic_store(&self->credit, credit, STRATA_ORDER_RELAXED);
+  strata_gc_cache *cache = &self->caches[sc];
+  if (__builtin_expect(credit < 0 || cache->count == 0, 0)) {
+    return alloc_small_slow(self, sc, object_size, flags);
+  }
+  void *p = cache->objects[--cache->count];
+  /* A swept slot holds whatever its last object left: a scan object must
+   * not keep stale pointers, so it is cleared whole. */
+  if ((flags & (STRATA_GC_NOSCAN | STRATA_GC_ZERO)) != STRATA_GC_NOSCAN) {
+    zero_object(p, object_size);
+  }
+  return p;
 }
 void *strata_gc_alloc_array(strata_gc_heap *heap, size_t count, size_t size, unsigned flags) {
   size_t bytes = 0;

@@ -93,11 +93,13 @@ typedef struct strata_gc_thread {
    * read of it an acquire). */
   uintptr_t stopped_sp;
   /* Bytes this thread may still allocate before it asks the heap's
-   * budget for more; the thread's own (a collection reads it stopped). */
-  int64_t credit;
-  /* Bytes allocated by this thread with this heap, ever: written by the
-   * thread (relaxed, a plain add), read by collections and stats. */
-  strata_atomic_u64 allocated;
+   * budget for more, and the credit it has been granted in all: what it
+   * has allocated is their difference (strata_gc_thread_allocated), so
+   * the fast path counts with its one subtraction. Written by the thread
+   * only (relaxed: plain loads and stores), read by collections (the
+   * thread stopped) and stats (a moment's figure). */
+  STRATA_ATOMIC(int64_t) credit;
+  strata_atomic_u64 granted;
   /* Zeroed mark records of each size, enough for any one batch: a
    * refill takes the slots first and gives their new spans records
    * after, and other threads' refills meanwhile must not use these up.
@@ -106,6 +108,12 @@ typedef struct strata_gc_thread {
   uint32_t spare_mark_count[STRATA_GC_MARK_SIZES];
   strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
 } strata_gc_thread;
+
+/* Bytes the thread has allocated with its heap, ever. */
+static inline uint64_t strata_gc_thread_allocated(const strata_gc_thread *thread) {
+  return strata_atomic_load(&thread->granted, STRATA_ORDER_RELAXED) -
+         (uint64_t)strata_atomic_load(&thread->credit, STRATA_ORDER_RELAXED);
+}
 
 struct strata_gc_heap {
   /* Where the heap's memory comes from. `own_backend` serves when the

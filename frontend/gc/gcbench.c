@@ -18,12 +18,20 @@
  *   scanbuf   the same buffers allocated as ordinary, scanned memory: the
  *             marking work noscan saves.
  *
+ * Threads (an optional third argument, default 1): the iterations of
+ * every depth are shared among that many worker threads (each builds and
+ * drops its own trees; the long-lived tree and array are the main
+ * thread's), so the work is the same whatever the count. On strata each
+ * worker registers with the heap; Boehm's threads are its own
+ * (GC_THREADS).
+ *
  * Allocators (the first argument): strata (its GC heap, roots found by
  * scanning the stack, as Boehm does, gc_percent from STRATA_GC_PERCENT),
  * boehm (GC_MALLOC; GC_MARKERS in the environment sets its marker
  * threads), malloc (the C library's, freeing each tree explicitly).
  *
- * Prints one line of figures: wall time, peak RSS (getrusage), collections,
+ * Prints one line of figures: wall time, the process's CPU time, peak RSS
+ * (getrusage), collections,
  * longest pause, total marking time, and the collections' total wall time
  * and CPU time (strata: its stats, the collecting thread's CPU; Boehm: its
  * collection events, the process's CPU while the world is stopped, its
@@ -36,6 +44,12 @@
 /* Boehm's thread support: GC_start_mark_threads and GC_get_parallel. */
 #define GC_THREADS
 #include <gc/gc.h>
+/* gc.h with GC_THREADS renames pthread_create and pthread_join to Boehm's
+ * wrappers; strata's workers are plain threads, so Boehm's are called by
+ * name below. */
+#undef pthread_create
+#undef pthread_join
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +190,58 @@ static void on_boehm_event(GC_EventType event) {
   }
 }
 
+/* The iterations of every depth, or this worker's share of them. */
+static void churn(int worker, int workers) {
+  for (int depth = MIN_DEPTH; depth <= MAX_DEPTH; depth += 2) {
+    int n = iterations(depth);
+    int share = n / workers + (worker < n % workers);
+    for (int k = 0; k < share; k++) {
+      node *t = new_node(NULL, NULL);
+      populate(depth, t);
+      drop(t);
+    }
+    for (int k = 0; k < share; k++) drop(make_tree(depth));
+  }
+}
+
+static int thread_count = 1;
+
+typedef struct worker_arg {
+  int worker;
+} worker_arg;
+
+static void *worker_main(void *arg) {
+  int worker = ((worker_arg *)arg)->worker;
+  if (allocator == STRATA && strata_gc_register_thread(heap) != 0) out_of_memory();
+  churn(worker, thread_count);
+  if (allocator == STRATA) strata_gc_unregister_thread(heap);
+  return NULL;
+}
+
+/* The churn on thread_count threads: Boehm's through GC_pthread_create,
+ * which registers them with it. */
+static void churn_on_threads(void) {
+  if (thread_count == 1) {
+    churn(0, 1);
+    return;
+  }
+  pthread_t threads[64];
+  worker_arg args[64];
+  for (int t = 0; t < thread_count; t++) {
+    args[t].worker = t;
+    int failed = allocator == BOEHM ? GC_pthread_create(&threads[t], NULL, worker_main, &args[t])
+                                    : pthread_create(&threads[t], NULL, worker_main, &args[t]);
+    if (failed != 0) out_of_memory();
+  }
+  for (int t = 0; t < thread_count; t++) {
+    if (allocator == BOEHM) {
+      GC_pthread_join(threads[t], NULL);
+    } else {
+      pthread_join(threads[t], NULL);
+    }
+  }
+}
+
 static int run(void) {
   node *stretch = make_tree(STRETCH_DEPTH);
   drop(stretch);
@@ -186,15 +252,7 @@ static int run(void) {
   double *array = new_noscan(ARRAY_SIZE * sizeof(double));
   for (int i = 0; i < ARRAY_SIZE / 2; i++) array[i] = 1.0 / (i + 1);
 
-  for (int depth = MIN_DEPTH; depth <= MAX_DEPTH; depth += 2) {
-    int n = iterations(depth);
-    for (int k = 0; k < n; k++) {
-      node *t = new_node(NULL, NULL);
-      populate(depth, t);
-      drop(t);
-    }
-    for (int k = 0; k < n; k++) drop(make_tree(depth));
-  }
+  churn_on_threads();
   /* What must have survived. */
   if (depth_of(long_lived) != LONG_LIVED_DEPTH || array[999] != 1.0 / 1000) {
     fprintf(stderr, "gcbench: the long-lived data did not survive\n");
@@ -244,9 +302,16 @@ static int run_all(const char *self) {
 
 int main(int argc, char **argv) {
   if (argc == 1) return run_all(argv[0]);
-  if (argc != 3) {
-    fprintf(stderr, "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf]\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf [threads]]\n");
     return 2;
+  }
+  if (argc == 4) {
+    thread_count = atoi(argv[3]);
+    if (thread_count < 1 || thread_count > 64) {
+      fprintf(stderr, "gcbench: threads from 1 to 64\n");
+      return 2;
+    }
   }
   int a = index_of(argv[1], allocator_names), v = index_of(argv[2], variant_names);
   if (a < 0 || v < 0) {
@@ -271,8 +336,10 @@ int main(int argc, char **argv) {
     GC_set_on_collection_event(on_boehm_event);
   }
   uint64_t start = now_ns();
+  uint64_t cpu_start = process_cpu_ns();
   int status = run();
   uint64_t elapsed = now_ns() - start;
+  uint64_t cpu = process_cpu_ns() - cpu_start;
   uint64_t collections = 0, max_pause = 0, mark = 0, pause = 0, pause_cpu = 0;
   double heap_peak_mib = 0, metadata_mib = 0;
   if (allocator == STRATA) {
@@ -294,9 +361,9 @@ int main(int argc, char **argv) {
   }
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
-  printf("allocator=%s variant=%s time_s=%.3f peak_rss_mib=%.1f collections=%llu "
-         "max_pause_ms=%.2f mark_ms=%.1f pause_ms=%.1f pause_cpu_ms=%.1f",
-         argv[1], argv[2], elapsed / 1e9, usage.ru_maxrss / 1024.0,
+  printf("allocator=%s variant=%s threads=%d time_s=%.3f cpu_s=%.3f peak_rss_mib=%.1f "
+         "collections=%llu max_pause_ms=%.2f mark_ms=%.1f pause_ms=%.1f pause_cpu_ms=%.1f",
+         argv[1], argv[2], thread_count, elapsed / 1e9, cpu / 1e9, usage.ru_maxrss / 1024.0,
          (unsigned long long)collections, max_pause / 1e6, mark / 1e6, pause / 1e6,
          pause_cpu / 1e6);
   if (allocator == STRATA) {

@@ -162,7 +162,7 @@ static void forget_threads_after_fork(strata_gc_heap *heap) {
       else heap->threads = next;
       if (next != NULL) next->prev_in_heap = r->prev_in_heap;
       heap->thread_count--;
-      heap->departed_allocated += strata_atomic_load(&r->allocated, STRATA_ORDER_RELAXED);
+      heap->departed_allocated += strata_gc_thread_allocated(r);
       /* Its memory stays with the bookkeeping: a dead thread's record may
        * still be on its (copied) thread-local list. */
     }
@@ -361,7 +361,7 @@ int strata_gc_unregister_thread(strata_gc_heap *heap) {
     else heap->threads = r->next_in_heap;
     if (r->next_in_heap != NULL) r->next_in_heap->prev_in_heap = r->prev_in_heap;
     heap->thread_count--;
-    heap->departed_allocated += strata_atomic_load(&r->allocated, STRATA_ORDER_RELAXED);
+    heap->departed_allocated += strata_gc_thread_allocated(r);
   }
   strata_lock_release(&heap->world);
   forget_record(heap, r);
@@ -385,7 +385,7 @@ void strata_gc_threads_release(strata_gc_heap *heap) {
 uint64_t strata_gc_allocated_total(strata_gc_heap *heap) {
   uint64_t total = heap->departed_allocated;
   for (strata_gc_thread *r = heap->threads; r != NULL; r = r->next_in_heap) {
-    total += strata_atomic_load(&r->allocated, STRATA_ORDER_RELAXED);
+    total += strata_gc_thread_allocated(r);
   }
   return total;
 }
