@@ -174,6 +174,14 @@ struct strata_gc_heap {
    * the last collection: what has been allocated since is the difference. */
   uint64_t allocated_at_collection;
   size_t held_bytes;      /* committed by the page heap after the last sweep */
+  /* The reuse floor: the goal is at least this, what the page heap holds
+   * and may be filled again at no cost in resident memory; it decays
+   * (strata_gc_update_reuse_floor). At the page heap's clock reuse_floor_at;
+   * floor_set_goal: it, not the live size, set the current goal. */
+  size_t reuse_floor;
+  uint64_t reuse_floor_at;
+  uint64_t (*clock)(void); /* the options' clock, or CLOCK_MONOTONIC */
+  bool floor_set_goal;
   size_t memory_limit_bytes; /* caps the goal; 0: none (STRATA_GC_MEMORY_LIMIT) */
   bool collecting;
   bool scan_stack;
@@ -299,8 +307,11 @@ uint64_t strata_gc_thread_cpu_ns(void);
 void strata_gc_collect_as(strata_gc_heap *heap, strata_gc_thread *self, bool always,
                           uint64_t seen);
 
-/* Sets the budget from live_bytes and gc_percent. */
+/* Sets the budget from live_bytes and gc_percent, the reuse floor and
+ * the memory limit. */
 void strata_gc_set_budget(strata_gc_heap *heap);
+/* After a collection's sweep: the reuse floor from held_bytes, decayed. */
+void strata_gc_update_reuse_floor(strata_gc_heap *heap);
 
 /* Mark records (sweep.c), under the bookkeeping lock: enough spares of a
  * size in the thread's stock for any batch (false when memory is

@@ -18,6 +18,10 @@
 #define DEFAULT_MIN_HEAP_BYTES ((size_t)4 << 20)
 #define DEFAULT_MARK_STACK_ENTRIES 16384
 #define DEFAULT_ROOTS 64
+/* The reuse floor halves every second: as long as the page heap keeps
+ * idle memory before it returns it (STRATA_PAGEHEAP_DEFAULT_RELEASE_DELAY_NS),
+ * so memory held past that serves no reuse. */
+#define REUSE_HALF_LIFE_NS 4000000000ull
 
 uint64_t strata_gc_thread_cpu_ns(void) {
   struct timespec ts;
@@ -84,6 +88,41 @@ strata_gc_options strata_gc_default_options(void) {
   return options;
 }
 
+/* The goal from the live size alone (and min_heap_bytes). */
+static size_t live_goal(const strata_gc_heap *heap) {
+  /* live * (1 + percent/100), computed without overflow. */
+  size_t live = heap->live_bytes;
+  size_t growth = live / 100 * (size_t)heap->gc_percent +
+                  live % 100 * (size_t)heap->gc_percent / 100;
+  size_t goal = live + growth < live ? SIZE_MAX : live + growth;
+  return goal < heap->min_heap_bytes ? heap->min_heap_bytes : goal;
+}
+
+/* What is left of `bytes` after `elapsed` of halving every
+ * REUSE_HALF_LIFE_NS: whole halvings by shifts, the part of one between
+ * them on the straight line (within 6 % of the curve). */
+static size_t decay(size_t bytes, uint64_t elapsed) {
+  uint64_t halvings = elapsed / REUSE_HALF_LIFE_NS;
+  if (halvings >= 64) return 0;
+  bytes >>= halvings;
+  uint64_t part = elapsed % REUSE_HALF_LIFE_NS;
+  return bytes - (size_t)((unsigned __int128)bytes * part / (2 * REUSE_HALF_LIFE_NS));
+}
+
+void strata_gc_update_reuse_floor(strata_gc_heap *heap) {
+  uint64_t now = heap->clock();
+  size_t candidate = heap->held_bytes / 8 * 7;
+  size_t decayed = decay(heap->reuse_floor, now - heap->reuse_floor_at);
+  /* A floor that set the last goal lets the heap grow as it fills it
+   * (partly used spans need more pages than their objects' bytes):
+   * that growth must not raise the next floor, or the floor ratchets up
+   * collection by collection. It only decays. A goal the live size set
+   * was what the program needed: what the heap holds after it is the new
+   * reference. */
+  heap->reuse_floor = heap->floor_set_goal && decayed < candidate ? decayed : candidate;
+  heap->reuse_floor_at = now;
+}
+
 /* heap->world held (or the heap not yet shared). */
 void strata_gc_set_budget(strata_gc_heap *heap) {
   if (heap->gc_percent == STRATA_GC_OFF) {
@@ -91,21 +130,13 @@ void strata_gc_set_budget(strata_gc_heap *heap) {
     heap->stats.next_collection_bytes = SIZE_MAX;
     return;
   }
-  /* goal = live * (1 + percent/100), computed without overflow. */
   size_t live = heap->live_bytes;
-  size_t growth = live / 100 * (size_t)heap->gc_percent +
-                  live % 100 * (size_t)heap->gc_percent / 100;
-  size_t goal = live + growth < live ? SIZE_MAX : live + growth;
-  if (goal < heap->min_heap_bytes) goal = heap->min_heap_bytes;
-  /* Memory the page heap already holds costs no more resident memory when
-   * it is used again, so the heap may fill most of it before collecting:
-   * after a peak (a big structure built and dropped) it collects as
-   * seldom as that peak allows instead of as often as the smaller live
-   * size asks. The eighth it leaves unused is idle, and the page heap
-   * returns idle runs to the OS, so this allowance shrinks, collection by
-   * collection, back to the live-size goal. */
-  size_t reusable = heap->held_bytes / 8 * 7;
-  if (goal < reusable) goal = reusable;
+  size_t goal = live_goal(heap);
+  heap->floor_set_goal = heap->reuse_floor > goal;
+  /* Memory the page heap already holds (the reuse floor, set after each
+   * collection by strata_gc_update_reuse_floor) costs no more resident
+   * memory when it is used again. */
+  if (goal < heap->reuse_floor) goal = heap->reuse_floor;
   if (heap->memory_limit_bytes != 0) {
     /* The limit caps the goal, so the heap collects harder as it nears it;
      * past it (more is live than the limit), a collection every sixteenth
@@ -161,6 +192,7 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   heap->self_bytes = bytes;
   strata_pageheap_config config = strata_pageheap_default_config();
   config.arena_size = chosen.arena_bytes;
+  config.clock = chosen.clock;
   /* heap reads as zero by now (cleared above): its parts are not read. */
   if (strata_pageheap_init_zeroed(&heap->pages, backend, &config) != STRATA_OK) {
     strata_status_ignore(strata_backend_release(backend, heap, bytes)); /* nothing in it yet */
@@ -195,6 +227,7 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   heap->min_heap_bytes = chosen.min_heap_bytes;
   heap->memory_limit_bytes = chosen.memory_limit_bytes;
   heap->scan_stack = chosen.scan_stack;
+  heap->clock = chosen.clock != NULL ? chosen.clock : strata_gc_now_ns;
   strata_gc_set_budget(heap);
   int status = strata_gc_register_thread(heap);
   if (status != 0) {

@@ -41,15 +41,16 @@
  * When it collects. At an allocation, when the heap has grown by
  * gc_percent since the live size left by the last collection (Go's GOGC;
  * STRATA_GC_PERCENT in the environment, default 100, "off" to never
- * collect on its own), with `min_heap_bytes` as the floor, and not before
- * 7/8 of the memory the page heap already holds is used again (memory it
- * holds costs no more resident memory; what stays idle goes back to the
- * OS, so this allowance shrinks back to the live-size goal), and never
+ * collect on its own), with `min_heap_bytes` as the floor, and, after a
+ * peak, not before 7/8 of the memory the page heap held after it is used
+ * again (that memory costs no more resident memory); this reuse floor
+ * halves every 4 seconds and never grows while it sets the goal, so a
+ * past peak's memory comes back to the live-size goal; and never
  * past memory_limit_bytes (STRATA_GC_MEMORY_LIMIT) when set; when memory
  * runs out (the heap collects once and retries before it returns NULL);
  * and on strata_gc_collect. The world is stopped for it (see Threads) and
- * the thread that asked collects: marking (an explicit mark stack, never recursion; overflow is
- * handled by rescanning) then sweeping every span at once (eager sweep:
+ * the thread that asked collects: marking (an explicit mark stack, never
+ * recursion; overflow is handled by rescanning) then sweeping every span at once (eager sweep:
  * a span's mark bits become its allocation bits, spans with free slots go
  * back to the central partial lists, empty spans to the page heap).
  *
@@ -129,6 +130,10 @@ typedef struct strata_gc_options {
   /* Address space the page heap reserves at a time: a power of two; 0:
    * 64 MiB. A heap on a small buffer wants smaller arenas. */
   size_t arena_bytes;
+  /* The clock, in nanoseconds, that the pacer's reuse of held memory and
+   * the page heap's return of idle memory read; NULL: CLOCK_MONOTONIC.
+   * Tests and simulations set their own. */
+  uint64_t (*clock)(void);
 } strata_gc_options;
 
 /* gc_percent from STRATA_GC_PERCENT (a number >= 0, or "off"; anything else

@@ -165,6 +165,7 @@ static void collect(strata_gc_heap *heap, strata_gc_thread *self) {
   strata_pageheap_stats pages;
   strata_pageheap_get_stats(&heap->pages, &pages);
   heap->held_bytes = pages.committed_bytes;
+  strata_gc_update_reuse_floor(heap);
   strata_gc_set_budget(heap);
   strata_gc_stats *stats = &heap->stats;
   stats->collections++;
