@@ -72,6 +72,7 @@ const char *strata_lock_rank_name(strata_lock_rank rank) {
     case STRATA_LOCK_RANK_GC_WORLD: return "GC world";
     case STRATA_LOCK_RANK_GC_STOPPING: return "GC stopping";
     case STRATA_LOCK_RANK_GC_BOOKKEEPING: return "GC bookkeeping";
+    case STRATA_LOCK_RANK_GC_MARK_POOL: return "GC mark pool";
     case STRATA_LOCK_RANK_CENTRAL_CLASS: return "central class";
     case STRATA_LOCK_RANK_PAGEHEAP: return "page heap";
     case STRATA_LOCK_RANK_PROFILE: return "heap profile";

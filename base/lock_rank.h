@@ -37,6 +37,8 @@ typedef enum strata_lock_rank {
   /* GC heap: its bookkeeping (roots, mark records, large objects,
    * finalizers, weak references). */
   STRATA_LOCK_RANK_GC_BOOKKEEPING,
+  /* GC heap: the markers' shared pool of work. */
+  STRATA_LOCK_RANK_GC_MARK_POOL,
   /* central: one size class's span lists. Several at once in ascending
    * address order. */
   STRATA_LOCK_RANK_CENTRAL_CLASS,

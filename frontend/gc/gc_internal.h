@@ -70,6 +70,23 @@ typedef struct strata_gc_mark_entry {
   uintptr_t start, end;
 } strata_gc_mark_entry;
 
+/* Markers (markers.c): the collecting thread is marker 0; helpers are
+ * threads of the heap's own that mark beside it while the world is
+ * stopped. */
+#define STRATA_GC_MAX_MARKERS 8
+
+typedef struct strata_gc_marker {
+  strata_gc_heap *heap;
+  /* The marker's own mark stack: its marker's only. */
+  strata_gc_mark_entry *stack;
+  size_t top, capacity;
+  /* Several markers at work: marks by atomic OR, work shared through
+   * the heap's pool. Set by the collector before the helpers start. */
+  bool shared;
+  pthread_t thread;    /* helpers */
+  uint32_t seen_epoch; /* a helper's first mark_epoch, set before it starts */
+} strata_gc_marker;
+
 /* One thread's membership of one heap (threads.c): the thread's caches,
  * its pacing credit and what a collection needs to stop it and scan its
  * stack. Records live in the heap's bookkeeping. */
@@ -191,9 +208,32 @@ struct strata_gc_heap {
   strata_gc_root *roots;
   size_t root_count, root_capacity;
 
-  strata_gc_mark_entry *mark_stack;
-  size_t mark_capacity, mark_top;
-  bool mark_overflowed;
+  /* Marking. marker_count markers (1: the collecting thread alone), each
+   * with a stack of mark_stack_entries; helpers_running of the helper
+   * threads exist (started before a collection stops the world, for
+   * this process: helpers_fork_generation). */
+  strata_gc_marker markers[STRATA_GC_MAX_MARKERS];
+  unsigned marker_count;
+  unsigned helpers_running;
+  unsigned active_markers; /* in this collection's marking (helpers read it after mark_epoch) */
+  uint64_t helpers_fork_generation;
+  /* A push found a full stack: an overflow pass follows (any marker sets
+   * it, relaxed; the collector reads it after the markers are done). */
+  strata_atomic_u32 mark_overflowed;
+  /* The shared pool: work a busy marker gave away, under pool_lock;
+   * pool_count is its size for a look without the lock (relaxed). */
+  strata_lock pool_lock;
+  strata_gc_mark_entry *pool;
+  size_t pool_top, pool_capacity;
+  strata_atomic_u32 pool_count;
+  /* Markers with no work (termination: all of them, the pool empty). */
+  strata_atomic_u32 idle;
+  /* Helpers sleep on mark_epoch between collections; the collector
+   * advances it (release) to start them, and they count themselves done
+   * in helpers_done (release). helpers_quit: destroy asks them to end. */
+  strata_atomic_u32 mark_epoch;
+  strata_atomic_u32 helpers_done;
+  strata_atomic_u32 helpers_quit;
 
   /* Finalizers and weak references (finalize.c): singly linked lists of
    * records from the heap's bookkeeping, which is never scanned, so a
@@ -333,7 +373,26 @@ void strata_gc_mark(strata_gc_heap *heap, strata_gc_thread *self);
 size_t strata_gc_sweep(strata_gc_heap *heap, strata_gc_thread *self);
 
 /* Scans [start, end) for pointers, marking what they reach (mark.c). */
-void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end);
+void strata_gc_scan_range(strata_gc_marker *m, uintptr_t start, uintptr_t end);
+/* Scans what m's stack holds, and what that reaches (mark.c). */
+void strata_gc_drain(strata_gc_marker *m);
+
+/* Markers (markers.c). At creation: the stacks and the pool (false: no
+ * memory). Before a collection stops the world: the helpers exist (none
+ * after a fork until then). At destruction: they end. */
+bool strata_gc_markers_init(strata_gc_heap *heap, unsigned count, size_t stack_entries);
+void strata_gc_markers_ready(strata_gc_heap *heap);
+void strata_gc_markers_stop(strata_gc_heap *heap);
+/* The collecting thread's marker for this collection, the helpers started
+ * (they wait for work); and, once its roots are scanned, marks with them
+ * until no marker has work left, the helpers done. */
+strata_gc_marker *strata_gc_begin_marking(strata_gc_heap *heap);
+void strata_gc_end_marking(strata_gc_heap *heap);
+/* A sharing marker: moves the older half of its stack to the pool when
+ * another marker is idle (offer) or its stack is full (share; false when
+ * the pool has no room). */
+void strata_gc_offer_work(strata_gc_marker *m);
+bool strata_gc_share_work(strata_gc_marker *m);
 
 /* Whether the allocated object starting at `object` is marked; marks it
  * and everything it reaches (mark.c, after strata_gc_mark). */
@@ -349,6 +408,6 @@ void strata_gc_finalize_init(strata_gc_heap *heap);
 
 /* Scans the calling thread's stack from the caller's frame up, and its
  * callee-saved registers (roots.c). */
-void strata_gc_scan_stack(strata_gc_heap *heap);
+void strata_gc_scan_stack(strata_gc_marker *m);
 
 #endif /* STRATA_FRONTEND_GC_GC_INTERNAL_H_ */

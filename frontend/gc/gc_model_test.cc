@@ -63,11 +63,12 @@ struct Params {
   int gc_percent;
   size_t mark_stack;
   bool static_buffer;
+  unsigned markers;  // mark_threads
 };
 
 void PrintTo(const Params &p, std::ostream *os) {
   *os << "seed " << p.seed << ", gc_percent " << p.gc_percent << ", mark stack " << p.mark_stack
-      << (p.static_buffer ? ", static buffer" : ", mmap");
+      << (p.static_buffer ? ", static buffer" : ", mmap") << ", " << p.markers << " markers";
 }
 
 class GcModel : public ::testing::TestWithParam<Params> {
@@ -77,6 +78,7 @@ class GcModel : public ::testing::TestWithParam<Params> {
     options.gc_percent = GetParam().gc_percent;
     options.min_heap_bytes = 512 << 10;
     options.mark_stack_entries = GetParam().mark_stack;
+    options.mark_threads = GetParam().markers;
     if (GetParam().static_buffer) {
       buffer_ = std::aligned_alloc(4096, kBufferBytes);
       ASSERT_EQ(strata_static_backend_init(&backend_, buffer_, kBufferBytes, 4096), STRATA_OK);
@@ -267,7 +269,9 @@ class GcModel : public ::testing::TestWithParam<Params> {
     strata_gc_get_stats(heap_, &stats);
     EXPECT_GT(stats.collections, 0u);
     EXPECT_GT(reused_, 0u) << "freed slots should be allocated again";
-    if (GetParam().mark_stack < 64) {
+    // Stacks this small overflow; with helpers the pool takes some of it,
+    // so only a marker alone is sure to.
+    if (GetParam().mark_stack < 64 && GetParam().markers == 1) {
       EXPECT_GT(stats.mark_stack_overflows, 0u);
     }
     // Dropping every root frees everything.
@@ -299,8 +303,9 @@ TEST_P(GcModel, ReachableObjectsStayIntactAndTheRestIsReused) { Run(30000); }
 
 INSTANTIATE_TEST_SUITE_P(
     Graphs, GcModel,
-    ::testing::Values(Params{1, STRATA_GC_OFF, 16384, false}, Params{2, 0, 16384, false},
-                      Params{3, 50, 4, false}, Params{4, 100, 16384, true},
-                      Params{5, STRATA_GC_OFF, 8, true}));
+    ::testing::Values(Params{1, STRATA_GC_OFF, 16384, false, 1}, Params{2, 0, 16384, false, 4},
+                      Params{3, 50, 4, false, 1}, Params{4, 100, 16384, true, 2},
+                      Params{5, STRATA_GC_OFF, 8, true, 1}, Params{6, 50, 8, false, 4},
+                      Params{7, 100, 16384, false, 8}));
 
 }  // namespace

@@ -367,7 +367,10 @@ int main(int argc, char **argv) {
          (unsigned long long)collections, max_pause / 1e6, mark / 1e6, pause / 1e6,
          pause_cpu / 1e6);
   if (allocator == STRATA) {
-    printf(" heap_peak_mib=%.1f metadata_mib=%.1f", heap_peak_mib, metadata_mib);
+    strata_gc_stats stats;
+    strata_gc_get_stats(heap, &stats);
+    printf(" heap_peak_mib=%.1f metadata_mib=%.1f markers=%llu", heap_peak_mib, metadata_mib,
+           (unsigned long long)stats.last_markers);
   }
   if (allocator == BOEHM) printf(" markers=%d", GC_get_parallel() + 1);
   printf("\n");

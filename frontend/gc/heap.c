@@ -78,6 +78,26 @@ static size_t memory_limit_from_environment(void) {
   return (size_t)value << shift;
 }
 
+/* STRATA_GC_MARKERS: 1 to 8; unset: one per online CPU, at most 8. */
+static unsigned markers_from_environment(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned automatic = cpus < 1 ? 1 : cpus > STRATA_GC_MAX_MARKERS ? STRATA_GC_MAX_MARKERS
+                                                                   : (unsigned)cpus;
+  const char *text = getenv("STRATA_GC_MARKERS");
+  if (text == NULL || *text == '\0') return automatic;
+  char *end = NULL;
+  errno = 0;
+  long value = strtol(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < 1 || value > STRATA_GC_MAX_MARKERS) {
+    static const char message[] =
+        "strata: STRATA_GC_MARKERS is not a number from 1 to 8; one marker per CPU\n";
+    ssize_t written = write(2, message, sizeof message - 1);
+    (void)written;
+    return automatic;
+  }
+  return (unsigned)value;
+}
+
 strata_gc_options strata_gc_default_options(void) {
   strata_gc_options options;
   memset(&options, 0, sizeof options);
@@ -85,6 +105,7 @@ strata_gc_options strata_gc_default_options(void) {
   options.min_heap_bytes = DEFAULT_MIN_HEAP_BYTES;
   options.memory_limit_bytes = memory_limit_from_environment();
   options.mark_stack_entries = DEFAULT_MARK_STACK_ENTRIES;
+  options.mark_threads = markers_from_environment();
   return options;
 }
 
@@ -158,7 +179,7 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
   int stop_signal = chosen.stop_signal != 0 ? chosen.stop_signal : SIGPWR;
   if (chosen.gc_percent < STRATA_GC_OFF || chosen.mark_stack_entries == 0 || stop_signal < 1 ||
       stop_signal >= 64 || stop_signal > SIGRTMAX || stop_signal == SIGKILL ||
-      stop_signal == SIGSTOP ||
+      stop_signal == SIGSTOP || chosen.mark_threads > STRATA_GC_MAX_MARKERS ||
       chosen.mark_stack_entries > SIZE_MAX / 2 / sizeof(strata_gc_mark_entry)) {
     errno = EINVAL;
     return NULL;
@@ -213,10 +234,7 @@ strata_gc_heap *strata_gc_create(const strata_gc_options *options) {
                          strata_gc_mark_words(m) * sizeof(uint64_t));
   }
   strata_gc_finalize_init(heap);
-  heap->mark_capacity = chosen.mark_stack_entries;
-  heap->mark_stack =
-      strata_persistent_alloc(&heap->meta, heap->mark_capacity * sizeof(strata_gc_mark_entry), 16);
-  if (heap->mark_stack == NULL) {
+  if (!strata_gc_markers_init(heap, chosen.mark_threads, chosen.mark_stack_entries)) {
     strata_gc_destroy(heap);
     errno = ENOMEM;
     return NULL;
@@ -245,6 +263,7 @@ void strata_gc_destroy(strata_gc_heap *heap) {
   if (backend == &heap->own_backend.base) backend = &own.base;
   size_t bytes = heap->self_bytes;
   strata_gc_threads_release(heap);
+  strata_gc_markers_stop(heap);
   /* Nothing can be done about a backend that refuses to take memory back
    * at the end of the heap's life: the rest still goes. */
   strata_central_destroy(&heap->central);

@@ -16,6 +16,15 @@
  * was marked. Slower (a pass costs the whole heap) but never wrong, and
  * never out of memory in the middle of a collection.
  *
+ * Parallel marking (markers.c). With more than one marker, helper
+ * threads mark beside the collecting thread while the world is stopped:
+ * mark bits are set with an atomic OR (whoever sets a bit scans the
+ * object), a large object's mark with a compare-and-swap, and a marker
+ * whose stack grows while another marker is idle moves the older half of
+ * it to the shared pool, from which idle markers take. One marker marks
+ * with plain stores and never looks at the pool. Overflow rescans run on
+ * the collecting thread alone.
+ *
  * Prefetching. Marking is bound by cache misses on the objects it scans:
  * a popped object is seldom in cache. So the marker pops into a small
  * ring first, prefetching each entry as it enters, and scans the ring's
@@ -24,6 +33,8 @@
  *
  * The scanning functions read whatever memory they are given, word by
  * word, stack redzones included (see STRATA_GC_UNSANITIZED). */
+#include <string.h>
+
 #include "frontend/gc/gc_internal.h"
 
 /* Large objects are scanned this many bytes at a time, the rest pushed
@@ -50,74 +61,109 @@
 #define STRATA_GC_UNSANITIZED
 #endif
 
-static void push(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
-  if (heap->mark_top == heap->mark_capacity) {
-    heap->mark_overflowed = true;
-    return;
+static void note_overflow(strata_gc_heap *heap) {
+  strata_atomic_store(&heap->mark_overflowed, 1, STRATA_ORDER_RELAXED);
+}
+
+static void push(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
+  if (m->top == m->capacity) {
+    /* Full: give the pool half, if it has room; else rescan later. */
+    if (!m->shared || !strata_gc_share_work(m) || m->top == m->capacity) {
+      note_overflow(m->heap);
+      return;
+    }
   }
-  heap->mark_stack[heap->mark_top].start = start;
-  heap->mark_stack[heap->mark_top].end = end;
-  heap->mark_top++;
+  m->stack[m->top].start = start;
+  m->stack[m->top].end = end;
+  m->top++;
+}
+
+/* Sets bit in *word; whether it was clear (this marker scans the object).
+ * The first look is a plain read: most words point at marked objects. */
+static inline bool set_mark(const strata_gc_marker *m, uint64_t *word, uint64_t bit) {
+  uint64_t seen = __atomic_load_n(word, __ATOMIC_RELAXED);
+  if (seen & bit) return false;
+  if (!m->shared) {
+    __atomic_store_n(word, seen | bit, __ATOMIC_RELAXED);
+    return true;
+  }
+  return (__atomic_fetch_or(word, bit, __ATOMIC_RELAXED) & bit) == 0;
+}
+
+/* A large object's mark, in its span's tagged word. */
+static inline bool set_large_mark(const strata_gc_marker *m, strata_span *span) {
+  void *tag = strata_span_owner_data(span);
+  while (((uintptr_t)tag & STRATA_GC_LARGE_MARKED) == 0) {
+    void *marked = (void *)((uintptr_t)tag | STRATA_GC_LARGE_MARKED);
+    if (!m->shared) {
+      strata_span_set_owner_data(span, marked);
+      return true;
+    }
+    if (strata_atomic_compare_exchange(&span->owner_data, &tag, marked, STRATA_ORDER_RELAXED,
+                                       STRATA_ORDER_RELAXED)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /* Marks the object `word` points into, if any, and pushes it when it is a
  * scan object marked just now. */
-static inline void mark_word_within(strata_gc_heap *heap, uintptr_t lo, uintptr_t hi,
+static inline void mark_word_within(strata_gc_marker *m, uintptr_t lo, uintptr_t hi,
                                     uintptr_t word) {
   uint32_t index = 0;
-  strata_span *span = strata_gc_object_span_within(heap, lo, hi, word, &index);
+  strata_span *span = strata_gc_object_span_within(m->heap, lo, hi, word, &index);
   if (span == NULL) return;
   if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
-    uint64_t bit = (uint64_t)1 << (index % 64);
     uint64_t *marks = strata_span_owner_data(span);
     /* every small span of the heap has its record from its first refill */
     STRATA_ASSERT(marks != NULL);
-    if (marks[index / 64] & bit) return;
-    marks[index / 64] |= bit;
+    if (!set_mark(m, &marks[index / 64], (uint64_t)1 << (index % 64))) return;
     if (strata_span_class_kind(span->span_class) == STRATA_KIND_SCAN) {
       uintptr_t start = span->base + (uintptr_t)index * span->object_size;
-      push(heap, start, start + span->object_size);
+      push(m, start, start + span->object_size);
     }
     return;
   }
   uintptr_t tag = (uintptr_t)strata_span_owner_data(span);
-  if ((tag & STRATA_GC_LARGE_MARKED) != 0) return;
-  strata_span_set_owner_data(span, (void *)(tag | STRATA_GC_LARGE_MARKED));
-  if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(heap, span->base, strata_span_end(span));
+  if (!set_large_mark(m, span)) return;
+  if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(m, span->base, strata_span_end(span));
 }
 
-static void mark_word(strata_gc_heap *heap, uintptr_t word) {
-  mark_word_within(heap, strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED),
-                   strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED), word);
+static void mark_word(strata_gc_marker *m, uintptr_t word) {
+  mark_word_within(m, strata_atomic_load(&m->heap->lo, STRATA_ORDER_RELAXED),
+                   strata_atomic_load(&m->heap->hi, STRATA_ORDER_RELAXED), word);
 }
 
 STRATA_GC_UNSANITIZED
-void strata_gc_scan_range(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
+void strata_gc_scan_range(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
   uintptr_t word = (start + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
-  uintptr_t lo = strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED);
-  uintptr_t hi = strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
+  uintptr_t lo = strata_atomic_load(&m->heap->lo, STRATA_ORDER_RELAXED);
+  uintptr_t hi = strata_atomic_load(&m->heap->hi, STRATA_ORDER_RELAXED);
   for (; word + sizeof(void *) <= end; word += sizeof(void *)) {
-    mark_word_within(heap, lo, hi, *(const uintptr_t *)word);
+    mark_word_within(m, lo, hi, *(const uintptr_t *)word);
   }
 }
 
 /* Entries popped, prefetched and waiting to be scanned. */
 #define PREFETCH_RING 8
+/* A sharing marker looks at the other markers this often (entries). */
+#define SHARE_EVERY 32
 
-static void scan_entry(strata_gc_heap *heap, strata_gc_mark_entry entry) {
+static void scan_entry(strata_gc_marker *m, strata_gc_mark_entry entry) {
   if (entry.end - entry.start > SCAN_CHUNK_BYTES) {
-    push(heap, entry.start + SCAN_CHUNK_BYTES, entry.end);
+    push(m, entry.start + SCAN_CHUNK_BYTES, entry.end);
     entry.end = entry.start + SCAN_CHUNK_BYTES;
   }
-  strata_gc_scan_range(heap, entry.start, entry.end);
+  strata_gc_scan_range(m, entry.start, entry.end);
 }
 
-static void drain(strata_gc_heap *heap) {
+void strata_gc_drain(strata_gc_marker *m) {
   strata_gc_mark_entry ring[PREFETCH_RING];
-  unsigned head = 0, count = 0;
+  unsigned head = 0, count = 0, scanned = 0;
   for (;;) {
-    while (count < PREFETCH_RING && heap->mark_top > 0) {
-      strata_gc_mark_entry entry = heap->mark_stack[--heap->mark_top];
+    while (count < PREFETCH_RING && m->top > 0) {
+      strata_gc_mark_entry entry = m->stack[--m->top];
       __builtin_prefetch((const void *)entry.start);
       ring[(head + count++) % PREFETCH_RING] = entry;
     }
@@ -127,13 +173,14 @@ static void drain(strata_gc_heap *heap) {
     count--;
     /* Scanning may push; a push that finds the stack full marks the
      * overflow, and the ring's entries are still scanned here. */
-    scan_entry(heap, entry);
+    scan_entry(m, entry);
+    if (m->shared && ++scanned % SHARE_EVERY == 0) strata_gc_offer_work(m);
   }
 }
 
 /* Scans every marked object of a small scan span (an overflow pass). */
 static void rescan_span(const strata_span *span, void *arg) {
-  strata_gc_heap *heap = arg;
+  strata_gc_marker *m = arg;
   const uint64_t *marks = strata_span_owner_data(span);
   for (uint32_t w = 0; w * 64 < span->object_count; w++) {
     uint64_t bits = marks[w];
@@ -141,44 +188,47 @@ static void rescan_span(const strata_span *span, void *arg) {
       uint32_t index = w * 64 + (uint32_t)__builtin_ctzll(bits);
       bits &= bits - 1;
       uintptr_t start = span->base + (uintptr_t)index * span->object_size;
-      strata_gc_scan_range(heap, start, start + span->object_size);
-      drain(heap);
+      strata_gc_scan_range(m, start, start + span->object_size);
+      strata_gc_drain(m);
     }
   }
 }
 
-static void rescan_marked(strata_gc_heap *heap) {
+static void rescan_marked(strata_gc_marker *m) {
+  strata_gc_heap *heap = m->heap;
   for (unsigned c = 1; c < STRATA_SIZE_CLASS_COUNT; c++) {
     strata_central_for_each_span(&heap->central, strata_span_class_make(c, STRATA_KIND_SCAN),
-                                 rescan_span, heap);
+                                 rescan_span, m);
   }
   for (strata_span *span = heap->large; span != NULL; span = span->next) {
     uintptr_t tag = (uintptr_t)strata_span_owner_data(span);
     if ((tag & STRATA_GC_LARGE_MARKED) && !(tag & STRATA_GC_LARGE_NOSCAN)) {
-      push(heap, span->base, strata_span_end(span));
-      drain(heap);
+      push(m, span->base, strata_span_end(span));
+      strata_gc_drain(m);
     }
   }
 }
 
-/* Until no overflow is left: every marked object's words scanned. */
-static void finish(strata_gc_heap *heap) {
-  while (heap->mark_overflowed) {
-    heap->mark_overflowed = false;
-    heap->stats.mark_stack_overflows++;
-    rescan_marked(heap);
+/* Until no overflow is left: every marked object's words scanned. On the
+ * collecting thread alone. */
+static void finish(strata_gc_marker *m) {
+  STRATA_ASSERT(!m->shared); /* gc mark: overflow passes run alone */
+  while (strata_atomic_load(&m->heap->mark_overflowed, STRATA_ORDER_RELAXED)) {
+    strata_atomic_store(&m->heap->mark_overflowed, 0, STRATA_ORDER_RELAXED);
+    m->heap->stats.mark_stack_overflows++;
+    rescan_marked(m);
   }
 }
 
 /* Sets the mark of a slot waiting in a stopped thread's cache, without
  * scanning it: it has not been handed out, so what it holds is stale. */
-static void mark_cached(strata_gc_heap *heap, void *object) {
-  strata_span *span = strata_pageheap_small_object(&heap->pages, object);
+static void mark_cached(strata_gc_marker *m, void *object) {
+  strata_span *span = strata_pageheap_small_object(&m->heap->pages, object);
   STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL); /* a cached slot's start */
   if (span == NULL) return;
   uint32_t index = (uint32_t)strata_span_object_index(span, object);
   uint64_t *marks = strata_span_owner_data(span);
-  marks[index / 64] |= (uint64_t)1 << (index % 64);
+  set_mark(m, &marks[index / 64], (uint64_t)1 << (index % 64));
 }
 
 /* A stopped thread's caches stay its own: it may have been stopped
@@ -187,36 +237,36 @@ static void mark_cached(strata_gc_heap *heap, void *object) {
  * count may be the object being popped (its count already lowered, the
  * object not yet in a register), or one handed out long ago: it is marked
  * as any pointer is, and scanned. */
-static void mark_thread_caches(strata_gc_heap *heap, const strata_gc_thread *thread) {
+static void mark_thread_caches(strata_gc_marker *m, const strata_gc_thread *thread) {
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     const strata_gc_cache *cache = &thread->caches[sc];
-    for (uint32_t i = 0; i < cache->count; i++) mark_cached(heap, cache->objects[i]);
+    for (uint32_t i = 0; i < cache->count; i++) mark_cached(m, cache->objects[i]);
     if (cache->count < STRATA_CENTRAL_MAX_BATCH && cache->objects[cache->count] != NULL) {
-      mark_word(heap, (uintptr_t)cache->objects[cache->count]);
-      drain(heap);
+      mark_word(m, (uintptr_t)cache->objects[cache->count]);
+      strata_gc_drain(m);
     }
   }
 }
 
 void strata_gc_mark(strata_gc_heap *heap, strata_gc_thread *self) {
-  heap->mark_top = 0;
-  heap->mark_overflowed = false;
+  strata_gc_marker *m = strata_gc_begin_marking(heap);
   for (size_t i = 0; i < heap->root_count; i++) {
-    strata_gc_scan_range(heap, heap->roots[i].start, heap->roots[i].end);
-    drain(heap);
+    strata_gc_scan_range(m, heap->roots[i].start, heap->roots[i].end);
+    strata_gc_drain(m);
   }
   for (const strata_gc_thread *t = heap->threads; t != NULL; t = t->next_in_heap) {
     if (t == self) continue;
     /* Only heaps that scan stacks have more than one thread. */
-    if (t->stack_top > t->stopped_sp) strata_gc_scan_range(heap, t->stopped_sp, t->stack_top);
-    drain(heap);
-    mark_thread_caches(heap, t);
+    if (t->stack_top > t->stopped_sp) strata_gc_scan_range(m, t->stopped_sp, t->stack_top);
+    strata_gc_drain(m);
+    mark_thread_caches(m, t);
   }
   if (heap->scan_stack) {
-    strata_gc_scan_stack(heap);
-    drain(heap);
+    strata_gc_scan_stack(m);
+    strata_gc_drain(m);
   }
-  finish(heap);
+  strata_gc_end_marking(heap); /* with the helpers, until none has work */
+  finish(m);
 }
 
 bool strata_gc_is_marked(const strata_gc_heap *heap, uintptr_t object) {
@@ -232,7 +282,8 @@ bool strata_gc_is_marked(const strata_gc_heap *heap, uintptr_t object) {
 }
 
 void strata_gc_mark_from(strata_gc_heap *heap, uintptr_t object) {
-  mark_word(heap, object);
-  drain(heap);
-  finish(heap);
+  strata_gc_marker *m = &heap->markers[0];
+  mark_word(m, object);
+  strata_gc_drain(m);
+  finish(m);
 }

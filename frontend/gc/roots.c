@@ -58,7 +58,7 @@ int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *
   return status;
 }
 
-__attribute__((noinline)) void strata_gc_scan_stack(strata_gc_heap *heap) {
+__attribute__((noinline)) void strata_gc_scan_stack(strata_gc_marker *m) {
   __builtin_unwind_init();
   jmp_buf registers;
   setjmp(registers);
@@ -66,7 +66,7 @@ __attribute__((noinline)) void strata_gc_scan_stack(strata_gc_heap *heap) {
   uintptr_t low = (uintptr_t)__builtin_frame_address(0);
   /* The jmp_buf lies in this frame, at or above its lowest address. */
   if ((uintptr_t)&registers < low) low = (uintptr_t)&registers;
-  if (top > low) strata_gc_scan_range(heap, low, top);
+  if (top > low) strata_gc_scan_range(m, low, top);
   /* Keeps the registers' copy alive to here. */
   __asm__ volatile("" : : "r"(&registers) : "memory");
 }

@@ -49,8 +49,9 @@
  * past memory_limit_bytes (STRATA_GC_MEMORY_LIMIT) when set; when memory
  * runs out (the heap collects once and retries before it returns NULL);
  * and on strata_gc_collect. The world is stopped for it (see Threads) and
- * the thread that asked collects: marking (an explicit mark stack, never
- * recursion; overflow is handled by rescanning) then sweeping every span at once (eager sweep:
+ * the thread that asked collects: marking (on mark_threads threads, the
+ * heap's helpers beside the collecting one; an explicit mark stack each,
+ * never recursion; overflow is handled by rescanning) then sweeping every span at once (eager sweep:
  * a span's mark bits become its allocation bits, spans with free slots go
  * back to the central partial lists, empty spans to the page heap).
  *
@@ -124,9 +125,16 @@ typedef struct strata_gc_options {
   /* The signal that stops the other registered threads for a collection;
    * 0: SIGPWR. Its handler is the heap's from the first registration on. */
   int stop_signal;
-  /* Entries of the mark stack (16 bytes each); more work than fits is
-   * found again by rescanning marked objects, slower but correct. */
+  /* Entries of each marker's mark stack (16 bytes each); more work than
+   * fits is found again by rescanning marked objects, slower but
+   * correct. */
   size_t mark_stack_entries;
+  /* Threads that mark while the world is stopped, the collecting one
+   * included: 1 marks alone; up to 8 (more is EINVAL); 0 counts as 1.
+   * Default: STRATA_GC_MARKERS, or one per online CPU up to 8. The
+   * helpers are the heap's own threads, started before its first
+   * collection and ended by strata_gc_destroy. */
+  unsigned mark_threads;
   /* Address space the page heap reserves at a time: a power of two; 0:
    * 64 MiB. A heap on a small buffer wants smaller arenas. */
   size_t arena_bytes;
@@ -140,7 +148,9 @@ typedef struct strata_gc_options {
  * is reported on stderr and 100 is used), memory_limit_bytes from
  * STRATA_GC_MEMORY_LIMIT (bytes, or with K, M or G; unset or "off": none;
  * anything else is reported and means none), min_heap_bytes 4 MiB, no stack
- * scanning, 16384 mark-stack entries, the mmap backend. */
+ * scanning, 16384 mark-stack entries, mark_threads from STRATA_GC_MARKERS
+ * (1 to 8; anything else is reported and means the default) or one per
+ * online CPU up to 8, the mmap backend. */
 strata_gc_options strata_gc_default_options(void);
 
 /* options NULL: the defaults. Registers the calling thread. NULL, with
@@ -248,6 +258,7 @@ typedef struct strata_gc_stats {
   uint64_t total_mark_ns;
   uint64_t last_sweep_ns;
   uint64_t mark_stack_overflows; /* rescans forced by a full mark stack */
+  uint64_t last_markers;        /* threads that marked in the last collection */
   uint64_t finalizers_queued;   /* found unreachable, waiting to run */
   uint64_t finalizers_run;      /* in all */
   uint64_t weak_cleared;        /* weak references cleared, in all */

@@ -187,6 +187,7 @@ void strata_gc_collect_as(strata_gc_heap *heap, strata_gc_thread *self, bool alw
   strata_lock_acquire(&heap->world);
   bool wanted = always || strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE) == seen;
   if (wanted && !heap->collecting) {
+    strata_gc_markers_ready(heap); /* before the stop: creating a thread takes locks */
     strata_gc_stop_world(heap, self);
     /* No stopped thread holds it: they stop outside no-stop sections. */
     strata_lock_acquire(&heap->bookkeeping);

@@ -211,6 +211,7 @@ static void read_number(const strata_setting *s, const char *text, strata_malloc
 static const char *const read_elsewhere[] = {
     "STRATA_GC_PERCENT",    /* the GC heap's pacing (frontend/gc) */
     "STRATA_GC_MEMORY_LIMIT", /* and its cap */
+    "STRATA_GC_MARKERS",    /* its marking threads */
     "STRATA_FUZZ_SECONDS",  /* how long scripts/test runs each fuzzer */
 };
 

@@ -142,9 +142,11 @@ TEST(Settings, VariablesOtherPartsOfStrataReadAreNoTypos) {
   ClearAll();
   setenv("STRATA_GC_PERCENT", "50", 1);  // the GC heap's (frontend/gc)
   setenv("STRATA_GC_MEMORY_LIMIT", "512M", 1);
+  setenv("STRATA_GC_MARKERS", "2", 1);
   strata_malloc_config config;
   EXPECT_EQ(Read(&config), "");
   unsetenv("STRATA_GC_MEMORY_LIMIT");
+  unsetenv("STRATA_GC_MARKERS");
   setenv("STRATA_GC_PERCENTAGE", "50", 1);  // but a misspelling of it is one
   EXPECT_EQ(Read(&config), "strata: STRATA_GC_PERCENTAGE: not a strata setting (a typo?); ignored\n");
   unsetenv("STRATA_GC_PERCENT");
