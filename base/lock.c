@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/check.h"
+#include "base/compiler.h"
 #include "base/futex.h"
 
 /* The spin before sleeping: pauses doubling from 1 to 64 between reads of
@@ -19,16 +20,6 @@
 #define MAX_PAUSE 64u
 #define SPIN_ROUNDS 8u
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#else
-  __asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 void strata_lock_wake(strata_lock *lock) { strata_futex_wake(strata_atomic_address(&lock->state), 1); }
 
 void strata_lock_acquire_slow(strata_lock *lock) {
@@ -37,7 +28,7 @@ void strata_lock_acquire_slow(strata_lock *lock) {
     /* Wait reading, not writing: an exchange per try would bounce the
      * cache line between the waiters and slow the holder's release. A
      * word of 2 means someone sleeps already: join them rather than spin. */
-    for (unsigned i = 0; i < pause; i++) cpu_relax();
+    for (unsigned i = 0; i < pause; i++) strata_cpu_relax();
     if (pause < MAX_PAUSE) pause *= 2;
     int seen = strata_atomic_load(&lock->state, STRATA_ORDER_RELAXED);
     if (seen == 2) break;

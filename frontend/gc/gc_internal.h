@@ -234,6 +234,7 @@ struct strata_gc_heap {
   strata_atomic_u32 mark_epoch;
   strata_atomic_u32 helpers_done;
   strata_atomic_u32 helpers_quit;
+  strata_atomic_u64 helpers_cpu_ns; /* CPU the helpers spent marking, this collection */
 
   /* Finalizers and weak references (finalize.c): singly linked lists of
    * records from the heap's bookkeeping, which is never scanned, so a

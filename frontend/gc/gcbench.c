@@ -16,7 +16,9 @@
  *             pointer-free (strata STRATA_GC_NOSCAN, Boehm GC_MALLOC_ATOMIC):
  *             the collector must keep the buffers but need not read them;
  *   scanbuf   the same buffers allocated as ordinary, scanned memory: the
- *             marking work noscan saves.
+ *             marking work noscan saves;
+ *   table     not GCBench: a string table shared by the threads
+ *             (gcbench_table.c).
  *
  * Threads (an optional third argument, default 1): the iterations of
  * every depth are shared among that many worker threads (each builds and
@@ -31,14 +33,14 @@
  * threads), malloc (the C library's, freeing each tree explicitly).
  *
  * Prints one line of figures: wall time, the process's CPU time, peak RSS
- * (getrusage), collections,
- * longest pause, total marking time, and the collections' total wall time
- * and CPU time (strata: its stats, the collecting thread's CPU; Boehm: its
- * collection events, the process's CPU while the world is stopped, its
- * marker threads included). With no arguments (as `scripts/bench --layers` runs
- * it) it runs itself once per allocator and variant, each in a process of
- * its own so that peak RSS is each one's; gcbench_compare.py makes the
- * table with repetitions. */
+ * (getrusage), collections, longest pause, total marking time, and the
+ * collections' total wall time and CPU time (strata: its stats, the CPU of
+ * the collecting thread and its marking helpers; Boehm: its collection
+ * events, the process's CPU while the world is stopped, its marker threads
+ * included). With no arguments (as `scripts/bench --layers` runs it) it
+ * runs itself once per allocator and variant, each in a process of its own
+ * so that peak RSS is each one's; gcbench_compare.py makes the table with
+ * repetitions. */
 #define _POSIX_C_SOURCE 200809L
 
 /* Boehm's thread support: GC_start_mark_threads and GC_get_parallel. */
@@ -59,6 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frontend/gc/gcbench.h"
 #include "frontend/gc/strata_gc.h"
 
 enum { STRETCH_DEPTH = 18, LONG_LIVED_DEPTH = 16, ARRAY_SIZE = 500000, MIN_DEPTH = 4,
@@ -70,12 +73,11 @@ typedef struct node {
   unsigned char *buffer; /* the noscan and scanbuf variants only */
 } node;
 
-typedef enum { STRATA, BOEHM, MALLOC } allocator_kind;
-typedef enum { POINTERS, NOSCAN, SCANBUF } variant_kind;
+typedef enum { POINTERS, NOSCAN, SCANBUF, TABLE } variant_kind;
 
-static allocator_kind allocator;
+allocator_kind allocator;
 static variant_kind variant;
-static strata_gc_heap *heap;
+strata_gc_heap *heap;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -83,13 +85,12 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void out_of_memory(void) {
+void out_of_memory(void) {
   fprintf(stderr, "gcbench: out of memory\n");
   exit(1);
 }
 
-/* A zeroed object that may hold pointers. */
-static void *new_scan(size_t size) {
+void *new_scan(size_t size) {
   void *p = NULL;
   switch (allocator) {
     case STRATA: p = strata_gc_alloc(heap, size, STRATA_GC_SCAN); break;
@@ -100,8 +101,7 @@ static void *new_scan(size_t size) {
   return p;
 }
 
-/* Memory that holds no pointers, not zeroed. */
-static void *new_noscan(size_t size) {
+void *new_noscan(size_t size) {
   void *p = NULL;
   switch (allocator) {
     case STRATA: p = strata_gc_alloc(heap, size, STRATA_GC_NOSCAN); break;
@@ -204,31 +204,31 @@ static void churn(int worker, int workers) {
   }
 }
 
-static int thread_count = 1;
+int thread_count = 1;
 
 typedef struct worker_arg {
   int worker;
+  void (*work)(int worker, int workers);
 } worker_arg;
 
 static void *worker_main(void *arg) {
-  int worker = ((worker_arg *)arg)->worker;
+  worker_arg *w = arg;
   if (allocator == STRATA && strata_gc_register_thread(heap) != 0) out_of_memory();
-  churn(worker, thread_count);
+  w->work(w->worker, thread_count);
   if (allocator == STRATA) strata_gc_unregister_thread(heap);
   return NULL;
 }
 
-/* The churn on thread_count threads: Boehm's through GC_pthread_create,
- * which registers them with it. */
-static void churn_on_threads(void) {
+void on_threads(void (*work)(int worker, int workers)) {
   if (thread_count == 1) {
-    churn(0, 1);
+    work(0, 1);
     return;
   }
   pthread_t threads[64];
   worker_arg args[64];
   for (int t = 0; t < thread_count; t++) {
     args[t].worker = t;
+    args[t].work = work;
     int failed = allocator == BOEHM ? GC_pthread_create(&threads[t], NULL, worker_main, &args[t])
                                     : pthread_create(&threads[t], NULL, worker_main, &args[t]);
     if (failed != 0) out_of_memory();
@@ -243,6 +243,7 @@ static void churn_on_threads(void) {
 }
 
 static int run(void) {
+  if (variant == TABLE) return table_run();
   node *stretch = make_tree(STRETCH_DEPTH);
   drop(stretch);
   stretch = NULL;
@@ -252,7 +253,7 @@ static int run(void) {
   double *array = new_noscan(ARRAY_SIZE * sizeof(double));
   for (int i = 0; i < ARRAY_SIZE / 2; i++) array[i] = 1.0 / (i + 1);
 
-  churn_on_threads();
+  on_threads(churn);
   /* What must have survived. */
   if (depth_of(long_lived) != LONG_LIVED_DEPTH || array[999] != 1.0 / 1000) {
     fprintf(stderr, "gcbench: the long-lived data did not survive\n");
@@ -269,11 +270,11 @@ static int run(void) {
 
 /* In the order of the enums above. */
 static const char *const allocator_names[] = {"strata", "boehm", "malloc"};
-static const char *const variant_names[] = {"pointers", "noscan", "scanbuf"};
+static const char *const variant_names[] = {"pointers", "noscan", "scanbuf", "table"};
 
-/* The index of `name` among the three names, or -1. */
-static int index_of(const char *name, const char *const names[3]) {
-  for (int i = 0; i < 3; i++) {
+/* The index of `name` among the `count` names, or -1. */
+static int index_of(const char *name, const char *const names[], int count) {
+  for (int i = 0; i < count; i++) {
     if (strcmp(name, names[i]) == 0) return i;
   }
   return -1;
@@ -282,7 +283,7 @@ static int index_of(const char *name, const char *const names[3]) {
 /* Every allocator and variant, one child process each. */
 static int run_all(const char *self) {
   int failures = 0;
-  for (size_t v = 0; v < 3; v++) {
+  for (size_t v = 0; v < 4; v++) {
     for (size_t a = 0; a < 3; a++) {
       fflush(stdout);
       pid_t child = fork();
@@ -303,7 +304,8 @@ static int run_all(const char *self) {
 int main(int argc, char **argv) {
   if (argc == 1) return run_all(argv[0]);
   if (argc != 3 && argc != 4) {
-    fprintf(stderr, "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf [threads]]\n");
+    fprintf(stderr,
+            "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf|table [threads]]\n");
     return 2;
   }
   if (argc == 4) {
@@ -313,7 +315,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int a = index_of(argv[1], allocator_names), v = index_of(argv[2], variant_names);
+  int a = index_of(argv[1], allocator_names, 3), v = index_of(argv[2], variant_names, 4);
   if (a < 0 || v < 0) {
     fprintf(stderr, "gcbench: unknown %s %s\n", a < 0 ? "allocator" : "variant",
             a < 0 ? argv[1] : argv[2]);

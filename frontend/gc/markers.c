@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "base/compiler.h"
 #include "base/futex.h"
 #include "frontend/gc/gc_internal.h"
 
@@ -41,14 +42,6 @@
 #define OFFER_MIN 16
 /* Pauses of an idle marker between looks at the pool before it yields. */
 #define IDLE_SPINS 64
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
 
 bool strata_gc_markers_init(strata_gc_heap *heap, unsigned count, size_t stack_entries) {
   if (count < 1) count = 1;
@@ -131,7 +124,7 @@ static void work(strata_gc_marker *m, unsigned active) {
       }
       if (strata_atomic_load(&heap->idle, STRATA_ORDER_ACQUIRE) == active) return;
       if (++spins < IDLE_SPINS) {
-        cpu_relax();
+        strata_cpu_relax();
       } else {
         sched_yield(); /* a marker with work may need this core */
       }
@@ -154,7 +147,10 @@ static void *helper_main(void *arg) {
     }
     seen = epoch;
     if (strata_atomic_load(&heap->helpers_quit, STRATA_ORDER_ACQUIRE)) return NULL;
+    uint64_t cpu_start = strata_gc_thread_cpu_ns();
     work(m, heap->active_markers);
+    strata_atomic_add(&heap->helpers_cpu_ns, strata_gc_thread_cpu_ns() - cpu_start,
+                      STRATA_ORDER_RELAXED);
     strata_atomic_add(&heap->helpers_done, 1, STRATA_ORDER_RELEASE);
     strata_futex_wake(strata_atomic_address(&heap->helpers_done), 1);
   }
@@ -223,4 +219,8 @@ void strata_gc_end_marking(strata_gc_heap *heap) {
   }
   for (unsigned i = 0; i < active; i++) heap->markers[i].shared = false;
   heap->active_markers = 1;
+  /* The pause's CPU counts the helpers' (their adds come before their
+   * release of helpers_done, read above with acquire). */
+  heap->stats.total_pause_cpu_ns += strata_atomic_exchange(&heap->helpers_cpu_ns, 0,
+                                                           STRATA_ORDER_RELAXED);
 }

@@ -253,7 +253,8 @@ typedef struct strata_gc_stats {
   uint64_t last_pause_ns;       /* the whole of the last collection */
   uint64_t max_pause_ns;
   uint64_t total_pause_ns;
-  uint64_t total_pause_cpu_ns;  /* CPU the collecting thread spent in them */
+  uint64_t total_pause_cpu_ns;  /* CPU spent in them: the collecting thread's and the
+                                 * marking helpers' */
   uint64_t last_mark_ns;
   uint64_t total_mark_ns;
   uint64_t last_sweep_ns;
