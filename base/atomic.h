@@ -16,7 +16,10 @@
  *   STRATA_ORDER_ACQUIRE  a load that publishes: what the storing thread
  *                         wrote before its release store is visible after;
  *   STRATA_ORDER_RELEASE  the store that publishes;
- *   STRATA_ORDER_ACQ_REL  a read-modify-write that does both.
+ *   STRATA_ORDER_ACQ_REL  a read-modify-write that does both;
+ *   STRATA_ORDER_SEQ_CST  two threads that each write one field and then
+ *                         read the other's, where both must not miss
+ *                         (a sleeper and its waker).
  * Each field's comment says who writes it, who reads it, with which
  * order. */
 #ifndef STRATA_BASE_ATOMIC_H_
@@ -30,6 +33,7 @@
 #define STRATA_ORDER_ACQUIRE __ATOMIC_ACQUIRE
 #define STRATA_ORDER_RELEASE __ATOMIC_RELEASE
 #define STRATA_ORDER_ACQ_REL __ATOMIC_ACQ_REL
+#define STRATA_ORDER_SEQ_CST __ATOMIC_SEQ_CST
 
 /* A field of `type` (an integer or a pointer) shared without a lock. */
 #define STRATA_ATOMIC(type) \

@@ -226,8 +226,12 @@ struct strata_gc_heap {
   strata_gc_mark_entry *pool;
   size_t pool_top, pool_capacity;
   strata_atomic_u32 pool_count;
-  /* Markers with no work (termination: all of them, the pool empty). */
+  /* Markers with no work (termination: all of them, the pool empty);
+   * those of them asleep, and the futex word they sleep on (advanced when
+   * work is shared while some sleep, and at the end). */
   strata_atomic_u32 idle;
+  strata_atomic_u32 sleepers;
+  strata_atomic_u32 mark_signal;
   /* Helpers sleep on mark_epoch between collections; the collector
    * advances it (release) to start them, and they count themselves done
    * in helpers_done (release). helpers_quit: destroy asks them to end. */
