@@ -5,7 +5,17 @@
  * (id, pattern, links, interior ones included), every unreachable one gone
  * or replaced by an object allocated since, and strata_gc_check clean.
  * The pacer runs too (gc_percent from the input), with a mark stack of 8
- * entries so overflow rescans happen. */
+ * entries so overflow rescans happen.
+ *
+ * Two mutators, when the input's first byte says so: a second thread,
+ * registered with the heap, takes the allocations and collections the
+ * input gives it, one at a time in the input's order (the main thread
+ * waits for each), so a run is as repeatable as with one; while it waits
+ * for work it is blocked in the C library, and the main thread's
+ * collections stop it there. Its stack and the main thread's are then
+ * scanned (a shared heap scans stacks), which may keep garbage a stale
+ * word points at: in that mode only the reachable objects are checked. */
+#include <pthread.h>
 #include <string.h>
 
 #include "arena/backends.h"
@@ -41,6 +51,58 @@ static uintptr_t garbage[4 * OBJECTS];
 static size_t garbage_count;
 
 static unsigned char pattern(uint64_t id, size_t i) { return (unsigned char)(id * 31 + i); }
+
+/* The second mutator: runs one job at a time for the main thread. */
+typedef enum { JOB_NONE, JOB_REGISTER, JOB_ALLOC, JOB_COLLECT, JOB_UNREGISTER } job_kind;
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  job_kind job; /* JOB_NONE: done, result ready */
+  strata_gc_heap *heap;
+  size_t bytes;
+  unsigned flags;
+  void *result;
+  int status;
+} worker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, JOB_NONE, NULL, 0, 0, NULL, 0};
+
+static void *worker_main(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&worker.lock);
+  for (;;) {
+    while (worker.job == JOB_NONE) pthread_cond_wait(&worker.changed, &worker.lock);
+    switch (worker.job) {
+      case JOB_REGISTER: worker.status = strata_gc_register_thread(worker.heap); break;
+      case JOB_ALLOC: worker.result = strata_gc_alloc(worker.heap, worker.bytes, worker.flags); break;
+      case JOB_COLLECT: strata_gc_collect(worker.heap); break;
+      case JOB_UNREGISTER: worker.status = strata_gc_unregister_thread(worker.heap); break;
+      case JOB_NONE: break;
+    }
+    worker.job = JOB_NONE;
+    pthread_cond_broadcast(&worker.changed);
+  }
+  return NULL;
+}
+
+/* Runs a job on the second mutator and waits for it. */
+static void on_worker(job_kind job, strata_gc_heap *heap, size_t bytes, unsigned flags) {
+  static pthread_t thread;
+  static int started;
+  if (!started) {
+    FUZZ_ASSERT(pthread_create(&thread, NULL, worker_main, NULL) == 0);
+    started = 1;
+  }
+  pthread_mutex_lock(&worker.lock);
+  worker.job = job;
+  worker.heap = heap;
+  worker.bytes = bytes;
+  worker.flags = flags;
+  pthread_cond_broadcast(&worker.changed);
+  while (worker.job != JOB_NONE) pthread_cond_wait(&worker.changed, &worker.lock);
+  pthread_mutex_unlock(&worker.lock);
+}
+
+static int two_mutators;
 
 static void verify(const object *o) {
   const header *h = (const header *)o->address;
@@ -93,14 +155,18 @@ static void prune(void) {
   }
 }
 
-static void collect_and_check(strata_gc_heap *heap) {
-  strata_gc_collect(heap);
+static void collect_and_check(strata_gc_heap *heap, int by_worker) {
+  if (by_worker) {
+    on_worker(JOB_COLLECT, heap, 0, 0);
+  } else {
+    strata_gc_collect(heap);
+  }
   for (size_t i = 0; i < count; i++) {
     FUZZ_ASSERT(strata_gc_base(heap, (void *)(objects[i].address + objects[i].size - 1)) ==
                 (void *)objects[i].address);
     verify(&objects[i]);
   }
-  for (size_t g = 0; g < garbage_count; g++) {
+  for (size_t g = 0; g < garbage_count && !two_mutators; g++) {
     void *base = strata_gc_base(heap, (void *)garbage[g]);
     if (base == NULL) continue;
     int taken = 0; /* by an object allocated since */
@@ -129,8 +195,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.min_heap_bytes = 256u << 10;
   uint8_t percent = fuzz_u8(&in);
   options.gc_percent = percent >= 200 ? STRATA_GC_OFF : percent;
+  two_mutators = fuzz_u8(&in) & 1;
+  options.scan_stack = two_mutators;
   strata_gc_heap *heap = strata_gc_create(&options);
   FUZZ_ASSERT(heap != NULL);
+  if (two_mutators) {
+    on_worker(JOB_REGISTER, heap, 0, 0);
+    FUZZ_ASSERT(worker.status == 0);
+  }
   count = garbage_count = 0;
   memset(roots, 0, sizeof roots);
   for (int r = 0; r < ROOTS; r++) roots_model[r] = -1;
@@ -143,7 +215,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       uint8_t shape = fuzz_u8(&in);
       int noscan = shape & 1;
       size_t bytes = sizeof(header) + (shape & 2 ? (size_t)fuzz_u16(&in) : fuzz_u8(&in));
-      void *p = strata_gc_alloc(heap, bytes, noscan ? STRATA_GC_NOSCAN : STRATA_GC_SCAN);
+      unsigned flags = noscan ? STRATA_GC_NOSCAN : STRATA_GC_SCAN;
+      void *p = NULL;
+      if (two_mutators && (shape & 8)) {
+        on_worker(JOB_ALLOC, heap, bytes, flags);
+        p = worker.result;
+      } else {
+        p = strata_gc_alloc(heap, bytes, flags);
+      }
       if (p == NULL) continue; /* the buffer is full of live objects */
       object *o = &objects[count];
       o->address = (uintptr_t)p;
@@ -181,17 +260,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       roots_model[r] = i;
       roots[r] = objects[i].address + fuzz_u16(&in) % objects[i].size;
     } else if (op == 7) {
-      collect_and_check(heap);
+      collect_and_check(heap, two_mutators && (r & 1));
     }
     prune();
   }
-  collect_and_check(heap);
+  collect_and_check(heap, 0);
   for (int r = 0; r < ROOTS; r++) roots_model[r] = -1, roots[r] = 0;
   prune();
-  collect_and_check(heap);
+  collect_and_check(heap, 0);
   strata_gc_stats stats;
   strata_gc_get_stats(heap, &stats);
-  FUZZ_ASSERT(stats.live_bytes == 0);
+  /* Stale words on the scanned stacks may keep some. */
+  FUZZ_ASSERT(two_mutators || stats.live_bytes == 0);
+  if (two_mutators) {
+    on_worker(JOB_UNREGISTER, heap, 0, 0);
+    FUZZ_ASSERT(worker.status == 0);
+  }
   strata_gc_destroy(heap);
   FUZZ_ASSERT(strata_static_backend_free_bytes(&backend) == backend.end - backend.start);
   return 0;
