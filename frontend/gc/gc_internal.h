@@ -155,7 +155,11 @@ struct strata_gc_heap {
 
   /* The world: a collection holds it from before it stops the threads
    * until after it restarts them, registration while it changes the
-   * thread list. A thread waits for it only where it may be stopped. */
+   * thread list. A thread waits for it only where it may be stopped.
+   * Unlike strata's other locks it is held across system calls (the
+   * signals, the futex waits, starting the marking helpers) and the lower
+   * layers' locks (the sweep): it orders whole collections, which is
+   * Go's worldsema, not a guard of a few fields, and its waiters sleep. */
   strata_lock world;
   /* The registered threads (guarded by world) and what their stop
    * handlers answer with: stop_acks counts the threads stopped (each adds

@@ -51,9 +51,10 @@
  * and on strata_gc_collect. The world is stopped for it (see Threads) and
  * the thread that asked collects: marking (on mark_threads threads, the
  * heap's helpers beside the collecting one; an explicit mark stack each,
- * never recursion; overflow is handled by rescanning) then sweeping every span at once (eager sweep:
- * a span's mark bits become its allocation bits, spans with free slots go
- * back to the central partial lists, empty spans to the page heap).
+ * never recursion; overflow is handled by rescanning) then sweeping every
+ * span at once (eager sweep: a span's mark bits become its allocation
+ * bits, spans with free slots go back to the central partial lists, empty
+ * spans to the page heap).
  *
  * Threads. Any number of threads allocate from one heap, each registered
  * with it (strata_gc_register_thread; strata_gc_create registers its
@@ -123,7 +124,9 @@ typedef struct strata_gc_options {
    * (see the top of this file); needed for more than one thread. */
   bool scan_stack;
   /* The signal that stops the other registered threads for a collection;
-   * 0: SIGPWR. Its handler is the heap's from the first registration on. */
+   * 0: SIGPWR. Its handler is the heap's from the first registration on.
+   * A program that also uses Boehm's collector (SIGPWR and SIGXCPU on
+   * Linux) or the signal itself gives another one. */
   int stop_signal;
   /* Entries of each marker's mark stack (16 bytes each); more work than
    * fits is found again by rescanning marked objects, slower but
@@ -155,9 +158,9 @@ strata_gc_options strata_gc_default_options(void);
 
 /* options NULL: the defaults. Registers the calling thread. NULL, with
  * errno ENOMEM when the backend refuses the heap's own memory, or EINVAL
- * for a gc_percent below STRATA_GC_OFF, a zero mark stack, a stop_signal
- * that cannot be caught (SIGKILL, SIGSTOP, out of range) or an arena size
- * the page heap refuses. The heap's bookkeeping (about
+ * for a gc_percent below STRATA_GC_OFF, a zero mark stack, more than 8
+ * mark_threads, a stop_signal that cannot be caught (SIGKILL, SIGSTOP, out
+ * of range) or an arena size the page heap refuses. The heap's bookkeeping (about
  * 500 KiB of address space, mostly untouched) comes from the backend. */
 strata_gc_heap *strata_gc_create(const strata_gc_options *options);
 
