@@ -65,13 +65,23 @@ static void note_overflow(strata_gc_heap *heap) {
   strata_atomic_store(&heap->mark_overflowed, 1, STRATA_ORDER_RELAXED);
 }
 
-static void push(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
-  if (m->top == m->capacity) {
-    /* Full: give the pool half, if it has room; else rescan later. */
-    if (!m->shared || !strata_gc_share_work(m) || m->top == m->capacity) {
-      note_overflow(m->heap);
-      return;
-    }
+/* A push that found m's stack full: give the pool half, if it has room;
+ * else note the overflow for a rescan. */
+__attribute__((noinline)) static void push_full(strata_gc_marker *m, uintptr_t start,
+                                                uintptr_t end) {
+  if (!m->shared || !strata_gc_share_work(m) || m->top == m->capacity) {
+    note_overflow(m->heap);
+    return;
+  }
+  m->stack[m->top].start = start;
+  m->stack[m->top].end = end;
+  m->top++;
+}
+
+static inline void push(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
+  if (__builtin_expect(m->top == m->capacity, 0)) {
+    push_full(m, start, end);
+    return;
   }
   m->stack[m->top].start = start;
   m->stack[m->top].end = end;
@@ -79,11 +89,12 @@ static void push(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
 }
 
 /* Sets bit in *word; whether it was clear (this marker scans the object).
- * The first look is a plain read: most words point at marked objects. */
-static inline bool set_mark(const strata_gc_marker *m, uint64_t *word, uint64_t bit) {
+ * The first look is a plain read: most words point at marked objects.
+ * `shared`: m->shared, which the scanning loop keeps in a register. */
+static inline bool set_mark(bool shared, uint64_t *word, uint64_t bit) {
   uint64_t seen = __atomic_load_n(word, __ATOMIC_RELAXED);
   if (seen & bit) return false;
-  if (!m->shared) {
+  if (!shared) {
     __atomic_store_n(word, seen | bit, __ATOMIC_RELAXED);
     return true;
   }
@@ -91,11 +102,11 @@ static inline bool set_mark(const strata_gc_marker *m, uint64_t *word, uint64_t 
 }
 
 /* A large object's mark, in its span's tagged word. */
-static inline bool set_large_mark(const strata_gc_marker *m, strata_span *span) {
+static inline bool set_large_mark(bool shared, strata_span *span) {
   void *tag = strata_span_owner_data(span);
   while (((uintptr_t)tag & STRATA_GC_LARGE_MARKED) == 0) {
     void *marked = (void *)((uintptr_t)tag | STRATA_GC_LARGE_MARKED);
-    if (!m->shared) {
+    if (!shared) {
       strata_span_set_owner_data(span, marked);
       return true;
     }
@@ -108,17 +119,20 @@ static inline bool set_large_mark(const strata_gc_marker *m, strata_span *span) 
 }
 
 /* Marks the object `word` points into, if any, and pushes it when it is a
- * scan object marked just now. */
-static inline void mark_word_within(strata_gc_marker *m, uintptr_t lo, uintptr_t hi,
-                                    uintptr_t word) {
+ * scan object marked just now. The heap, m->shared and the bounds come in
+ * as arguments: in the scanning loop they stay in registers across the
+ * stores to mark bits, which may alias anything. */
+static inline __attribute__((always_inline)) void mark_word_within(
+    const strata_gc_heap *heap, strata_gc_marker *m, bool shared, uintptr_t lo, uintptr_t hi,
+    uintptr_t word) {
   uint32_t index = 0;
-  strata_span *span = strata_gc_object_span_within(m->heap, lo, hi, word, &index);
+  strata_span *span = strata_gc_object_span_within(heap, lo, hi, word, &index);
   if (span == NULL) return;
   if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
     uint64_t *marks = strata_span_owner_data(span);
     /* every small span of the heap has its record from its first refill */
     STRATA_ASSERT(marks != NULL);
-    if (!set_mark(m, &marks[index / 64], (uint64_t)1 << (index % 64))) return;
+    if (!set_mark(shared, &marks[index / 64], (uint64_t)1 << (index % 64))) return;
     if (strata_span_class_kind(span->span_class) == STRATA_KIND_SCAN) {
       uintptr_t start = span->base + (uintptr_t)index * span->object_size;
       push(m, start, start + span->object_size);
@@ -126,22 +140,25 @@ static inline void mark_word_within(strata_gc_marker *m, uintptr_t lo, uintptr_t
     return;
   }
   uintptr_t tag = (uintptr_t)strata_span_owner_data(span);
-  if (!set_large_mark(m, span)) return;
+  if (!set_large_mark(shared, span)) return;
   if ((tag & STRATA_GC_LARGE_NOSCAN) == 0) push(m, span->base, strata_span_end(span));
 }
 
 static void mark_word(strata_gc_marker *m, uintptr_t word) {
-  mark_word_within(m, strata_atomic_load(&m->heap->lo, STRATA_ORDER_RELAXED),
-                   strata_atomic_load(&m->heap->hi, STRATA_ORDER_RELAXED), word);
+  const strata_gc_heap *heap = m->heap;
+  mark_word_within(heap, m, m->shared, strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED),
+                   strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED), word);
 }
 
 STRATA_GC_UNSANITIZED
 void strata_gc_scan_range(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
   uintptr_t word = (start + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
-  uintptr_t lo = strata_atomic_load(&m->heap->lo, STRATA_ORDER_RELAXED);
-  uintptr_t hi = strata_atomic_load(&m->heap->hi, STRATA_ORDER_RELAXED);
+  const strata_gc_heap *heap = m->heap;
+  bool shared = m->shared;
+  uintptr_t lo = strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED);
+  uintptr_t hi = strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
   for (; word + sizeof(void *) <= end; word += sizeof(void *)) {
-    mark_word_within(m, lo, hi, *(const uintptr_t *)word);
+    mark_word_within(heap, m, shared, lo, hi, *(const uintptr_t *)word);
   }
 }
 
@@ -228,7 +245,7 @@ static void mark_cached(strata_gc_marker *m, void *object) {
   if (span == NULL) return;
   uint32_t index = (uint32_t)strata_span_object_index(span, object);
   uint64_t *marks = strata_span_owner_data(span);
-  set_mark(m, &marks[index / 64], (uint64_t)1 << (index % 64));
+  set_mark(m->shared, &marks[index / 64], (uint64_t)1 << (index % 64));
 }
 
 /* A stopped thread's caches stay its own: it may have been stopped
