@@ -2,8 +2,9 @@
 /* Allocation: small objects from the calling thread's per-class cache of
  * slots taken from the central lists in batches, large ones straight from
  * the page heap. The collector runs from here when the budget is spent or
- * memory runs out. The fast path (a cached slot, credit left) takes no
- * lock and makes no atomic read-modify-write. */
+ * memory runs out. The fast path (a cached slot, credit left) is a
+ * thread-local load and a compare, a subtraction from the thread's credit
+ * and a pop, in plain loads and stores (strata_gc_alloc below). */
 #include <errno.h>
 #include <string.h>
 

@@ -18,9 +18,11 @@
 #define DEFAULT_MIN_HEAP_BYTES ((size_t)4 << 20)
 #define DEFAULT_MARK_STACK_ENTRIES 16384
 #define DEFAULT_ROOTS 64
-/* The reuse floor halves every second: as long as the page heap keeps
- * idle memory before it returns it (STRATA_PAGEHEAP_DEFAULT_RELEASE_DELAY_NS),
- * so memory held past that serves no reuse. */
+/* The reuse floor halves every 4 seconds: long beside the collections that
+ * reuse a peak's memory (GCBench's noscan and scanbuf variants, 1.3 s long,
+ * collect 30 times with it where a 1 s half-life made 33 and 38), short
+ * beside a server's life (a 64 MiB peak over 2 MiB live is back to the
+ * live goal well within 200 s: gc_pacer_test). */
 #define REUSE_HALF_LIFE_NS 4000000000ull
 
 uint64_t strata_gc_thread_cpu_ns(void) {
