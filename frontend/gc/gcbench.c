@@ -18,7 +18,9 @@
  *   scanbuf   the same buffers allocated as ordinary, scanned memory: the
  *             marking work noscan saves;
  *   table     not GCBench: a string table shared by the threads
- *             (gcbench_table.c).
+ *             (gcbench_table.c);
+ *   chase     not GCBench: marking a randomly linked list, the cost per
+ *             object of a marker that cannot prefetch (gcbench_chase.c).
  *
  * Threads (an optional third argument, default 1): the iterations of
  * every depth are shared among that many worker threads (each builds and
@@ -73,7 +75,7 @@ typedef struct node {
   unsigned char *buffer; /* the noscan and scanbuf variants only */
 } node;
 
-typedef enum { POINTERS, NOSCAN, SCANBUF, TABLE } variant_kind;
+typedef enum { POINTERS, NOSCAN, SCANBUF, TABLE, CHASE } variant_kind;
 
 allocator_kind allocator;
 static variant_kind variant;
@@ -244,6 +246,7 @@ void on_threads(void (*work)(int worker, int workers)) {
 
 static int run(void) {
   if (variant == TABLE) return table_run();
+  if (variant == CHASE) return chase_run();
   node *stretch = make_tree(STRETCH_DEPTH);
   drop(stretch);
   stretch = NULL;
@@ -270,7 +273,7 @@ static int run(void) {
 
 /* In the order of the enums above. */
 static const char *const allocator_names[] = {"strata", "boehm", "malloc"};
-static const char *const variant_names[] = {"pointers", "noscan", "scanbuf", "table"};
+static const char *const variant_names[] = {"pointers", "noscan", "scanbuf", "table", "chase"};
 
 /* The index of `name` among the `count` names, or -1. */
 static int index_of(const char *name, const char *const names[], int count) {
@@ -283,7 +286,7 @@ static int index_of(const char *name, const char *const names[], int count) {
 /* Every allocator and variant, one child process each. */
 static int run_all(const char *self) {
   int failures = 0;
-  for (size_t v = 0; v < 4; v++) {
+  for (size_t v = 0; v < 5; v++) {
     for (size_t a = 0; a < 3; a++) {
       fflush(stdout);
       pid_t child = fork();
@@ -305,7 +308,7 @@ int main(int argc, char **argv) {
   if (argc == 1) return run_all(argv[0]);
   if (argc != 3 && argc != 4) {
     fprintf(stderr,
-            "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf|table [threads]]\n");
+            "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf|table|chase [threads]]\n");
     return 2;
   }
   if (argc == 4) {
@@ -315,7 +318,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int a = index_of(argv[1], allocator_names, 3), v = index_of(argv[2], variant_names, 4);
+  int a = index_of(argv[1], allocator_names, 3), v = index_of(argv[2], variant_names, 5);
   if (a < 0 || v < 0) {
     fprintf(stderr, "gcbench: unknown %s %s\n", a < 0 ? "allocator" : "variant",
             a < 0 ? argv[1] : argv[2]);

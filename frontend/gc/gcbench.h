@@ -27,5 +27,7 @@ void on_threads(void (*work)(int worker, int workers));
 /* The string table (gcbench_table.c): 0, or 1 when what it holds is not
  * what it should. */
 int table_run(void);
+/* The pointer chase (gcbench_chase.c): 0, or 1 when the list lost nodes. */
+int chase_run(void);
 
 #endif /* STRATA_FRONTEND_GC_GCBENCH_H_ */
