@@ -254,6 +254,42 @@ TEST(GcThreads, ThreadsBlockedInSystemCallsStopAndKeepTheirObjects) {
   strata_gc_destroy(heap);
 }
 
+// A heap given its own stop signal stops its threads with it (here a
+// real-time signal, for a program that uses SIGPWR itself): a worker
+// allocating in a loop is stopped by five collections of the main thread
+// and its list, held only on its stack, comes through intact.
+TEST(GcThreads, AnotherStopSignalStopsTheThreads) {
+  strata_gc_options options = strata_gc_default_options();
+  options.scan_stack = true;
+  options.stop_signal = SIGRTMIN + 3;
+  options.min_heap_bytes = 1 << 20;
+  strata_gc_heap *heap = strata_gc_create(&options);
+  ASSERT_NE(heap, nullptr);
+  std::atomic<bool> ready{false}, done{false};
+  bool intact = false;
+  std::thread worker([&] {
+    strata_gc_register_thread(heap);
+    Node *list = nullptr;
+    for (uint64_t i = 0; i < 1000; i++) list = Push(heap, list, i);
+    ready = true;
+    while (!done) strata_gc_alloc(heap, 64, STRATA_GC_SCAN);  // garbage, and refills
+    intact = Intact(list, 0, 1000);
+    strata_gc_unregister_thread(heap);
+  });
+  while (!ready) usleep(1000);
+  for (int c = 0; c < 5; c++) strata_gc_collect(heap);
+  struct sigaction installed;
+  ASSERT_EQ(sigaction(SIGRTMIN + 3, nullptr, &installed), 0);
+  EXPECT_NE(installed.sa_handler, SIG_DFL);  // the heap's handler
+  done = true;
+  worker.join();
+  EXPECT_TRUE(intact);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  EXPECT_GE(stats.collections, 5u);
+  strata_gc_destroy(heap);
+}
+
 // A thread that exits registered is unregistered: collections after it
 // need not stop it, and the heap can be destroyed.
 TEST(GcThreads, AThreadThatExitsRegisteredIsUnregistered) {
