@@ -173,8 +173,9 @@ struct strata_gc_heap {
   uint64_t fork_generation; /* threads.c's, when the thread list was last right */
   /* Bytes allocated by threads since unregistered (guarded by world). */
   uint64_t departed_allocated;
-  /* Collections finished: written by the collector (release), read by a
-   * thread that asked for one, to tell whether another did it meanwhile. */
+  /* Collections finished (the stats' count): written by the collector
+   * (release), read by a thread that asked for one, to tell whether
+   * another did it meanwhile. */
   strata_atomic_u64 collections_done;
 
   /* Guards the bookkeeping below that threads change outside
@@ -204,7 +205,6 @@ struct strata_gc_heap {
   uint64_t (*clock)(void); /* the options' clock, or CLOCK_MONOTONIC */
   bool floor_set_goal;
   size_t memory_limit_bytes; /* caps the goal; 0: none (STRATA_GC_MEMORY_LIMIT) */
-  bool collecting;
   bool scan_stack;
 
   strata_span *large; /* large objects, linked through the spans' next/prev */
@@ -339,6 +339,18 @@ static inline strata_span *strata_gc_object_span(const strata_gc_heap *heap, uin
   return strata_gc_object_span_within(heap, strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED),
                                       strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED),
                                       address, index);
+}
+
+/* The mark word of the slot starting at `object`, a slot of one of the
+ * heap's small spans held in an allocation cache; *bit is its bit. */
+static inline uint64_t *strata_gc_cached_slot_mark(const strata_gc_heap *heap, const void *object,
+                                                   uint64_t *bit) {
+  strata_span *span = strata_pageheap_small_object(&heap->pages, object);
+  /* a cached slot's start, in a span the heap has taken in */
+  STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL);
+  uint32_t index = (uint32_t)strata_span_object_index(span, object);
+  *bit = (uint64_t)1 << (index % 64);
+  return (uint64_t *)strata_span_owner_data(span) + index / 64;
 }
 
 /* A budget that never runs out (gc_percent off). */

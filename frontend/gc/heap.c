@@ -37,19 +37,30 @@ uint64_t strata_gc_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A misread environment setting, on stderr (no stdio: the heap may be
+ * made before the program's own streams are set up). */
+static void report_setting(const char *message) {
+  ssize_t written = write(2, message, strlen(message));
+  (void)written;
+}
+
+/* Whether `text` is a whole decimal number from lo to hi; it in *value. */
+static bool decimal_in(const char *text, long lo, long hi, long *value) {
+  char *end = NULL;
+  errno = 0;
+  *value = strtol(text, &end, 10);
+  return errno == 0 && end != text && *end == '\0' && *value >= lo && *value <= hi;
+}
+
 /* STRATA_GC_PERCENT: a decimal number, or "off". */
 static int percent_from_environment(void) {
   const char *text = getenv("STRATA_GC_PERCENT");
   if (text == NULL || *text == '\0') return 100;
   if (strcmp(text, "off") == 0) return STRATA_GC_OFF;
-  char *end = NULL;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno != 0 || *end != '\0' || value < 0 || value > 1000000) {
-    static const char message[] =
-        "strata: STRATA_GC_PERCENT is not a number from 0 to 1000000 or \"off\"; using 100\n";
-    ssize_t written = write(2, message, sizeof message - 1);
-    (void)written;
+  long value = 0;
+  if (!decimal_in(text, 0, 1000000, &value)) {
+    report_setting(
+        "strata: STRATA_GC_PERCENT is not a number from 0 to 1000000 or \"off\"; using 100\n");
     return 100;
   }
   return (int)value;
@@ -70,11 +81,9 @@ static size_t memory_limit_from_environment(void) {
   if (shift != 0) end++;
   if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || value == 0 ||
       value > (SIZE_MAX >> shift)) {
-    static const char message[] =
+    report_setting(
         "strata: STRATA_GC_MEMORY_LIMIT is not a positive number of bytes (K, M or G after it) "
-        "or \"off\"; no limit\n";
-    ssize_t written = write(2, message, sizeof message - 1);
-    (void)written;
+        "or \"off\"; no limit\n");
     return 0;
   }
   return (size_t)value << shift;
@@ -87,14 +96,10 @@ static unsigned markers_from_environment(void) {
                                                                    : (unsigned)cpus;
   const char *text = getenv("STRATA_GC_MARKERS");
   if (text == NULL || *text == '\0') return automatic;
-  char *end = NULL;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno != 0 || *end != '\0' || value < 1 || value > STRATA_GC_MAX_MARKERS) {
-    static const char message[] =
-        "strata: STRATA_GC_MARKERS is not a number from 1 to 8; one marker per CPU\n";
-    ssize_t written = write(2, message, sizeof message - 1);
-    (void)written;
+  long value = 0;
+  if (!decimal_in(text, 1, STRATA_GC_MAX_MARKERS, &value)) {
+    report_setting(
+        "strata: STRATA_GC_MARKERS is not a number from 1 to 8; one marker per CPU\n");
     return automatic;
   }
   return (unsigned)value;
@@ -322,6 +327,7 @@ void strata_gc_get_stats(strata_gc_heap *heap, strata_gc_stats *out) {
   strata_gc_lock_bookkeeping(heap);
   *out = heap->stats;
   strata_gc_unlock_bookkeeping(heap);
+  out->collections = strata_atomic_load(&heap->collections_done, STRATA_ORDER_RELAXED);
   uint64_t allocated = strata_gc_allocated_total(heap);
   out->allocated_bytes = allocated;
   out->live_bytes = heap->live_bytes;

@@ -244,12 +244,9 @@ static void finish(strata_gc_marker *m) {
 /* Sets the mark of a slot waiting in a stopped thread's cache, without
  * scanning it: it has not been handed out, so what it holds is stale. */
 static void mark_cached(strata_gc_marker *m, void *object) {
-  strata_span *span = strata_pageheap_small_object(&m->heap->pages, object);
-  STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL); /* a cached slot's start */
-  if (span == NULL) return;
-  uint32_t index = (uint32_t)strata_span_object_index(span, object);
-  uint64_t *marks = strata_span_owner_data(span);
-  set_mark(m->shared, &marks[index / 64], (uint64_t)1 << (index % 64));
+  uint64_t bit = 0;
+  uint64_t *word = strata_gc_cached_slot_mark(m->heap, object, &bit);
+  set_mark(m->shared, word, bit);
 }
 
 /* A stopped thread's caches stay its own: it may have been stopped

@@ -85,11 +85,9 @@ static void forget_cached(strata_gc_heap *heap, strata_gc_thread *self) {
   for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
     strata_gc_cache *cache = &self->caches[sc];
     for (uint32_t i = 0; i < cache->count; i++) {
-      strata_span *span = strata_pageheap_small_object(&heap->pages, cache->objects[i]);
-      STRATA_ASSERT(span != NULL && strata_span_owner_data(span) != NULL); /* a slot's start */
-      uint32_t index = (uint32_t)strata_span_object_index(span, cache->objects[i]);
-      uint64_t *marks = strata_span_owner_data(span);
-      marks[index / 64] &= ~((uint64_t)1 << (index % 64));
+      uint64_t bit = 0;
+      uint64_t *word = strata_gc_cached_slot_mark(heap, cache->objects[i], &bit);
+      *word &= ~bit;
     }
     cache->count = 0;
   }
@@ -148,7 +146,6 @@ size_t strata_gc_sweep(strata_gc_heap *heap, strata_gc_thread *self) {
 
 /* The collection proper: the world stopped, the bookkeeping lock held. */
 static void collect(strata_gc_heap *heap, strata_gc_thread *self) {
-  heap->collecting = true;
   uint64_t start = strata_gc_now_ns();
   uint64_t cpu_start = strata_gc_thread_cpu_ns();
   strata_gc_mark(heap, self);
@@ -168,7 +165,6 @@ static void collect(strata_gc_heap *heap, strata_gc_thread *self) {
   strata_gc_update_reuse_floor(heap);
   strata_gc_set_budget(heap);
   strata_gc_stats *stats = &heap->stats;
-  stats->collections++;
   stats->freed_bytes += before > live ? before - live : 0;
   stats->last_mark_ns = marked - start;
   stats->total_mark_ns += marked - start;
@@ -177,7 +173,6 @@ static void collect(strata_gc_heap *heap, strata_gc_thread *self) {
   stats->total_pause_ns += end - start;
   stats->total_pause_cpu_ns += cpu;
   if (end - start > stats->max_pause_ns) stats->max_pause_ns = end - start;
-  heap->collecting = false;
 }
 
 void strata_gc_collect_as(strata_gc_heap *heap, strata_gc_thread *self, bool always,
@@ -186,7 +181,7 @@ void strata_gc_collect_as(strata_gc_heap *heap, strata_gc_thread *self, bool alw
    * that holds it. */
   strata_lock_acquire(&heap->world);
   bool wanted = always || strata_atomic_load(&heap->collections_done, STRATA_ORDER_ACQUIRE) == seen;
-  if (wanted && !heap->collecting) {
+  if (wanted) {
     strata_gc_markers_ready(heap); /* before the stop: creating a thread takes locks */
     strata_gc_stop_world(heap, self);
     /* No stopped thread holds it: they stop outside no-stop sections. */

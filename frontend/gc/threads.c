@@ -148,6 +148,19 @@ void strata_gc_no_stop_leave(void) {
 
 /* Stopping: the collector's side. */
 
+/* Takes r off the heap's list, keeping what it allocated in the heap's
+ * count (heap->world held). */
+static void unlink_thread(strata_gc_heap *heap, strata_gc_thread *r) {
+  if (r->prev_in_heap != NULL) {
+    r->prev_in_heap->next_in_heap = r->next_in_heap;
+  } else {
+    heap->threads = r->next_in_heap;
+  }
+  if (r->next_in_heap != NULL) r->next_in_heap->prev_in_heap = r->prev_in_heap;
+  heap->thread_count--;
+  heap->departed_allocated += strata_gc_thread_allocated(r);
+}
+
 /* In a child of fork, only the calling thread lives: the others' records
  * go (heap->world held). */
 static void forget_threads_after_fork(strata_gc_heap *heap) {
@@ -157,15 +170,9 @@ static void forget_threads_after_fork(strata_gc_heap *heap) {
   strata_gc_thread *r = heap->threads;
   while (r != NULL) {
     strata_gc_thread *next = r->next_in_heap;
-    if (!pthread_equal(r->id, pthread_self())) {
-      if (r->prev_in_heap != NULL) r->prev_in_heap->next_in_heap = next;
-      else heap->threads = next;
-      if (next != NULL) next->prev_in_heap = r->prev_in_heap;
-      heap->thread_count--;
-      heap->departed_allocated += strata_gc_thread_allocated(r);
-      /* Its memory stays with the bookkeeping: a dead thread's record may
-       * still be on its (copied) thread-local list. */
-    }
+    /* A dead thread's record keeps its memory in the bookkeeping: it may
+     * still be on its (copied) thread-local list. */
+    if (!pthread_equal(r->id, pthread_self())) unlink_thread(heap, r);
     r = next;
   }
 }
@@ -356,13 +363,7 @@ int strata_gc_unregister_thread(strata_gc_heap *heap) {
   strata_lock_acquire(&heap->world);
   bool listed = false;
   for (strata_gc_thread *t = heap->threads; t != NULL; t = t->next_in_heap) listed |= t == r;
-  if (listed) {
-    if (r->prev_in_heap != NULL) r->prev_in_heap->next_in_heap = r->next_in_heap;
-    else heap->threads = r->next_in_heap;
-    if (r->next_in_heap != NULL) r->next_in_heap->prev_in_heap = r->prev_in_heap;
-    heap->thread_count--;
-    heap->departed_allocated += strata_gc_thread_allocated(r);
-  }
+  if (listed) unlink_thread(heap, r);
   strata_lock_release(&heap->world);
   forget_record(heap, r);
   return 0;
