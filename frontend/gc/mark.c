@@ -30,6 +30,10 @@
  * ring first, prefetching each entry as it enters, and scans the ring's
  * oldest entry: by then its first line has had several objects' time to
  * arrive (prefetch-on-grey with a FIFO, Cher, Hosking and Vijaykumar).
+ * And a candidate word's target is prefetched as soon as the word passes
+ * the bounds test, before its lookup (mark_word_within): where there is
+ * one object at a time to fetch (a list), the fetch then overlaps the
+ * lookup.
  *
  * The scanning functions read whatever memory they are given, word by
  * word, stack redzones included (see STRATA_GC_UNSANITIZED). */
@@ -129,6 +133,15 @@ static inline bool set_large_mark(bool shared, strata_span *span) {
 STRATA_GC_UNSANITIZED static inline __attribute__((always_inline)) void mark_word_within(
     const strata_gc_heap *heap, strata_gc_marker *m, bool shared, uintptr_t lo, uintptr_t hi,
     uintptr_t word) {
+  if (word - lo >= hi - lo) return;
+  /* A word inside the heap's bounds is most likely a pointer to an object
+   * this marker will scan: its line is fetched now, so the wait for it
+   * overlaps the lookup below (page map, span, bits) instead of following
+   * it. On a list in random order, where each step's object is a miss the
+   * ring cannot hide, this took the mark cost from 214-235 to 170-179 ns
+   * an object (gcbench chase, one marker); GCBench's instructions and mark
+   * time did not change. */
+  __builtin_prefetch((const void *)word);
   uint32_t index = 0;
   strata_span *span = strata_gc_object_span_within(heap, lo, hi, word, &index);
   if (span == NULL) return;
