@@ -160,6 +160,53 @@ size_t strata_central_remove(strata_central *c, strata_span_class span_class, vo
   return got;
 }
 
+strata_span *strata_central_lend_span(strata_central *c, strata_span_class span_class) {
+  strata_central_class *k = &c->classes[span_class];
+  strata_lock_acquire(&k->lock);
+  strata_span *s = k->partial;
+  if (s != NULL) {
+    strata_span_list_remove(&k->partial, s);
+  } else {
+    strata_lock_release(&k->lock);
+    s = span_from_heap(c, k, span_class);
+    strata_lock_acquire(&k->lock);
+    if (s != NULL) k->spans++;
+  }
+  if (s != NULL) {
+    /* Its allocated objects leave the class's count with it. */
+    STRATA_ASSERT(k->objects_out >= s->allocated);
+    k->objects_out -= s->allocated;
+    k->lent++;
+  }
+  strata_lock_release(&k->lock);
+  return s;
+}
+
+/* Forward: gives empty spans back to the page heap, without the lock. */
+static void give_spans_back(strata_central *c, strata_central_class *k, strata_span *empties)
+    STRATA_EXCLUDES(&k->lock);
+
+void strata_central_return_span(strata_central *c, strata_span_class span_class,
+                                strata_span *span) {
+  strata_central_class *k = &c->classes[span_class];
+  /* a lent span comes back to its own class, in use */
+  STRATA_ASSERT(strata_span_state_of(span) == STRATA_SPAN_SMALL && span->span_class == span_class);
+  strata_span *empty = NULL;
+  strata_lock_acquire(&k->lock);
+  STRATA_ASSERT(k->lent > 0); /* central: a span comes back only after it was lent */
+  k->lent--;
+  if (strata_span_is_empty(span)) {
+    k->spans--;
+    span->prev = span->next = NULL;
+    empty = span;
+  } else {
+    k->objects_out += span->allocated;
+    strata_span_list_push(strata_span_is_full(span) ? &k->full : &k->partial, span);
+  }
+  strata_lock_release(&k->lock);
+  give_spans_back(c, k, empty);
+}
+
 /* Spans taken off a class's lists under its lock (that became empty, or
  * all of them at destroy), linked through `next`, to go back to the page
  * heap once the lock is dropped: no call into the page heap (its lock, its
@@ -197,6 +244,7 @@ void strata_central_destroy(strata_central *c) {
         s = next;
       }
     }
+    STRATA_ASSERT(k->lent == 0); /* central: every lent span is back before destroy */
     k->spans = 0;
     k->objects_out = 0;
     strata_lock_release(&k->lock);
@@ -467,7 +515,7 @@ strata_status strata_central_check(strata_central *c, const strata_check_reporte
     if (broken == NULL) {
       broken = check_list(k->full, (strata_span_class)sc, true, &spans, &allocated, why);
     }
-    if (broken == NULL && (spans != k->spans || allocated != k->objects_out)) {
+    if (broken == NULL && (spans + k->lent != k->spans || allocated != k->objects_out)) {
       broken = "central: a class's span or object counts differ from its lists";
     }
     for (int slot = 0; broken == NULL && slot < STRATA_CENTRAL_TRANSFER_BATCHES; slot++) {

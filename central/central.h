@@ -89,7 +89,8 @@ typedef struct strata_central_class {
   strata_span *partial STRATA_GUARDED_BY(&lock); /* spans with a free slot; doubly linked */
   strata_span *full STRATA_GUARDED_BY(&lock);    /* spans with none */
   size_t spans STRATA_GUARDED_BY(&lock);         /* spans taken from the page heap */
-  size_t objects_out STRATA_GUARDED_BY(&lock);   /* objects handed out of spans, not yet back */
+  size_t objects_out STRATA_GUARDED_BY(&lock);   /* objects handed out of listed spans, not yet back */
+  size_t lent STRATA_GUARDED_BY(&lock);          /* spans lent (counted in spans, on no list) */
   /* Lock free: see the top of this file. */
   STRATA_ATOMIC(uint32_t)
   slot_state[STRATA_CENTRAL_TRANSFER_BATCHES] __attribute__((aligned(STRATA_CACHE_LINE)));
@@ -118,7 +119,7 @@ void strata_central_init_zeroed(strata_central *c, strata_pageheap *heap);
  * allocated in it, and empties the transfer slots: the central is as
  * fresh. For the end of a heap's life (or a central's, on a page heap that
  * lives on): no thread may call into it meanwhile, and every object it
- * handed out is gone with its span. */
+ * handed out is gone with its span. Every lent span must be back. */
 void strata_central_destroy(strata_central *c);
 
 /* Objects per batch for a size class: 64 KiB worth, between 2 and 32. */
@@ -130,6 +131,27 @@ size_t strata_central_batch_size(unsigned size_class);
  * objects; the span lists serve the rest under the class lock. */
 size_t strata_central_remove(strata_central *c, strata_span_class span_class, void **out,
                              size_t n);
+
+/* Lends a whole span of `span_class` with a free slot to the caller, as
+ * the Go runtime's mcentral gives a span to an mcache: the span leaves the
+ * lists, and until the caller gives it back only the caller allocates from
+ * its bitmap (strata_span_alloc_batch, no lock). A thread that allocates
+ * from a span of its own neither takes the class lock per batch nor shares
+ * the span's bitmap lines, or its fresh slots' lines, with other threads
+ * allocating the same class. A partial span first, else a new one from the
+ * page heap (without the lock); NULL when the page heap has none. A lent
+ * span's objects are not in the class's objects_out; the span is in its
+ * span count. Only for owners that never insert objects of the class
+ * while one of its spans is lent (the collected heap, which frees by
+ * sweeping): an object reaching a lent span would race with its
+ * borrower. */
+strata_span *strata_central_lend_span(strata_central *c, strata_span_class span_class);
+
+/* Takes a lent span back (its borrower allocates no more from it): onto
+ * the full or partial list by what is left in it, or, with no object
+ * allocated, back to the page heap (after the lock is dropped). */
+void strata_central_return_span(strata_central *c, strata_span_class span_class,
+                                strata_span *span);
 
 /* Takes back n objects of `span_class`: into an empty transfer slot without
  * a lock when n <= STRATA_CENTRAL_MAX_BATCH and a slot is free (the objects

@@ -432,4 +432,59 @@ TEST_F(Central, UpdateSpansFilesSweptSpansAndReturnsEmptyOnes) {
   EXPECT_EQ(Stats(sc).objects_out, 17u);
 }
 
+// Lending (central.h): a partial span first, off the lists and out of
+// objects_out while lent; a new span when none is partial; on return a
+// span is filed by what is left in it, or goes back to the page heap
+// empty. The check balances throughout.
+TEST_F(Central, ALentSpanLeavesTheListsAndIsFiledAgainOnReturn) {
+  strata_span_class sc = Class(1024);  // 8 objects per span
+  std::vector<void *> held = Take(sc, 3);
+  strata_span *partial = strata_pageheap_span_of(heap_.get(), held[0]);
+  strata_span *lent = strata_central_lend_span(central_.get(), sc);
+  ASSERT_EQ(lent, partial);
+  EXPECT_EQ(Stats(sc).spans, 1u);
+  EXPECT_EQ(Stats(sc).objects_out, 0u);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
+  // Its five free slots are the borrower's alone; then the class has no
+  // partial span, and the next lend is a new span.
+  void *mine[8];
+  EXPECT_EQ(strata_span_alloc_batch(lent, mine, 8), 5u);
+  void *batch[8];
+  EXPECT_EQ(strata_central_remove(central_.get(), sc, batch, 8), 8u);
+  EXPECT_NE(strata_pageheap_span_of(heap_.get(), batch[0]), lent);
+  strata_span *fresh = strata_central_lend_span(central_.get(), sc);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_NE(fresh, lent);
+  EXPECT_EQ(Stats(sc).spans, 3u);
+  EXPECT_EQ(Stats(sc).objects_out, 8u);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
+  // Back: the full one onto the full list with its 8 objects counted; the
+  // untouched one to the page heap.
+  strata_central_return_span(central_.get(), sc, lent);
+  strata_central_return_span(central_.get(), sc, fresh);
+  EXPECT_EQ(Stats(sc).spans, 2u);
+  EXPECT_EQ(Stats(sc).objects_out, 16u);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, mine, 5, nullptr), STRATA_OK);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, held.data(), held.size(), nullptr), STRATA_OK);
+  ASSERT_EQ(strata_central_insert(central_.get(), sc, batch, 8, nullptr), STRATA_OK);
+  void *bad = nullptr;
+  ASSERT_EQ(strata_central_drain(central_.get(), &bad), STRATA_OK);
+  EXPECT_EQ(Stats(sc).objects_out, 0u);
+}
+
+TEST_F(Central, LendingWhenThePageHeapRefusesGivesNullAndCountsNothing) {
+  strata_span_class sc = Class(256);
+  strata_fault_backend_set_budget(heap_.fault(), 0);
+  EXPECT_EQ(strata_central_lend_span(central_.get(), sc), nullptr);
+  EXPECT_EQ(Stats(sc).spans, 0u);
+  EXPECT_EQ(strata_central_check(central_.get(), NULL), STRATA_OK);
+  strata_fault_backend_set_budget(heap_.fault(), SIZE_MAX);
+  strata_span *span = strata_central_lend_span(central_.get(), sc);
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(Stats(sc).spans, 1u);
+  strata_central_return_span(central_.get(), sc, span);
+  EXPECT_EQ(Stats(sc).spans, 0u);
+}
+
 }  // namespace

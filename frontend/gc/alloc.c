@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT. Copyright (c) 2026 The strata authors (LICENSE). */
 /* Allocation: small objects from the calling thread's per-class cache of
- * slots taken from the central lists in batches, large ones straight from
- * the page heap. The collector runs from here when the budget is spent or
- * memory runs out. The fast path (a cached slot, credit left) is a
+ * slots taken in batches from a span the central lists lend the thread,
+ * large ones straight from the page heap. The collector runs from here
+ * when the budget is spent or memory runs out. The fast path (a cached slot, credit left) is a
  * thread-local load and a compare, a subtraction from the thread's credit
  * and a pop, in plain loads and stores (strata_gc_alloc below). */
 #include <errno.h>
@@ -20,62 +20,63 @@ static void widen_bounds(strata_gc_heap *heap, uintptr_t start, uintptr_t end) {
   }
 }
 
-/* Takes in a batch from the central lists: every span in it gets a mark
- * record (at most one new span per object, and the thread's stock holds a
- * whole batch's worth), and the heap's bounds cover each span. A batch
- * comes in address order span by span, so a span is looked up once. Most
- * batches come from spans the heap has taken in before: those need no
- * lock. The others are settled under the bookkeeping lock, taken once
- * (conditionally: the analysis of lock attributes cannot follow it). */
-static void adopt_batch(strata_gc_heap *heap, strata_gc_thread *self, void *const *objects,
-                        size_t n) STRATA_NO_THREAD_SAFETY_ANALYSIS {
-  const strata_span *last = NULL;
-  bool locked = false;
-  for (size_t i = 0; i < n; i++) {
-    uintptr_t p = (uintptr_t)objects[i];
-    if (last != NULL && p >= last->base && p < strata_span_end(last)) continue;
-    strata_span *span = strata_pageheap_span_of(&heap->pages, objects[i]);
-    STRATA_ASSERT(span != NULL && strata_span_state_of(span) == STRATA_SPAN_SMALL);
-    last = span;
-    bool settled = strata_span_owner_data(span) != NULL &&
-                   span->base >= strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED) &&
-                   strata_span_end(span) <= strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
-    if (settled) continue;
-    if (!locked) {
-      strata_lock_acquire(&heap->bookkeeping);
-      locked = true;
-    }
-    if (strata_span_owner_data(span) == NULL) {
-      strata_span_set_owner_data(
-          span, strata_gc_take_marks(self, strata_gc_mark_size(span->object_count)));
-    }
-    widen_bounds(heap, span->base, strata_span_end(span));
+/* A span of class sc lent by the central lists for the thread to
+ * allocate from, taken in: it has a mark record (a new span gets one
+ * now, before any slot of it is handed out, so a collection never needs
+ * memory) and the heap's bounds cover it. Spans the heap has taken in
+ * before need no lock; the others are settled under the bookkeeping
+ * lock. NULL when memory is refused (for the span, or its record). */
+static strata_span *borrow_span(strata_gc_heap *heap, strata_span_class sc) {
+  strata_span *span = strata_central_lend_span(&heap->central, sc);
+  if (span == NULL) return NULL;
+  bool settled = strata_span_owner_data(span) != NULL &&
+                 span->base >= strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED) &&
+                 strata_span_end(span) <= strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
+  if (settled) return span;
+  bool recorded = true;
+  strata_lock_acquire(&heap->bookkeeping);
+  if (strata_span_owner_data(span) == NULL) {
+    /* a span with no record is new from the page heap: nothing allocated */
+    STRATA_ASSERT(strata_span_is_empty(span));
+    uint64_t *marks = strata_gc_new_marks(heap, strata_gc_mark_size(span->object_count));
+    recorded = marks != NULL;
+    if (recorded) strata_span_set_owner_data(span, marks);
   }
-  if (locked) strata_lock_release(&heap->bookkeeping);
+  if (recorded) widen_bounds(heap, span->base, strata_span_end(span));
+  strata_lock_release(&heap->bookkeeping);
+  if (!recorded) {
+    strata_central_return_span(&heap->central, sc, span); /* empty: to the page heap */
+    return NULL;
+  }
+  return span;
 }
 
-/* Takes a batch of slots of span class `sc` from the central lists into
- * the thread's cache. The slots' memory is not touched: the central lists
- * hand out bitmap slots. A no-stop section: the central lists' locks. */
+void strata_gc_return_lent_spans(strata_gc_heap *heap, strata_gc_thread *thread) {
+  for (size_t sc = 0; sc < STRATA_SPAN_CLASS_COUNT; sc++) {
+    if (thread->lent[sc] == NULL) continue;
+    strata_central_return_span(&heap->central, (strata_span_class)sc, thread->lent[sc]);
+    thread->lent[sc] = NULL;
+  }
+}
+
+/* Fills the thread's cache of span class `sc` with a batch of slots from
+ * the span lent to it, and when that span has none left, gives it back
+ * and borrows another (Go's mcache refill). The slots' memory is not
+ * touched. A no-stop section: a collection must not find the thread
+ * halfway through the span's bitmap, and the central lists' locks. */
 static bool refill(strata_gc_thread *self, strata_span_class sc) {
   strata_gc_heap *heap = self->heap;
-  unsigned size_class = strata_span_class_size_class(sc);
-  unsigned mark_size = strata_gc_mark_size(strata_size_class_span_objects(size_class));
   strata_gc_cache *cache = &self->caches[sc];
+  size_t want = strata_central_batch_size(strata_span_class_size_class(sc));
   strata_gc_no_stop_enter();
-  bool stocked = self->spare_mark_count[mark_size] >= STRATA_GC_SPARE_MARKS;
-  if (!stocked) {
-    strata_lock_acquire(&heap->bookkeeping);
-    stocked = strata_gc_top_up_marks(heap, self, mark_size);
-    strata_lock_release(&heap->bookkeeping);
-  }
-  size_t got = 0;
-  if (stocked) {
-    got = strata_central_remove(&heap->central, sc, cache->objects,
-                                strata_central_batch_size(size_class));
+  strata_span *span = self->lent[sc];
+  size_t got = span != NULL ? strata_span_alloc_batch(span, cache->objects, want) : 0;
+  if (got == 0) {
+    if (span != NULL) strata_central_return_span(&heap->central, sc, span);
+    self->lent[sc] = span = borrow_span(heap, sc);
+    if (span != NULL) got = strata_span_alloc_batch(span, cache->objects, want);
   }
   if (got > 0) {
-    adopt_batch(heap, self, cache->objects, got);
     /* Hand out lowest first. */
     for (size_t i = 0, j = got - 1; i < j; i++, j--) {
       void *t = cache->objects[i];

@@ -50,9 +50,10 @@ static inline unsigned strata_gc_mark_size(uint32_t object_count) {
 
 static inline size_t strata_gc_mark_words(unsigned mark_size) { return (size_t)2 << mark_size; }
 
-/* A batch from the central lists touches at most this many spans (one
- * object each at worst), so this many spare records always cover it. */
-#define STRATA_GC_SPARE_MARKS STRATA_CENTRAL_MAX_BATCH
+/* Zeroed records of each size the heap keeps for new spans, at most:
+ * records of spans that went back to the page heap beyond these go back
+ * to their fixalloc. */
+#define STRATA_GC_SPARE_MARKS 64
 
 /* A large object's span carries its kind and mark in owner_data instead,
  * a tagged word (a large span has one object: one bit is its bitmap). The
@@ -117,12 +118,15 @@ typedef struct strata_gc_thread {
    * thread stopped) and stats (a moment's figure). */
   STRATA_ATOMIC(int64_t) credit;
   strata_atomic_u64 granted;
-  /* Zeroed mark records of each size, enough for any one batch: a
-   * refill takes the slots first and gives their new spans records
-   * after, and other threads' refills meanwhile must not use these up.
-   * Topped up from the heap's spares under the bookkeeping lock. */
-  uint64_t *spare_marks[STRATA_GC_MARK_SIZES];
-  uint32_t spare_mark_count[STRATA_GC_MARK_SIZES];
+  /* The span of each class the thread allocates from, lent by the
+   * central lists (strata_central_lend_span), or NULL: its refills take
+   * slots from the span's bitmap with no lock, and no other thread's fresh
+   * slots share its lines. The thread's own, but for collections: the
+   * collector gives every lent span back before it marks (the thread is
+   * stopped outside its refills, which are no-stop sections), so that
+   * marking and the sweep find every span on the central lists; and
+   * unregistration gives the thread's back. */
+  strata_span *lent[STRATA_SPAN_CLASS_COUNT];
   strata_gc_cache caches[STRATA_SPAN_CLASS_COUNT];
 } strata_gc_thread;
 
@@ -374,14 +378,16 @@ void strata_gc_set_budget(strata_gc_heap *heap);
 /* After a collection's sweep: the reuse floor from held_bytes, decayed. */
 void strata_gc_update_reuse_floor(strata_gc_heap *heap);
 
-/* Mark records (sweep.c), under the bookkeeping lock: enough spares of a
- * size in the thread's stock for any batch (false when memory is
- * refused); one from the stock for a span; a record back to the heap's
- * spares or its fixalloc; a departing thread's stock back to the heap. */
-bool strata_gc_top_up_marks(strata_gc_heap *heap, strata_gc_thread *thread, unsigned mark_size);
-uint64_t *strata_gc_take_marks(strata_gc_thread *thread, unsigned mark_size);
+/* Mark records (sweep.c), under the bookkeeping lock: a zeroed one for a
+ * span (NULL when memory is refused), and one back to the heap's spares
+ * or its fixalloc. */
+uint64_t *strata_gc_new_marks(strata_gc_heap *heap, unsigned mark_size);
 void strata_gc_release_marks(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size);
-void strata_gc_return_marks(strata_gc_heap *heap, strata_gc_thread *thread);
+
+/* Gives the thread's lent spans back to the central lists (alloc.c): at a
+ * collection (the thread stopped, or the collector) and when the thread
+ * leaves the heap (heap->world held). */
+void strata_gc_return_lent_spans(strata_gc_heap *heap, strata_gc_thread *thread);
 
 /* Marking (mark.c): every object reachable from the roots (and the
  * threads' stacks when asked: the collecting thread's, and the stopped

@@ -306,7 +306,35 @@ TEST(GcThreads, AThreadThatExitsRegisteredIsUnregistered) {
   strata_gc_get_stats(heap, &stats);
   EXPECT_EQ(stats.allocated_bytes, 8u * 1000 * 64);
   EXPECT_EQ(stats.live_bytes, 0u);  // the exited threads' cached slots freed too
+  EXPECT_EQ(strata_gc_check(heap), 0);  // their lent spans back on the lists
   strata_gc_destroy(heap);          // no other thread registered: no abort
+}
+
+// Each thread allocates from a span lent to it alone (alloc.c): a second
+// thread's first object of a class is not on the page of the first
+// thread's, as it was when threads took batches from one shared span (the
+// second batch right behind the first). A collection in between gives the
+// spans back, and the heap's check counts lent spans.
+TEST(GcThreads, ThreadsAllocateFromSpansOfTheirOwn) {
+  strata_gc_heap *heap = Shared();
+  ASSERT_NE(heap, nullptr);
+  auto page = [](const void *p) { return reinterpret_cast<uintptr_t>(p) >> 13; };
+  void *mine = strata_gc_alloc(heap, 32, STRATA_GC_NOSCAN);
+  ASSERT_NE(mine, nullptr);
+  void *theirs = nullptr;
+  std::thread([heap, &theirs] {
+    ASSERT_EQ(strata_gc_register_thread(heap), 0);
+    theirs = strata_gc_alloc(heap, 32, STRATA_GC_NOSCAN);
+    EXPECT_EQ(strata_gc_check(heap), 0);
+    ASSERT_EQ(strata_gc_unregister_thread(heap), 0);
+  }).join();
+  ASSERT_NE(theirs, nullptr);
+  EXPECT_NE(page(mine), page(theirs));
+  EXPECT_EQ(strata_gc_check(heap), 0);
+  strata_gc_collect(heap);
+  EXPECT_EQ(strata_gc_check(heap), 0);
+  EXPECT_NE(strata_gc_alloc(heap, 32, STRATA_GC_NOSCAN), nullptr);
+  strata_gc_destroy(heap);
 }
 
 // After fork, the child's heap has the forking thread only: it allocates

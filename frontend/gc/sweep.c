@@ -38,42 +38,20 @@ static uint64_t *pop_spare(uint64_t **list, uint32_t *count) {
   return marks;
 }
 
-bool strata_gc_top_up_marks(strata_gc_heap *heap, strata_gc_thread *thread, unsigned mark_size) {
+uint64_t *strata_gc_new_marks(strata_gc_heap *heap, unsigned mark_size) {
   STRATA_ASSERT_LOCK_HELD(&heap->bookkeeping);
-  while (thread->spare_mark_count[mark_size] < STRATA_GC_SPARE_MARKS) {
-    uint64_t *marks = NULL;
-    if (heap->spare_mark_count[mark_size] > 0) {
-      marks = pop_spare(&heap->spare_marks[mark_size], &heap->spare_mark_count[mark_size]);
-    } else {
-      marks = strata_fixalloc_alloc(&heap->mark_records[mark_size]);
-      if (marks == NULL) return false;
-    }
-    push_spare(&thread->spare_marks[mark_size], &thread->spare_mark_count[mark_size], marks);
+  if (heap->spare_mark_count[mark_size] > 0) {
+    return pop_spare(&heap->spare_marks[mark_size], &heap->spare_mark_count[mark_size]);
   }
-  return true;
-}
-
-uint64_t *strata_gc_take_marks(strata_gc_thread *thread, unsigned mark_size) {
-  /* topped up before every batch, which needs at most STRATA_GC_SPARE_MARKS */
-  STRATA_ASSERT(thread->spare_mark_count[mark_size] > 0);
-  return pop_spare(&thread->spare_marks[mark_size], &thread->spare_mark_count[mark_size]);
+  return strata_fixalloc_alloc(&heap->mark_records[mark_size]); /* zeroed */
 }
 
 void strata_gc_release_marks(strata_gc_heap *heap, uint64_t *marks, unsigned mark_size) {
   memset(marks, 0, strata_gc_mark_words(mark_size) * sizeof(uint64_t));
-  if (heap->spare_mark_count[mark_size] < 2 * STRATA_GC_SPARE_MARKS) {
+  if (heap->spare_mark_count[mark_size] < STRATA_GC_SPARE_MARKS) {
     push_spare(&heap->spare_marks[mark_size], &heap->spare_mark_count[mark_size], marks);
   } else {
     strata_fixalloc_free(&heap->mark_records[mark_size], marks);
-  }
-}
-
-void strata_gc_return_marks(strata_gc_heap *heap, strata_gc_thread *thread) {
-  for (unsigned m = 0; m < STRATA_GC_MARK_SIZES; m++) {
-    while (thread->spare_mark_count[m] > 0) {
-      strata_gc_release_marks(heap, pop_spare(&thread->spare_marks[m], &thread->spare_mark_count[m]),
-                              m);
-    }
   }
 }
 
@@ -148,6 +126,11 @@ size_t strata_gc_sweep(strata_gc_heap *heap, strata_gc_thread *self) {
 static void collect(strata_gc_heap *heap, strata_gc_thread *self) {
   uint64_t start = strata_gc_now_ns();
   uint64_t cpu_start = strata_gc_thread_cpu_ns();
+  /* Every span on the central lists, for the overflow rescans and the
+   * sweep; the threads' cached slots stay theirs. */
+  for (strata_gc_thread *t = heap->threads; t != NULL; t = t->next_in_heap) {
+    strata_gc_return_lent_spans(heap, t);
+  }
   strata_gc_mark(heap, self);
   strata_gc_finalize_after_mark(heap);
   uint64_t marked = strata_gc_now_ns();

@@ -149,8 +149,9 @@ void strata_gc_no_stop_leave(void) {
 /* Stopping: the collector's side. */
 
 /* Takes r off the heap's list, keeping what it allocated in the heap's
- * count (heap->world held). */
+ * count and giving back its lent spans (heap->world held). */
 static void unlink_thread(strata_gc_heap *heap, strata_gc_thread *r) {
+  strata_gc_return_lent_spans(heap, r);
   if (r->prev_in_heap != NULL) {
     r->prev_in_heap->next_in_heap = r->next_in_heap;
   } else {
@@ -349,7 +350,6 @@ static void forget_record(strata_gc_heap *heap, strata_gc_thread *r) {
   if (strata_gc_last_thread == r) strata_gc_last_thread = NULL;
   strata_gc_no_stop_leave();
   strata_gc_lock_bookkeeping(heap);
-  strata_gc_return_marks(heap, r);
   strata_fixalloc_free(&heap->thread_records, r);
   strata_gc_unlock_bookkeeping(heap);
 }
