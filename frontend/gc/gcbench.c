@@ -20,7 +20,9 @@
  *   table     not GCBench: a string table shared by the threads
  *             (gcbench_table.c);
  *   chase     not GCBench: marking a randomly linked list, the cost per
- *             object of a marker that cannot prefetch (gcbench_chase.c).
+ *             object of a marker that cannot prefetch (gcbench_chase.c);
+ *   bintrees  not GCBench: the Benchmarks Game's binary-trees, its trees
+ *             shared among the threads (gcbench_bintrees.c).
  *
  * Threads (an optional third argument, default 1): the iterations of
  * every depth are shared among that many worker threads (each builds and
@@ -75,7 +77,7 @@ typedef struct node {
   unsigned char *buffer; /* the noscan and scanbuf variants only */
 } node;
 
-typedef enum { POINTERS, NOSCAN, SCANBUF, TABLE, CHASE } variant_kind;
+typedef enum { POINTERS, NOSCAN, SCANBUF, TABLE, CHASE, BINTREES, VARIANT_COUNT } variant_kind;
 
 allocator_kind allocator;
 static variant_kind variant;
@@ -247,6 +249,7 @@ void on_threads(void (*work)(int worker, int workers)) {
 static int run(void) {
   if (variant == TABLE) return table_run();
   if (variant == CHASE) return chase_run();
+  if (variant == BINTREES) return bintrees_run();
   node *stretch = make_tree(STRETCH_DEPTH);
   drop(stretch);
   stretch = NULL;
@@ -273,7 +276,8 @@ static int run(void) {
 
 /* In the order of the enums above. */
 static const char *const allocator_names[] = {"strata", "boehm", "malloc"};
-static const char *const variant_names[] = {"pointers", "noscan", "scanbuf", "table", "chase"};
+static const char *const variant_names[] = {"pointers", "noscan", "scanbuf",
+                                            "table",    "chase",  "bintrees"};
 
 /* The index of `name` among the `count` names, or -1. */
 static int index_of(const char *name, const char *const names[], int count) {
@@ -286,7 +290,7 @@ static int index_of(const char *name, const char *const names[], int count) {
 /* Every allocator and variant, one child process each. */
 static int run_all(const char *self) {
   int failures = 0;
-  for (size_t v = 0; v < 5; v++) {
+  for (size_t v = 0; v < VARIANT_COUNT; v++) {
     for (size_t a = 0; a < 3; a++) {
       fflush(stdout);
       pid_t child = fork();
@@ -308,7 +312,8 @@ int main(int argc, char **argv) {
   if (argc == 1) return run_all(argv[0]);
   if (argc != 3 && argc != 4) {
     fprintf(stderr,
-            "usage: gcbench [strata|boehm|malloc pointers|noscan|scanbuf|table|chase [threads]]\n");
+            "usage: gcbench [strata|boehm|malloc "
+            "pointers|noscan|scanbuf|table|chase|bintrees [threads]]\n");
     return 2;
   }
   if (argc == 4) {
@@ -318,7 +323,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int a = index_of(argv[1], allocator_names, 3), v = index_of(argv[2], variant_names, 5);
+  int a = index_of(argv[1], allocator_names, 3), v = index_of(argv[2], variant_names, VARIANT_COUNT);
   if (a < 0 || v < 0) {
     fprintf(stderr, "gcbench: unknown %s %s\n", a < 0 ? "allocator" : "variant",
             a < 0 ? argv[1] : argv[2]);

@@ -29,5 +29,8 @@ void on_threads(void (*work)(int worker, int workers));
 int table_run(void);
 /* The pointer chase (gcbench_chase.c): 0, or 1 when the list lost nodes. */
 int chase_run(void);
+/* Binary-trees (gcbench_bintrees.c): 0, or 1 when a tree did not count
+ * what was built. */
+int bintrees_run(void);
 
 #endif /* STRATA_FRONTEND_GC_GCBENCH_H_ */
