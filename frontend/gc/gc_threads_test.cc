@@ -337,6 +337,44 @@ TEST(GcThreads, ThreadsAllocateFromSpansOfTheirOwn) {
   strata_gc_destroy(heap);
 }
 
+// A collection gives back the span a stopped thread allocates from before
+// it marks, so the sweep counts what is kept there and frees the rest:
+// without that, the kept objects in the lent span would be missing from
+// live_bytes and its garbage never freed.
+TEST(GcThreads, AStoppedThreadsLentSpanIsSweptToo) {
+  strata_gc_heap *heap = Shared();
+  ASSERT_NE(heap, nullptr);
+  constexpr int kObjects = 224;  // 7 batches of 64-byte slots: the cache ends empty
+  constexpr size_t kSize = 64;
+  static void *kept[kObjects / 8];
+  ASSERT_EQ(strata_gc_add_roots(heap, kept, kept + kObjects / 8), 0);
+  std::atomic<int> stage{0};
+  std::thread other([&] {
+    ASSERT_EQ(strata_gc_register_thread(heap), 0);
+    for (int i = 0; i < kObjects; i++) {
+      void *p = strata_gc_alloc(heap, kSize, STRATA_GC_NOSCAN);
+      ASSERT_NE(p, nullptr);
+      if (i % 8 == 7) kept[i / 8] = p;  // the last one too: the cache's last pop
+    }
+    stage.store(1);
+    while (stage.load() != 2) usleep(1000);  // stopped here by the collection
+    EXPECT_EQ(strata_gc_unregister_thread(heap), 0);
+  });
+  while (stage.load() != 1) usleep(1000);
+  strata_gc_collect(heap);
+  strata_gc_stats stats;
+  strata_gc_get_stats(heap, &stats);
+  stage.store(2);
+  other.join();
+  // Every kept object, and of the garbage at most what stale words on the
+  // stopped thread's stack may still reach.
+  EXPECT_GE(stats.live_bytes, sizeof kept / sizeof kept[0] * kSize);
+  EXPECT_LE(stats.live_bytes, (sizeof kept / sizeof kept[0] + 8) * kSize);
+  EXPECT_EQ(strata_gc_check(heap), 0);
+  strata_gc_remove_roots(heap, kept, kept + kObjects / 8);
+  strata_gc_destroy(heap);
+}
+
 // After fork, the child's heap has the forking thread only: it allocates
 // and collects although the parent's other registered threads (and its
 // marking helpers) do not exist in it: it starts helpers of its own.
