@@ -2,9 +2,10 @@
 /* Allocation: small objects from the calling thread's per-class cache of
  * slots taken in batches from a span the central lists lend the thread,
  * large ones straight from the page heap. The collector runs from here
- * when the budget is spent or memory runs out. The fast path (a cached slot, credit left) is a
- * thread-local load and a compare, a subtraction from the thread's credit
- * and a pop, in plain loads and stores (strata_gc_alloc below). */
+ * when the budget is spent or memory runs out. The fast path (a cached
+ * slot, credit left) is a thread-local load and a compare, a subtraction
+ * from the thread's credit and a pop, in plain loads and stores
+ * (strata_gc_alloc below). */
 #include <errno.h>
 #include <string.h>
 

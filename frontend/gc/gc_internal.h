@@ -32,11 +32,11 @@ typedef struct strata_gc_cache {
 
 /* A small span's mark bits, Go's gcmarkBits: one per slot, beside the
  * span's allocation bits, in a record of 64-bit words hung on
- * strata_span_owner_data(span). A span gets its record when the heap first takes
- * objects from it and keeps it until a sweep finds it empty and the span
- * goes back to the page heap: so a collection never needs memory, and a
- * heap that has run out can still collect. All bits are zero between
- * collections.
+ * strata_span_owner_data(span). A span gets its record when it is first
+ * lent to a thread, before any slot is handed out, and keeps it until a
+ * sweep finds it empty and the span goes back to the page heap: so a
+ * collection never needs memory, and a heap that has run out can still
+ * collect. All bits are zero between collections.
  *
  * Records come in four sizes, 2, 4, 8 and 16 words (a span of 256-byte
  * objects needs one word, of 8-byte objects sixteen), each from its own

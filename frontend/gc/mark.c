@@ -147,7 +147,7 @@ STRATA_GC_UNSANITIZED static inline __attribute__((always_inline)) void mark_wor
   if (span == NULL) return;
   if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
     uint64_t *marks = strata_span_owner_data(span);
-    /* every small span of the heap has its record from its first refill */
+    /* every small span of the heap has its record from when it was first lent */
     STRATA_ASSERT(marks != NULL);
     if (!set_mark(shared, &marks[index / 64], (uint64_t)1 << (index % 64))) return;
     if (strata_span_class_kind(span->span_class) == STRATA_KIND_SCAN) {

@@ -197,8 +197,8 @@ int strata_gc_remove_roots(strata_gc_heap *heap, const void *start, const void *
 
 /* Collects now, stopping the other registered threads (any thread may
  * call it). A collection needs no memory: it works when the backend
- * has nothing left (every span's mark bits are set aside when the heap
- * first takes objects from it). */
+ * has nothing left (every span's mark bits are set aside when the span
+ * is first lent to an allocating thread). */
 void strata_gc_collect(strata_gc_heap *heap);
 
 /* Changes gc_percent from now on (STRATA_GC_OFF or >= 0); 0 or EINVAL. */

@@ -4,7 +4,7 @@
  * A collection runs on the thread that asked for it, with the heap's
  * world lock held and every other registered thread stopped (threads.c):
  *   1. mark (mark.c); every small span already carries its mark record,
- *      given when the heap first took objects from it, so a collection
+ *      given when the span was first lent to a thread, so a collection
  *      needs no memory and runs even when the backend has none left;
  *   2. the slots sitting in the collecting thread's caches were never
  *      handed out: their marks, if a stale word set them, are cleared (the
@@ -79,7 +79,7 @@ typedef struct sweep_state {
 static void sweep_span(strata_span *span, void *arg) {
   sweep_state *state = arg;
   uint64_t *marks = strata_span_owner_data(span);
-  STRATA_ASSERT(marks != NULL); /* given at the span's first refill */
+  STRATA_ASSERT(marks != NULL); /* given when the span was first lent */
   unsigned mark_size = strata_gc_mark_size(span->object_count);
   strata_span_sweep(span, marks);
   state->live_bytes += (size_t)span->allocated * span->object_size;
