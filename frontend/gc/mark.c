@@ -145,7 +145,7 @@ STRATA_GC_UNSANITIZED static inline __attribute__((always_inline)) void mark_wor
   uint32_t index = 0;
   strata_span *span = strata_gc_object_span_within(heap, lo, hi, word, &index);
   if (span == NULL) return;
-  if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
+  if (strata_gc_span_is_small(span)) {
     uint64_t *marks = strata_span_owner_data(span);
     /* every small span of the heap has its record from when it was first lent */
     STRATA_ASSERT(marks != NULL);
@@ -167,16 +167,26 @@ STRATA_GC_UNSANITIZED static void mark_word(strata_gc_marker *m, uintptr_t word)
                    strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED), word);
 }
 
-STRATA_GC_UNSANITIZED
-void strata_gc_scan_range(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
+/* The scanning loop: every word of [start, end) marked as a candidate.
+ * The drain inlines it, with the heap, m->shared and the bounds loaded
+ * once for all its entries rather than a call per object: GCBench's
+ * marking 1 289 -> 1 090 million instructions (callgrind, one marker),
+ * mark time 144 -> 138 ms on GCBench, 1 129 -> 1 023 on binary-trees,
+ * 536 -> 472 on scanbuf (medians of 9, 5, 5 interleaved runs). */
+STRATA_GC_UNSANITIZED static inline __attribute__((always_inline)) void scan_words(
+    const strata_gc_heap *heap, strata_gc_marker *m, bool shared, uintptr_t lo, uintptr_t hi,
+    uintptr_t start, uintptr_t end) {
   uintptr_t word = (start + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
-  const strata_gc_heap *heap = m->heap;
-  bool shared = m->shared;
-  uintptr_t lo = strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED);
-  uintptr_t hi = strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
   for (; word + sizeof(void *) <= end; word += sizeof(void *)) {
     mark_word_within(heap, m, shared, lo, hi, *(const uintptr_t *)word);
   }
+}
+
+STRATA_GC_UNSANITIZED
+void strata_gc_scan_range(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
+  const strata_gc_heap *heap = m->heap;
+  scan_words(heap, m, m->shared, strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED),
+             strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED), start, end);
 }
 
 /* Entries popped, prefetched and waiting to be scanned. */
@@ -184,15 +194,11 @@ void strata_gc_scan_range(strata_gc_marker *m, uintptr_t start, uintptr_t end) {
 /* A sharing marker looks at the other markers this often (entries). */
 #define SHARE_EVERY 32
 
-static void scan_entry(strata_gc_marker *m, strata_gc_mark_entry entry) {
-  if (entry.end - entry.start > SCAN_CHUNK_BYTES) {
-    push(m, entry.start + SCAN_CHUNK_BYTES, entry.end);
-    entry.end = entry.start + SCAN_CHUNK_BYTES;
-  }
-  strata_gc_scan_range(m, entry.start, entry.end);
-}
-
-void strata_gc_drain(strata_gc_marker *m) {
+STRATA_GC_UNSANITIZED void strata_gc_drain(strata_gc_marker *m) {
+  const strata_gc_heap *heap = m->heap;
+  bool shared = m->shared;
+  uintptr_t lo = strata_atomic_load(&heap->lo, STRATA_ORDER_RELAXED);
+  uintptr_t hi = strata_atomic_load(&heap->hi, STRATA_ORDER_RELAXED);
   strata_gc_mark_entry ring[PREFETCH_RING];
   unsigned head = 0, count = 0, scanned = 0;
   for (;;) {
@@ -207,8 +213,12 @@ void strata_gc_drain(strata_gc_marker *m) {
     count--;
     /* Scanning may push; a push that finds the stack full marks the
      * overflow, and the ring's entries are still scanned here. */
-    scan_entry(m, entry);
-    if (m->shared && ++scanned % SHARE_EVERY == 0) strata_gc_offer_work(m);
+    if (entry.end - entry.start > SCAN_CHUNK_BYTES) {
+      push(m, entry.start + SCAN_CHUNK_BYTES, entry.end);
+      entry.end = entry.start + SCAN_CHUNK_BYTES;
+    }
+    scan_words(heap, m, shared, lo, hi, entry.start, entry.end);
+    if (shared && ++scanned % SHARE_EVERY == 0) strata_gc_offer_work(m);
   }
 }
 
@@ -305,7 +315,7 @@ bool strata_gc_is_marked(const strata_gc_heap *heap, uintptr_t object) {
   strata_span *span = strata_gc_object_span(heap, object, &index);
   STRATA_ASSERT(span != NULL); /* callers hold object starts of this heap */
   if (span == NULL) return true;
-  if (strata_span_state_of(span) == STRATA_SPAN_SMALL) {
+  if (strata_gc_span_is_small(span)) {
     const uint64_t *marks = strata_span_owner_data(span);
     return (marks[index / 64] >> (index % 64)) & 1;
   }
