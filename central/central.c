@@ -113,6 +113,19 @@ static strata_span *span_from_heap(strata_central *c, strata_central_class *k,
   return strata_pageheap_alloc_small(c->heap, span_class);
 }
 
+/* A new span from the page heap, counted in the class, or NULL: called
+ * with the class lock held, which is dropped meanwhile (the page heap's
+ * lock, and maybe a system call to commit memory, must not stall the
+ * class's other users); other threads may have filed spans meanwhile. */
+static strata_span *new_span(strata_central *c, strata_central_class *k,
+                             strata_span_class span_class) STRATA_REQUIRES(&k->lock) {
+  strata_lock_release(&k->lock);
+  strata_span *s = span_from_heap(c, k, span_class);
+  strata_lock_acquire(&k->lock);
+  if (s != NULL) k->spans++;
+  return s;
+}
+
 /* Fills out[] from span bitmaps, taking new spans from the page heap as
  * needed. Called with the class lock held, and returns with it held; the
  * lock is dropped while the page heap makes a span (its lock, and maybe a
@@ -125,13 +138,9 @@ static size_t remove_from_spans(strata_central *c, strata_central_class *k,
   while (got < n) {
     strata_span *s = k->partial;
     if (s == NULL) {
-      strata_lock_release(&k->lock);
-      s = span_from_heap(c, k, span_class);
-      strata_lock_acquire(&k->lock);
+      s = new_span(c, k, span_class);
       if (s == NULL) break;
-      /* Other threads may have filed spans meanwhile: this one joins
-       * them, and is used first. */
-      k->spans++;
+      /* It joins what others filed meanwhile, and is used first. */
       strata_span_list_push(&k->partial, s);
     }
     size_t taken = strata_span_alloc_batch(s, out + got, n - got);
@@ -167,10 +176,7 @@ strata_span *strata_central_lend_span(strata_central *c, strata_span_class span_
   if (s != NULL) {
     strata_span_list_remove(&k->partial, s);
   } else {
-    strata_lock_release(&k->lock);
-    s = span_from_heap(c, k, span_class);
-    strata_lock_acquire(&k->lock);
-    if (s != NULL) k->spans++;
+    s = new_span(c, k, span_class);
   }
   if (s != NULL) {
     /* Its allocated objects leave the class's count with it. */
